@@ -1,0 +1,2 @@
+# docs/: shipped in the tarball.
+EXTRA_DIST += docs/design.md

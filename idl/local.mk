@@ -1,0 +1,1 @@
+# idl: filled in by its layer

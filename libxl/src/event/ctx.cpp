@@ -1,0 +1,248 @@
+// The context: creation, teardown, the lock, disaster, and the public Ctx
+// methods (each one an Egc: lock, work, unlock, deliver).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "event/ctx_impl.hpp"
+#include "event/log.hpp"
+
+namespace xlkit::detail {
+
+void CtxImpl::lock() noexcept {
+    pthread_mutex_lock(&mu_);
+    owner_.store(pthread_self(), std::memory_order_relaxed);
+    owned_.store(true, std::memory_order_relaxed);
+}
+
+void CtxImpl::unlock() noexcept {
+    owned_.store(false, std::memory_order_relaxed);
+    pthread_mutex_unlock(&mu_);
+}
+
+bool CtxImpl::locked_by_me() const noexcept {
+    return owned_.load(std::memory_order_relaxed) &&
+           pthread_equal(owner_.load(std::memory_order_relaxed), pthread_self());
+}
+
+int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
+    auto *c = new (std::nothrow) CtxImpl;
+    if (!c) return rc_of(Error::Nomem);
+    if (opts.logger) {
+        c->lg_ = opts.logger;
+    } else {
+        c->own_lg_ = reinterpret_cast<xentoollog_logger *>(
+            xtl_createlogger_stdiostream(stderr, XTL_WARN, 0));
+        c->lg_ = c->own_lg_;
+    }
+    int fds[2];
+    c->epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
+    c->wakefd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!c->epfd_ || !c->wakefd_ || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        XLKIT_LOGE(*c, ERROR, errno, "cannot create the context's epoll/eventfd/pipe");
+        delete c;
+        return rc_of(Error::Fail);
+    }
+    c->sigchld_rd_.reset(fds[0]);
+    c->sigchld_wr_.reset(fds[1]);
+    try {
+        c->fd_table_.resize(256, nullptr);
+        c->timers_.reserve(64);
+    } catch (...) {
+        delete c;
+        return rc_of(Error::Nomem);
+    }
+    int rc;
+    {
+        Egc egc(*c);
+        rc = c->fd_register(egc, c->wake_ev_, wake_cb, c->wakefd_.get(), POLLIN);
+        if (!rc) rc = c->fd_register(egc, c->sigchld_ev_, sigchld_cb, c->sigchld_rd_.get(), POLLIN);
+    }
+    if (rc) {
+        delete c;
+        return rc;
+    }
+    registry_add(c);
+    *out = c;
+    return 0;
+}
+
+CtxImpl::~CtxImpl() {
+    registry_remove(this);
+    sigchld_release();
+    {
+        Egc egc(*this);
+        fd_deregister(egc, wake_ev_);
+        fd_deregister(egc, sigchld_ev_);
+        if (!all_fds_.empty() || !timers_.empty() || !children_.empty())
+            XLKIT_LOG(*this, WARN, "context freed with fds, timeouts or children still registered");
+        (void)register_hooks(egc, nullptr, nullptr);
+    }
+    waiting_.clear();
+    idle_pollers_.clear();
+    for (Poller *p : all_pollers_) delete p;
+    if (own_lg_) xtl_logger_destroy(own_lg_);
+}
+
+void CtxImpl::postfork_child_close() noexcept {
+    failed_ = true;
+    epfd_.reset();
+    wakefd_.reset();
+    sigchld_rd_.reset();
+    sigchld_wr_.reset();
+    for (Poller *p : all_pollers_) p->efd.reset();
+    sigchld_slot_ = -1;
+}
+
+void CtxImpl::disaster(Egc &egc, const char *msg, int errnoval) {
+    XLKIT_LOGE(*this, CRITICAL, errnoval, "disaster: %s", msg);
+    if (disaster_reported_) return;
+    disaster_reported_ = true;
+    if (!disaster_fn_) {
+        failed_ = true;  // every later call returns Error::Fail; never exit()
+        return;
+    }
+    std::snprintf(disaster_msg_, sizeof disaster_msg_, "%s", msg);
+    disaster_errno_ = errnoval;
+    disaster_deferred_.ctx = this;
+    disaster_deferred_.d.fn = [](Deferred *d) {
+        CtxImpl *c = reinterpret_cast<DisasterDeferred *>(d)->ctx;
+        c->disaster_fn_(c->disaster_user_, 0, c->disaster_msg_, c->disaster_errno_);
+    };
+    egc.defer(disaster_deferred_.d);
+}
+
+} // namespace xlkit::detail
+
+// ---- public surface ---------------------------------------------------------
+namespace xlkit {
+
+using detail::CtxImpl;
+using detail::Egc;
+
+const char *error_string(int rc) noexcept {
+    switch (static_cast<Error>(rc)) {
+    case Error::Success: return "success";
+    case Error::Nonspecific: return "unspecified error";
+    case Error::Version: return "wrong version";
+    case Error::Fail: return "failed";
+    case Error::Ni: return "not implemented";
+    case Error::Nomem: return "out of memory";
+    case Error::Inval: return "invalid argument";
+    case Error::Badfail: return "failed, state unknown";
+    case Error::GuestTimedout: return "guest did not respond in time";
+    case Error::Timedout: return "timed out";
+    case Error::Noparavirt: return "no paravirtualised drivers";
+    case Error::NotReady: return "not ready";
+    case Error::OseventRegFail: return "application event-loop registration failed";
+    case Error::Bufferfull: return "buffer too small";
+    case Error::UnknownChild: return "unknown child process";
+    case Error::LockFail: return "lock failed";
+    case Error::JsonConfigEmpty: return "empty JSON configuration";
+    case Error::DeviceExists: return "device exists";
+    case Error::CheckpointDevopsDoesNotMatch: return "checkpoint device ops mismatch";
+    case Error::CheckpointDeviceNotSupported: return "checkpoint device not supported";
+    case Error::VnumaConfigInvalid: return "invalid vNUMA configuration";
+    case Error::DomainNotfound: return "domain not found";
+    case Error::Aborted: return "aborted";
+    case Error::Notfound: return "not found";
+    case Error::DomainDestroyed: return "domain destroyed";
+    case Error::FeatureRemoved: return "feature removed";
+    }
+    return "unknown error";
+}
+
+Error Ctx::create(std::unique_ptr<Ctx> *out, const CtxOptions &opts) {
+    if (!out) return Error::Inval;
+    CtxImpl *impl = nullptr;
+    int rc = CtxImpl::create(&impl, opts);
+    if (rc) return static_cast<Error>(rc);
+    Ctx *c = new (std::nothrow) Ctx(impl);
+    if (!c) {
+        delete impl;
+        return Error::Nomem;
+    }
+    out->reset(c);
+    return Error::Success;
+}
+
+Ctx::~Ctx() { delete impl_; }
+
+#define XLKIT_ENTER(egc)                                   \
+    Egc egc(*impl_);                                       \
+    if (impl_->failed()) return Error::Fail
+
+Error Ctx::run_once(int timeout_ms) {
+    XLKIT_ENTER(egc);
+    detail::Poller *p = impl_->poller_get();
+    if (!p) return Error::Nomem;
+    detail::Nanos limit = timeout_ms < 0 ? detail::kNever
+                                         : detail::mono_now() + detail::Nanos(timeout_ms) * 1'000'000;
+    int rc = impl_->poll_once(egc, *p, limit);
+    impl_->poller_put(p);
+    return static_cast<Error>(rc);
+}
+
+Error Ctx::beforepoll(struct pollfd *fds, int *nfds_io, int *timeout_upd, struct timeval now) {
+    (void)now;  // xlkit keeps its own monotonic clock
+    XLKIT_ENTER(egc);
+    return static_cast<Error>(impl_->beforepoll(egc, fds, nfds_io, timeout_upd));
+}
+
+void Ctx::afterpoll(const struct pollfd *fds, int nfds, struct timeval now) {
+    (void)now;
+    Egc egc(*impl_);
+    if (impl_->failed() || nfds < 0 || (nfds > 0 && !fds)) return;
+    impl_->afterpoll(egc, fds, nfds);
+}
+
+Error Ctx::register_osevent_hooks(const xlkit_osevent_hooks *hooks, void *user) {
+    XLKIT_ENTER(egc);
+    return static_cast<Error>(impl_->register_hooks(egc, hooks, user));
+}
+
+void Ctx::occurred_fd(void *for_xlkit, int fd, short events, short revents) {
+    (void)events;
+    Egc egc(*impl_);
+    if (impl_->failed() || fd < 0) return;
+    impl_->occurred_fd(egc, for_xlkit, fd, revents);
+}
+
+void Ctx::occurred_timeout(void *for_xlkit) {
+    Egc egc(*impl_);
+    if (impl_->failed()) return;
+    impl_->occurred_timeout(egc, for_xlkit);
+}
+
+void Ctx::childproc_setmode(const xlkit_childproc_hooks *hooks, void *user) {
+    Egc egc(*impl_);
+    if (impl_->failed()) return;
+    impl_->childproc_setmode(egc, hooks, user);
+}
+
+Error Ctx::childproc_reaped(pid_t pid, int status) {
+    XLKIT_ENTER(egc);
+    return static_cast<Error>(impl_->childproc_reaped(egc, pid, status));
+}
+
+void Ctx::childproc_sigchld_occurred() {
+    Egc egc(*impl_);
+    if (impl_->failed()) return;
+    impl_->childproc_sigchld_occurred(egc);
+}
+
+void Ctx::set_disaster_callback(DisasterFn fn, void *user) {
+    Egc egc(*impl_);
+    impl_->set_disaster(fn, user);
+}
+
+bool Ctx::failed() const {
+    Egc egc(*impl_);
+    return impl_->failed();
+}
+
+} // namespace xlkit

@@ -1,0 +1,219 @@
+// CtxImpl: the context's internals (xlkit::detail). Layer 1, the event core.
+//
+// Locking: one mutex per ctx, never held together with another ctx's. Every
+// method taking an Egc& requires the lock held (the Egc is the proof).
+// Internal callbacks (EvFd/EvTime/EvImmediate/EvChild funcs) run with the lock
+// held; application callbacks run through Egc::defer after it is released.
+#pragma once
+
+#include <atomic>
+#include <boost/intrusive/list.hpp>
+#include <cstdint>
+#include <pthread.h>
+#include <vector>
+extern "C" {
+#include <xentoollog.h>  // has no C++ guard of its own
+}
+
+#include "event/clock.hpp"
+#include "event/egc.hpp"
+#include "event/ev_child.hpp"
+#include "event/ev_fd.hpp"
+#include "event/ev_immediate.hpp"
+#include "event/ev_time.hpp"
+#include "event/poller.hpp"
+#include "event/timer_heap.hpp"
+#include "event/unique_fd.hpp"
+#include <xlkit/ctx.hpp>
+
+namespace xlkit::detail {
+
+template <class T, boost::intrusive::list_member_hook<> T::*Hook>
+using IList = boost::intrusive::list<
+    T, boost::intrusive::member_hook<T, boost::intrusive::list_member_hook<>, Hook>,
+    boost::intrusive::constant_time_size<false>>;
+
+class CtxImpl {
+public:
+    /* Returns 0 and sets *out, or an error rc. */
+    static int create(CtxImpl **out, const CtxOptions &opts);
+    ~CtxImpl();
+
+    xentoollog_logger *logger() const noexcept { return lg_; }
+
+    // ---- lock (use Egc, not these, outside the event core) -------------
+    void lock() noexcept;
+    void unlock() noexcept;
+    bool locked_by_me() const noexcept;
+
+    // ---- fds ------------------------------------------------------------
+    int fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short events);
+    int fd_modify(Egc &egc, EvFd &ev, short events);
+    void fd_deregister(Egc &egc, EvFd &ev);
+
+    // ---- timeouts -------------------------------------------------------
+    int time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos abs);
+    int time_register_rel(Egc &egc, EvTime &ev, EvTime::Func func, int ms);
+    void time_deregister(Egc &egc, EvTime &ev);
+    std::size_t timers_active() const noexcept { return timers_.size(); }
+
+    // ---- immediates -----------------------------------------------------
+    void immediate_register(Egc &egc, EvImmediate &ev, EvImmediate::Func func);
+    void immediate_post(Egc &egc, EvImmediate &ev, EvImmediate::Func func);
+    void immediate_deregister(Egc &egc, EvImmediate &ev);
+
+    // ---- children ------------------------------------------------------
+    /* >0: parent, child registered; 0: in the child; <0: error rc. */
+    pid_t child_fork(Egc &egc, EvChild &ev, EvChild::Func func);
+    int child_kill(Egc &egc, EvChild &ev, int sig);
+    void childproc_setmode(Egc &egc, const xlkit_childproc_hooks *hooks, void *user);
+    int childproc_reaped(Egc &egc, pid_t pid, int status);
+    void childproc_sigchld_occurred(Egc &egc);
+
+    // ---- waiting ---------------------------------------------------------
+    Poller *poller_get();
+    void poller_put(Poller *p) noexcept;
+    /* One wait-and-dispatch round for poller p: takes the baton if it is
+     * free and sleeps in epoll_wait, or waits on p's own eventfd, until
+     * limit at most. Delivers what the round produced (egc.flush()). */
+    int poll_once(Egc &egc, Poller &p, Nanos limit);
+    /* Wake the thread waiting on p (its eventfd, or the ctx wake fd if p
+     * holds the baton). Safe if p is not waiting. */
+    void poller_wake(Poller &p) noexcept;
+    /* Run poll_once until pred() holds or deadline passes. Returns 0, or
+     * Error::Timedout, or an error rc if the ctx failed. */
+    template <class Pred>
+    int wait_until(Egc &egc, Pred &&pred, Nanos deadline) {
+        Poller *p = poller_get();
+        if (!p) return static_cast<int>(Error::Nomem);
+        int rc = 0;
+        for (;;) {
+            egc.flush();
+            if (pred()) break;
+            if (failed_) { rc = static_cast<int>(Error::Fail); break; }
+            if (deadline != kNever && mono_now() >= deadline) {
+                rc = static_cast<int>(Error::Timedout);
+                break;
+            }
+            rc = poll_once(egc, *p, deadline);
+            if (rc) break;
+        }
+        poller_put(p);
+        return rc;
+    }
+
+    // ---- application-driven loops ---------------------------------------
+    int beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout_upd);
+    void afterpoll(Egc &egc, const struct pollfd *fds, int nfds);
+    int register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user);
+    void occurred_fd(Egc &egc, void *for_xlkit, int fd, short revents);
+    void occurred_timeout(Egc &egc, void *for_xlkit);
+
+    // ---- failure ------------------------------------------------------------
+    bool failed() const noexcept { return failed_; }
+    /* Unrecoverable: log, then call the disaster callback after unlock, or
+     * (without one) put the ctx in the failed state. */
+    void disaster(Egc &egc, const char *msg, int errnoval);
+    void set_disaster(DisasterFn fn, void *user) noexcept { disaster_fn_ = fn; disaster_user_ = user; }
+
+    // ---- internal, used by the dispatch paths and fork handling ----------
+    void run_immediates(Egc &egc);
+    void run_due_timers(Egc &egc, Nanos now);
+    void dispatch_fd(Egc &egc, EvFd *ev, short revents);
+    void wake() noexcept;  // write the ctx wake eventfd (coalesced)
+
+    // fork support (atfork.cpp)
+    boost::intrusive::list_member_hook<> registry_hook_;
+    bool locked_for_fork_ = false;
+    void postfork_child_close() noexcept;
+
+private:
+    CtxImpl() = default;
+    EvFd *fd_lookup(int fd) const noexcept {
+        return static_cast<std::size_t>(fd) < fd_table_.size() ? fd_table_[fd] : nullptr;
+    }
+    Nanos sleeper_deadline() const noexcept {
+        return baton_deadline_ < app_poll_deadline_ ? baton_deadline_ : app_poll_deadline_;
+    }
+    void timers_changed(Egc &egc, Nanos new_deadline);
+    int app_timer_update(Egc &egc);
+    void reap_children(Egc &egc);
+    void sigchld_acquire(Egc &egc);
+    void sigchld_release() noexcept;
+    static void wake_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
+    static void sigchld_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
+
+    pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
+    std::atomic<pthread_t> owner_{};
+    std::atomic<bool> owned_{false};
+
+    xentoollog_logger *lg_ = nullptr;
+    xentoollog_logger *own_lg_ = nullptr;
+
+    // fds
+    UniqueFd epfd_;
+    std::vector<EvFd *> fd_table_;
+    std::uint32_t fd_gen_ = 0;
+    IList<EvFd, &EvFd::hook_> all_fds_;
+
+    // timers
+    TimerHeap timers_;
+    std::uint64_t timer_seq_ = 0;
+    std::uint64_t fire_batch_seq_ = 0;
+
+    // immediates
+    IList<EvImmediate, &EvImmediate::hook_> immediates_;
+    IList<EvImmediate, &EvImmediate::hook_> posted_;
+
+    // wake-ups and the baton
+    UniqueFd wakefd_;
+    EvFd wake_ev_;
+    std::atomic<bool> wake_pending_{false};
+    Poller *baton_ = nullptr;
+    Nanos baton_deadline_ = kNever;
+    IList<Poller, &Poller::hook_> waiting_;
+    IList<Poller, &Poller::hook_> idle_pollers_;
+    std::vector<Poller *> all_pollers_;
+
+    // (b) beforepoll/afterpoll
+    bool app_polling_ = false;
+    Nanos app_poll_deadline_ = kNever;
+    std::uint32_t beforepoll_gen_ = 0;
+
+    // (c) osevent hooks
+    const xlkit_osevent_hooks *hooks_ = nullptr;
+    void *hooks_user_ = nullptr;
+    bool app_timer_registered_ = false;
+    Nanos app_timer_deadline_ = kNever;
+    void *app_timer_reg_ = nullptr;
+
+    // children
+    IList<EvChild, &EvChild::hook_> children_;
+    const xlkit_childproc_hooks *child_hooks_ = nullptr;
+    void *child_hooks_user_ = nullptr;
+    xlkit_sigchld_owner chldowner_ = xlkit_sigchld_owner_xlkit;
+    UniqueFd sigchld_rd_, sigchld_wr_;
+    EvFd sigchld_ev_;
+    int sigchld_slot_ = -1;
+
+    // failure
+    bool failed_ = false;
+    bool disaster_reported_ = false;
+    DisasterFn disaster_fn_ = nullptr;
+    void *disaster_user_ = nullptr;
+    struct DisasterDeferred {
+        Deferred d;  // first: the Deferred* is the DisasterDeferred*
+        CtxImpl *ctx;
+    } disaster_deferred_{};
+    char disaster_msg_[256] = {};
+    int disaster_errno_ = 0;
+
+    friend class Egc;
+};
+
+/* Register/unregister with the process-wide registry used by the fork
+ * handlers (atfork.cpp). */
+void registry_add(CtxImpl *ctx);
+void registry_remove(CtxImpl *ctx);
+
+} // namespace xlkit::detail

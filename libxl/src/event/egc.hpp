@@ -1,0 +1,55 @@
+// Egc: the "event generation context" of one entry into xlkit (libxl's egc).
+//
+// Constructing an Egc takes the ctx lock. Work that must reach the application
+// (events, operation completions, progress reports, disaster) is not run under
+// the lock: it is queued on the Egc as a Deferred and run when the Egc ends,
+// after immediates have drained and the lock has been released. So
+// application callbacks may call back into xlkit, and internal callbacks never
+// see the application re-enter them.
+//
+// Sequence at the end of an Egc (and at flush()):
+//   1. run queued EvImmediates (lock held) until none is left;
+//   2. release the lock;
+//   3. run Deferred callbacks in FIFO order (each may start new Egcs);
+//   (flush() then re-takes the lock.)
+#pragma once
+
+#include <boost/intrusive/list.hpp>
+
+namespace xlkit::detail {
+
+class CtxImpl;
+
+/* A unit of work for the application, run after the lock is released.
+ * fn must not throw. The node may be freed by fn. */
+struct Deferred {
+    using Fn = void (*)(Deferred *d);
+    Fn fn = nullptr;
+    boost::intrusive::list_member_hook<> hook_;
+};
+
+class Egc {
+public:
+    explicit Egc(CtxImpl &ctx) noexcept;
+    ~Egc();
+    Egc(const Egc &) = delete;
+    Egc &operator=(const Egc &) = delete;
+
+    /* Queue d to run after the lock is released (d must be unlinked). */
+    void defer(Deferred &d) noexcept { deferred_.push_back(d); }
+    /* Deliver everything queued so far, then re-take the lock. */
+    void flush() noexcept;
+
+    CtxImpl &ctx;
+
+private:
+    void deliver() noexcept;
+    using List = boost::intrusive::list<
+        Deferred,
+        boost::intrusive::member_hook<Deferred, boost::intrusive::list_member_hook<>,
+                                      &Deferred::hook_>,
+        boost::intrusive::constant_time_size<false>>;
+    List deferred_;
+};
+
+} // namespace xlkit::detail
