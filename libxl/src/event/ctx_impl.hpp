@@ -81,11 +81,14 @@ public:
      * holds the baton). Safe if p is not waiting. */
     void poller_wake(Poller &p) noexcept;
     /* Run poll_once until pred() holds or deadline passes. Returns 0, or
-     * Error::Timedout, or an error rc if the ctx failed. */
+     * Error::Timedout, or an error rc if the ctx failed. While waiting,
+     * *waiting_slot (if given) points at this thread's poller, so whoever
+     * makes pred() true (under the lock) can poller_wake() it. */
     template <class Pred>
-    int wait_until(Egc &egc, Pred &&pred, Nanos deadline) {
+    int wait_until(Egc &egc, Pred &&pred, Nanos deadline, Poller **waiting_slot = nullptr) {
         Poller *p = poller_get();
         if (!p) return static_cast<int>(Error::Nomem);
+        if (waiting_slot) *waiting_slot = p;
         int rc = 0;
         for (;;) {
             egc.flush();
@@ -98,6 +101,7 @@ public:
             rc = poll_once(egc, *p, deadline);
             if (rc) break;
         }
+        if (waiting_slot) *waiting_slot = nullptr;
         poller_put(p);
         return rc;
     }

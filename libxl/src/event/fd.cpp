@@ -42,17 +42,21 @@ int CtxImpl::fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short even
     std::memset(&e, 0, sizeof e);
     e.events = static_cast<std::uint32_t>(events);
     e.data.u64 = fd_key(fd, gen);
+    // An fd with events == 0 stays out of the epoll set (epoll would still
+    // report POLLHUP/POLLERR for it); it is added when modified to non-zero.
+    // Still check that it is a pollable open fd, so a bad fd is reported now.
     if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
         int err = errno;
         XLKIT_LOGE(*this, ERROR, err, "fd_register: cannot watch fd %d", fd);
         return rc_of(err == EBADF || err == EPERM ? Error::Inval : Error::Fail);
     }
+    if (!events) (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
     if (hooks_ && hooks_->fd_register) {
         void *reg = nullptr;
         int rc = hooks_->fd_register(hooks_user_, fd, &reg, events,
                                      reinterpret_cast<void *>(fd_key(fd, gen)));
         if (rc) {
-            (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+            if (events) (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
             XLKIT_LOG(*this, ERROR, "fd_register: application hook refused fd %d (rc=%d)", fd, rc);
             return rc;
         }
@@ -77,16 +81,21 @@ int CtxImpl::fd_modify(Egc &egc, EvFd &ev, short events) {
     std::memset(&e, 0, sizeof e);
     e.events = static_cast<std::uint32_t>(events);
     e.data.u64 = fd_key(ev.fd_, ev.gen_);
-    if (epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, ev.fd_, &e) < 0) {
-        XLKIT_LOGE(*this, ERROR, errno, "fd_modify: fd %d", ev.fd_);
-        return rc_of(Error::Fail);
+    auto epoll_set = [&](short from, short to) {
+        e.events = static_cast<std::uint32_t>(to);
+        int op = !from ? EPOLL_CTL_ADD : !to ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+        return epoll_ctl(epfd_.get(), op, ev.fd_, &e);
+    };
+    if (epoll_set(ev.events_, events) < 0) {
+        int err = errno;
+        XLKIT_LOGE(*this, ERROR, err, "fd_modify: fd %d", ev.fd_);
+        return rc_of(err == EBADF ? Error::Inval : Error::Fail);
     }
     if (hooks_ && ev.app_registered_ && hooks_->fd_modify) {
         void *reg = ev.app_reg_;
         int rc = hooks_->fd_modify(hooks_user_, ev.fd_, &reg, events);
         if (rc) {
-            e.events = static_cast<std::uint32_t>(ev.events_);
-            (void)epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, ev.fd_, &e);
+            (void)epoll_set(events, ev.events_);
             return rc;
         }
         ev.app_reg_ = reg;
@@ -99,7 +108,7 @@ int CtxImpl::fd_modify(Egc &egc, EvFd &ev, short events) {
 void CtxImpl::fd_deregister(Egc &egc, EvFd &ev) {
     (void)egc;
     if (!ev.active()) return;
-    // ENOENT/EBADF: the caller closed the fd first; nothing left to undo.
+    // ENOENT/EBADF: quiet fd, or the caller closed it first; nothing to undo.
     (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, ev.fd_, nullptr);
     if (ev.app_registered_ && hooks_ && hooks_->fd_deregister)
         hooks_->fd_deregister(hooks_user_, ev.fd_, ev.app_reg_);
@@ -111,6 +120,7 @@ void CtxImpl::fd_deregister(Egc &egc, EvFd &ev) {
 }
 
 void CtxImpl::dispatch_fd(Egc &egc, EvFd *ev, short revents) {
+    if (!ev->events_) return;  // registered but quiet
     short rev = static_cast<short>(revents & (ev->events_ | POLLERR | POLLHUP));
     if (!rev) return;
     ev->func_(egc, ev, ev->fd_, ev->events_, rev);

@@ -34,6 +34,8 @@ Poller *CtxImpl::poller_get() {
 void CtxImpl::poller_put(Poller *p) noexcept {
     if (p->hook_.is_linked()) waiting_.erase(waiting_.iterator_to(*p));
     idle_pollers_.push_front(*p);
+    // Baton invariant: if threads still wait and nobody polls, one must.
+    if (!baton_ && !waiting_.empty()) poller_wake(waiting_.front());
 }
 
 void CtxImpl::wake() noexcept {
