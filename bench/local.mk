@@ -1,1 +1,20 @@
-# bench: filled in by its layer
+# bench/: Google Benchmark, xlkit side by side with libev, libuv and the raw
+# limit (../shared/notes/perf-anchors.md). Built on demand only: `make bench`.
+#   bench/xlkit-bench [--smoke] [Google Benchmark options]
+#   bench/compare.py results.json   (writes docs/performance.md and .svg)
+EXTRA_PROGRAMS += bench/xlkit-bench
+bench_xlkit_bench_SOURCES = \
+	bench/main.cpp \
+	bench/common.cpp \
+	bench/impl_raw.cpp \
+	bench/impl_xlkit.cpp \
+	bench/impl_libev.cpp \
+	bench/impl_libuv.cpp
+noinst_HEADERS += bench/bench.hpp
+bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS)
+bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) -lpthread
+EXTRA_DIST += bench/compare.py
+CLEANFILES += bench/xlkit-bench$(EXEEXT)
+
+.PHONY: bench
+bench: bench/xlkit-bench$(EXEEXT)

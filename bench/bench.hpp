@@ -1,0 +1,136 @@
+// xlkit-bench: the workloads of ../shared/notes/perf-anchors.md, run for xlkit,
+// libev, libuv and the raw limit in one binary.
+//
+// Every workload is run whole inside one Google Benchmark iteration and timed
+// by the workload itself around its measured section only (set-up and
+// tear-down are outside), so the reported counters are per operation:
+//   ns_per_op          A, B, C, E
+//   p50_us, p99_us     D (round-trip latency, one sample per round trip)
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace xbench {
+
+/* Sizes of every workload. full() is the anchors' workload; smoke() runs
+ * every benchmark in well under a second. */
+struct Params {
+    // A: dispatch
+    long a_callbacks;   // total callbacks per run
+    int a_batch;        // A1: callbacks queued per loop run
+    // B: timers
+    int b_timers;
+    std::int64_t b_min_ns, b_max_ns;  // deadlines uniform in [min, max]
+    // C: fds
+    int c_pipes;        // upper bound; limited by RLIMIT_NOFILE
+    long c_dispatches;
+    long c_poll_dispatches;  // the poll() variant costs O(fds) per dispatch
+    // D: cross-thread wake
+    long d_round_trips;
+    long d_warmup;
+    // E: one-shot op
+    long e_ops;
+
+    static Params full();
+    static Params smoke();
+};
+
+const Params &params();
+void set_params(const Params &p);
+
+/* Shared inputs, identical for every implementation. */
+const std::vector<std::int64_t> &timer_offsets_ns();  // b_timers entries
+const std::vector<std::uint32_t> &pipe_sequence();    // c_dispatches indices < pipe_count()
+
+/* The pipe pool of workload C: created once, left open until exit. */
+int pipe_count();
+const std::vector<int> &pipe_read_fds();
+const std::vector<int> &pipe_write_fds();
+
+inline std::int64_t now_ns() noexcept {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+void sleep_until_ns(std::int64_t abs_monotonic_ns);
+/* B sleeps until the last deadline plus this margin (libuv's clock is
+ * CLOCK_MONOTONIC_COARSE in ms), then enters the loop once. */
+inline constexpr std::int64_t kFireMarginNs = 10'000'000;
+
+/* Write one byte to fd / read (and discard) up to one byte from it. */
+void write_byte(int fd);
+void read_byte(int fd);
+
+/* A never-ready eventfd, as the xenstore fd every toolstack loop watches. */
+int make_idle_eventfd();
+/* A blocking eventfd (a thread sleeps in read() on it). */
+int make_blocking_eventfd();
+
+bool pin_to_cpu(int cpu);
+
+// ---- results -------------------------------------------------------------
+/* B runs the whole arm/cancel/fire cycle twice on one loop and the same
+ * timers: the first (cold) pass also pays for growing the loop's timer
+ * storage to 100,000 entries; the second is the steady state. */
+struct TimerPass {
+    double arm_ns = 0, cancel_ns = 0, fire_ns = 0;
+};
+struct TimerResult {
+    TimerPass warm, cold;
+    std::string error;
+};
+
+/* Workload D. A's callback calls on_callback() (takes the time, pings B);
+ * B blocks on efd_b and then completes the next op through the library's
+ * cross-thread mechanism. One sample = one round trip, timed at A. */
+struct WakeShared {
+    int efd_b = -1;                 // A pings B here (blocking eventfd)
+    std::atomic<bool> done{false};
+    long callbacks = 0;             // A only
+    long total = 0;                 // warmup + round trips + 1
+    long warmup = 0;
+    std::int64_t prev = 0;
+    std::vector<std::int64_t> samples;
+
+    /* In A's callback. Returns true after the last round trip (B is then
+     * released and will not post again). */
+    bool on_callback() noexcept;
+};
+
+struct WakeResult {
+    double p50_us = 0, p99_us = 0, mean_us = 0;
+    std::string error;
+};
+
+/* Runs D: the implementation supplies A's body (which must call
+ * ws.on_callback() from its completion callback until it returns true, and
+ * must ping B once at start with ws_ping_b()) and B's post. */
+struct WakeImpl {
+    virtual ~WakeImpl() = default;
+    virtual void run_a(WakeShared &ws) = 0;  // in thread A, pinned
+    virtual void post() = 0;                 // in thread B, pinned
+};
+WakeResult run_wake(WakeImpl &impl, bool cross_cpu);
+void ws_ping_b(WakeShared &ws) noexcept;
+
+// ---- the implementations ---------------------------------------------------
+/* Each returns ns per operation (or TimerResult/WakeResult), or a negative
+ * value with *err set. */
+struct Impl {
+    const char *name;
+    double (*a1)(std::string *err);
+    double (*a2)(std::string *err);
+    TimerResult (*b)();
+    double (*c)(std::string *err);
+    double (*c_poll)(std::string *err);  // nullptr: no poll()-style API
+    WakeResult (*d)(bool cross_cpu);
+    double (*e)(std::string *err);
+};
+
+extern const Impl kRaw, kXlkit, kLibev, kLibuv;
+
+} // namespace xbench
