@@ -1,0 +1,1 @@
+# tools/hosts/sim: the userspace sim host (filled in by its owner)

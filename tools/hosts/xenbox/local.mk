@@ -1,0 +1,1 @@
+# tools/hosts/xenbox: Xen in a box (filled in by its owner)
