@@ -2,10 +2,25 @@
 # xen-utils-4.17 as a plain process over xlkit's simulated hypervisor.
 # See docs/hosts.md ("Userspace sim host").
 
+SIM_BUILDDIR = $(abs_top_builddir)/tools/hosts/sim
+# The stand-in as a real shared object (libtool keeps it in .libs/).
+SIM_PRELOAD_SO = $(SIM_BUILDDIR)/.libs/xlkit-sim-preload.so
+
 # The shared simulated-hypervisor state, for xlkit's sim backend, the tools
 # and the tests.
 noinst_LTLIBRARIES += tools/hosts/sim/libxlkit-simstate.la
 tools_hosts_sim_libxlkit_simstate_la_SOURCES = tools/hosts/sim/simstate.c
 tools_hosts_sim_libxlkit_simstate_la_LIBADD = -lpthread
 noinst_HEADERS += tools/hosts/sim/simstate.h
+
+# The LD_PRELOAD stand-in loaded into xenstored: a module (-rpath makes
+# libtool build a shared object although it is not installed), built with
+# its own copy of simstate.c and never with sanitizers (xenstored is not).
+noinst_LTLIBRARIES += tools/hosts/sim/xlkit-sim-preload.la
+tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c tools/hosts/sim/simstate.c
+tools_hosts_sim_xlkit_sim_preload_la_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tools_hosts_sim_xlkit_sim_preload_la_CFLAGS = $(WARN_CFLAGS) -fvisibility=hidden
+tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
+	-rpath $(SIM_BUILDDIR)
+tools_hosts_sim_xlkit_sim_preload_la_LIBADD = -lpthread
 
