@@ -24,3 +24,13 @@ tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -n
 	-rpath $(SIM_BUILDDIR)
 tools_hosts_sim_xlkit_sim_preload_la_LIBADD = -lpthread
 
+# xlkit-sim-host start|stop|status|env, and the xlkit-sim CLI.
+noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim
+tools_hosts_sim_xlkit_sim_host_SOURCES = tools/hosts/sim/host.c
+tools_hosts_sim_xlkit_sim_host_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\"
+tools_hosts_sim_xlkit_sim_host_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_SOURCES = tools/hosts/sim/cli.c
+tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tools_hosts_sim_xlkit_sim_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+

@@ -1,0 +1,576 @@
+/* xlkit-sim-host: starts, stops and inspects a userspace sim host - the
+ * real C xenstored of xen-utils-4.17 as an ordinary process, with xlkit's
+ * LD_PRELOAD stand-in and the simulated hypervisor of simstate.h.
+ *
+ *   eval "$(xlkit-sim-host start [DIR] [-- XENSTORED-ARGS...])"
+ *   xlkit-sim-host status DIR
+ *   xlkit-sim-host env DIR
+ *   xlkit-sim-host stop DIR
+ *
+ * start creates DIR (default: a new $TMPDIR/xlkit-sim.XXXXXX), the shared
+ * state with dom0, and xenstored under a small supervisor process that is
+ * detached from the caller (new session, reparented) and reaps xenstored,
+ * recording how it ended in DIR/xenstored.exit. It returns once xenstored
+ * answers a read of "/" and prints the environment a client needs as shell
+ * export lines. Files in DIR: hypervisor (the state), dom-exc (the
+ * interrupt socket), socket (xenstored's), xenstored.pid, supervisor.pid,
+ * xenstored.log (its stdout and stderr), env, xenstored.exit.
+ *
+ * Environment: XLKIT_SIM_PRELOAD (the stand-in .so), XLKIT_XENSTORED (the
+ * daemon), XLKIT_SIM_START_TIMEOUT (seconds, default 10).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "simstate.h"
+
+#ifndef SIM_PRELOAD
+#define SIM_PRELOAD ""
+#endif
+#define DEFAULT_XENSTORED "/usr/lib/xen-4.17/bin/xenstored"
+
+static const char *prog = "xlkit-sim-host";
+
+static void die_usage(void) {
+    fprintf(stderr,
+            "usage: %s start [DIR] [-- XENSTORED-ARGS...]\n"
+            "       %s stop DIR | status DIR | env DIR\n",
+            prog, prog);
+    exit(2);
+}
+
+static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static char *join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p) {
+        err("out of memory");
+        exit(1);
+    }
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Writes a small file atomically (tmp + rename). */
+static int write_file(const char *dir, const char *name, const char *text) {
+    char *path = join(dir, name), *tmp = join(dir, ".tmp.XXXXXX");
+    int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
+    if (fd >= 0) {
+        size_t len = strlen(text);
+        if (write(fd, text, len) == (ssize_t)len && fchmod(fd, 0644) == 0 && rename(tmp, path) == 0)
+            rc = 0;
+        else
+            unlink(tmp);
+        close(fd);
+    }
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+static char *read_file(const char *dir, const char *name) {
+    char *path = join(dir, name);
+    FILE *f = fopen(path, "re");
+    free(path);
+    if (!f) return NULL;
+    char *buf = calloc(1, 4096);
+    if (buf && fread(buf, 1, 4095, f) == 0 && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+static pid_t read_pid(const char *dir, const char *name) {
+    char *s = read_file(dir, name);
+    long v = s ? strtol(s, NULL, 10) : 0;
+    free(s);
+    return v > 0 && v <= INT_MAX ? (pid_t)v : 0;
+}
+
+/* Alive and not a zombie (a killed process can linger as one). */
+static bool pid_alive(pid_t pid) {
+    if (pid <= 0 || kill(pid, 0) != 0) return pid > 0 && errno == EPERM;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+/* Whether pid runs a program whose name ends in "xenstored". */
+static bool is_xenstored(pid_t pid) {
+    char path[64], exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n < 0) return errno == EACCES; /* cannot tell: trust the pid file */
+    exe[n] = '\0';
+    char *del = strstr(exe, " (deleted)");
+    if (del) *del = '\0';
+    size_t len = strlen(exe);
+    return len >= 9 && strcmp(exe + len - 9, "xenstored") == 0;
+}
+
+static bool wait_dead(pid_t pid, double secs) {
+    double end = now_s() + secs;
+    while (pid_alive(pid)) {
+        if (now_s() > end) return false;
+        sleep_ms(5);
+    }
+    return true;
+}
+
+static char *quote(const char *s) { /* single-quoted for sh */
+    size_t n = 3;
+    for (const char *p = s; *p; p++) n += *p == '\'' ? 4 : 1;
+    char *q = malloc(n), *o = q;
+    if (!q) exit(1);
+    *o++ = '\'';
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return q;
+}
+
+static char *env_text(const char *dir) {
+    char *sock = join(dir, "socket");
+    char *qd = quote(dir), *qs = quote(sock);
+    size_t n = 3 * strlen(qd) + strlen(qs) + 128;
+    char *t = malloc(n);
+    if (!t) exit(1);
+    snprintf(t, n, "export XLKIT_SIM_DIR=%s\nexport XENSTORED_RUNDIR=%s\nexport XENSTORED_PATH=%s\n",
+             qd, qd, qs);
+    free(sock);
+    free(qd);
+    free(qs);
+    return t;
+}
+
+/* Removes the files in DIR (not below it: start insisted on an empty or new
+ * folder, so everything directly in it is the host's) and DIR itself. */
+static int remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            if (e->d_type == DT_DIR) continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT)
+                err("cannot remove %s/%s: %s", dir, e->d_name, strerror(errno));
+        }
+        closedir(d);
+    }
+    if (rmdir(dir) != 0 && errno != ENOENT) {
+        err("cannot remove %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops xenstored (TERM, then KILL), waits for the supervisor to record its
+ * end, removes DIR. */
+static int teardown(const char *dir) {
+    pid_t pid = read_pid(dir, "xenstored.pid");
+    pid_t sup = read_pid(dir, "supervisor.pid");
+    int rc = 0;
+    if (pid > 0 && pid_alive(pid) && is_xenstored(pid)) {
+        kill(pid, SIGTERM);
+        if (!wait_dead(pid, 5)) {
+            kill(pid, SIGKILL);
+            if (!wait_dead(pid, 5)) {
+                err("xenstored (pid %d) does not die", (int)pid);
+                rc = 1;
+            }
+        }
+    }
+    if (sup > 0 && !wait_dead(sup, 5)) err("supervisor (pid %d) still running", (int)sup);
+    if (remove_dir(dir) != 0) rc = 1;
+    return rc;
+}
+
+/* Whether xenstored at this host answers a read of "/" (within secs). */
+static bool answers(const char *dir, double secs) {
+    char *sock = join(dir, "socket");
+    setenv("XENSTORED_PATH", sock, 1);
+    setenv("XENSTORED_RUNDIR", dir, 1);
+    free(sock);
+    double end = now_s() + secs;
+    for (;;) {
+        struct xs_handle *xs = xs_open(0);
+        if (xs) {
+            unsigned len = 0;
+            char *v = xs_read(xs, XBT_NULL, "/", &len);
+            xs_close(xs);
+            if (v) {
+                free(v);
+                return true;
+            }
+        }
+        if (now_s() > end) return false;
+        sleep_ms(5);
+    }
+}
+
+static void show_log(const char *dir) {
+    char *log = read_file(dir, "xenstored.log");
+    if (log && *log) fprintf(stderr, "--- %s/xenstored.log ---\n%s", dir, log);
+    free(log);
+}
+
+static bool dir_empty(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    struct dirent *e;
+    bool empty = true;
+    while (empty && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = false;
+    closedir(d);
+    return empty;
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+static const char *find_preload(void) {
+    const char *p = getenv("XLKIT_SIM_PRELOAD");
+    if (p && *p) return p;
+    if (*SIM_PRELOAD && access(SIM_PRELOAD, R_OK) == 0) return SIM_PRELOAD;
+    static char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 64);
+    if (n > 0) {
+        buf[n] = '\0';
+        char *slash = strrchr(buf, '/');
+        if (slash) {
+            strcpy(slash + 1, ".libs/xlkit-sim-preload.so");
+            if (access(buf, R_OK) == 0) return buf;
+            strcpy(slash + 1, "xlkit-sim-preload.so");
+            if (access(buf, R_OK) == 0) return buf;
+        }
+    }
+    return SIM_PRELOAD;
+}
+
+/* The supervisor: detached, runs xenstored as its child and reaps it. */
+static void supervise(const char *dir, const char *preload, const char *xenstored, int ready_w,
+                      char **extra, int nextra) {
+    setsid();
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    char *logpath = join(dir, "xenstored.log");
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    free(logpath);
+    if (log < 0 || null < 0) _exit(1);
+    dup2(null, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+
+    pid_t pid = fork();
+    if (pid < 0) _exit(1);
+    if (pid == 0) {
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        dup2(ready_w, 1); /* -P prints the pid here once it is ready */
+        close_range(3, ~0u, 0);
+        char *sock = join(dir, "socket");
+        setenv("XLKIT_SIM_DIR", dir, 1);
+        setenv("XENSTORED_RUNDIR", dir, 1);
+        setenv("XENSTORED_PATH", sock, 1);
+        setenv("LD_PRELOAD", preload, 1);
+        char **argv = calloc((size_t)nextra + 4, sizeof *argv);
+        if (!argv) _exit(127);
+        int a = 0;
+        argv[a++] = (char *)xenstored;
+        argv[a++] = "-N";
+        argv[a++] = "-P";
+        for (int i = 0; i < nextra; i++) argv[a++] = extra[i];
+        execv(xenstored, argv);
+        fprintf(stderr, "%s: cannot run %s: %s\n", prog, xenstored, strerror(errno));
+        _exit(127);
+    }
+    close(ready_w);
+    close_range(3, ~0u, 0);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+    write_file(dir, "supervisor.pid", buf);
+
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    char how[128];
+    if (WIFEXITED(status))
+        snprintf(how, sizeof how, "exited %d\n", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(how, sizeof how, "killed by signal %d (%s)%s\n", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+    else
+        snprintf(how, sizeof how, "ended, status %d\n", status);
+    write_file(dir, "xenstored.exit", how);
+    _exit(0);
+}
+
+static int cmd_start(int argc, char **argv) {
+    /* start [DIR] [-- XENSTORED-ARGS...] */
+    const char *dirarg = NULL;
+    char **extra = NULL;
+    int nextra = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            extra = argv + i + 1;
+            nextra = argc - i - 1;
+            break;
+        }
+        if (dirarg) die_usage();
+        dirarg = argv[i];
+    }
+
+    char dirbuf[PATH_MAX];
+    if (dirarg) {
+        if (mkdir(dirarg, 0755) != 0 && errno != EEXIST) {
+            err("cannot create %s: %s", dirarg, strerror(errno));
+            return 1;
+        }
+        if (!realpath(dirarg, dirbuf)) {
+            err("%s: %s", dirarg, strerror(errno));
+            return 1;
+        }
+        if (!dir_empty(dirbuf)) {
+            char *state = join(dirbuf, "hypervisor");
+            bool host = access(state, F_OK) == 0;
+            free(state);
+            if (host)
+                err("%s already holds a sim host (xlkit-sim-host stop %s)", dirbuf, dirbuf);
+            else
+                err("%s is not empty", dirbuf);
+            return 1;
+        }
+    } else {
+        const char *t = getenv("TMPDIR");
+        snprintf(dirbuf, sizeof dirbuf, "%s/xlkit-sim.XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(dirbuf)) {
+            err("cannot create a folder in %s: %s", t && *t ? t : "/tmp", strerror(errno));
+            return 1;
+        }
+    }
+    const char *dir = dirbuf;
+    if (strlen(dir) + sizeof "/socket" > sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        err("%s: path too long for a unix socket (max %zu characters)", dir,
+            sizeof(((struct sockaddr_un *)0)->sun_path) - sizeof "/socket");
+        return 1;
+    }
+    const char *preload = find_preload();
+    if (!*preload || access(preload, R_OK) != 0) {
+        err("stand-in library not found (%s); build it or set XLKIT_SIM_PRELOAD",
+            *preload ? preload : "no path");
+        return 1;
+    }
+    const char *xenstored = getenv("XLKIT_XENSTORED");
+    if (!xenstored || !*xenstored) xenstored = DEFAULT_XENSTORED;
+    if (access(xenstored, X_OK) != 0) {
+        err("%s: %s (apt-get install xen-utils-4.17)", xenstored, strerror(errno));
+        return 1;
+    }
+    double timeout = 10;
+    if (getenv("XLKIT_SIM_START_TIMEOUT")) timeout = atof(getenv("XLKIT_SIM_START_TIMEOUT"));
+    if (timeout <= 0) timeout = 10;
+
+    double t0 = now_s();
+    sim_t *sim = sim_open(dir, SIM_OPEN_CREATE);
+    if (!sim) {
+        if (errno == EEXIST)
+            err("%s already holds a sim host (xlkit-sim-host stop %s)", dir, dir);
+        else
+            err("cannot create the sim state in %s: %s", dir, strerror(errno));
+        return 1;
+    }
+    sim_close(sim);
+
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        err("pipe: %s", strerror(errno));
+        return 1;
+    }
+    fflush(NULL);
+    pid_t mid = fork();
+    if (mid < 0) {
+        err("fork: %s", strerror(errno));
+        return 1;
+    }
+    if (mid == 0) { /* detach: the supervisor is orphaned at once */
+        close(ready[0]);
+        pid_t sup = fork();
+        if (sup == 0) supervise(dir, preload, xenstored, ready[1], extra, nextra);
+        _exit(sup < 0 ? 1 : 0);
+    }
+    close(ready[1]);
+    int st;
+    while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
+    }
+
+    /* The pid line xenstored -P prints when its socket and dom0 are ready. */
+    char line[64];
+    size_t got = 0;
+    bool ok = false;
+    while (got < sizeof line - 1) {
+        int left = (int)((t0 + timeout - now_s()) * 1000);
+        if (left <= 0) break;
+        struct pollfd p = {ready[0], POLLIN, 0};
+        int r = poll(&p, 1, left);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        ssize_t n = read(ready[0], line + got, sizeof line - 1 - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+        if (memchr(line, '\n', got)) {
+            ok = true;
+            break;
+        }
+    }
+    close(ready[0]);
+    line[got] = '\0';
+    pid_t pid = ok ? (pid_t)strtol(line, NULL, 10) : 0;
+    if (pid > 0) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%d\n", (int)pid);
+        write_file(dir, "xenstored.pid", buf);
+    }
+    if (pid <= 0 || !answers(dir, t0 + timeout - now_s())) {
+        err("xenstored did not come up in %s", dir);
+        show_log(dir);
+        if (pid <= 0) { /* still starting, or never printed its pid */
+            pid_t sup = read_pid(dir, "supervisor.pid");
+            if (sup > 0) kill(-sup, SIGKILL); /* its session: xenstored too */
+        }
+        teardown(dir);
+        return 1;
+    }
+    char *env = env_text(dir);
+    write_file(dir, "env", env);
+    fputs(env, stdout);
+    free(env);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- stop / status / env ------------------------------------------------------ */
+
+static const char *check_dir(const char *arg, char *buf) {
+    if (!realpath(arg, buf)) {
+        err("%s: %s", arg, strerror(errno));
+        return NULL;
+    }
+    char *state = join(buf, "hypervisor");
+    int ok = access(state, F_OK) == 0;
+    free(state);
+    if (!ok) {
+        err("%s is not a sim host folder (no hypervisor file)", buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int cmd_stop(const char *arg) {
+    char buf[PATH_MAX];
+    const char *dir = check_dir(arg, buf);
+    return dir ? teardown(dir) : 1;
+}
+
+static int cmd_status(const char *arg) {
+    char buf[PATH_MAX];
+    const char *dir = check_dir(arg, buf);
+    if (!dir) return 2;
+    pid_t pid = read_pid(dir, "xenstored.pid");
+    bool alive = pid > 0 && pid_alive(pid);
+    bool answering = alive && answers(dir, 1);
+    printf("dir: %s\n", dir);
+    if (alive)
+        printf("xenstored: running, pid %d, %s\n", (int)pid,
+               answering ? "answering" : "NOT answering");
+    else {
+        char *how = read_file(dir, "xenstored.exit");
+        printf("xenstored: not running%s%s", how ? ", " : "\n", how ? how : "");
+        free(how);
+    }
+    sim_t *sim = sim_open(dir, 0);
+    sim_hostinfo hi;
+    if (sim && sim_hostinfo_get(sim, &hi) == 0)
+        printf("domains: %u of %u, memory free %llu of %llu kB, domain exceptions raised: %llu\n",
+               hi.nr_domains, hi.max_domains, (unsigned long long)hi.free_memkb,
+               (unsigned long long)hi.total_memkb, (unsigned long long)hi.dom_exc_count);
+    else
+        printf("state: unreadable (%s)\n", strerror(errno));
+    sim_close(sim);
+    return answering ? 0 : 1;
+}
+
+static int cmd_env(const char *arg) {
+    char buf[PATH_MAX];
+    const char *dir = check_dir(arg, buf);
+    if (!dir) return 1;
+    char *env = env_text(dir);
+    fputs(env, stdout);
+    free(env);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) die_usage();
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "start") == 0) return cmd_start(argc - 2, argv + 2);
+    if (argc != 3) die_usage();
+    if (strcmp(cmd, "stop") == 0) return cmd_stop(argv[2]);
+    if (strcmp(cmd, "status") == 0) return cmd_status(argv[2]);
+    if (strcmp(cmd, "env") == 0) return cmd_env(argv[2]);
+    die_usage();
+}
