@@ -56,6 +56,27 @@ inline std::int64_t now_ns() noexcept {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
+
+/* Cost per operation of a measured section: the calling thread's CPU time
+ * (user + system) and the wall-clock time. Workloads A, B, C and E never
+ * block inside a measured section (C writes the byte before it polls), so on
+ * an idle machine the two agree; on a shared one the CPU time leaves out the
+ * time other processes took the CPU, so it is what ns_per_op reports. */
+struct Cost {
+    double ns = 0;       // thread CPU time per op
+    double wall_ns = 0;  // wall-clock time per op
+};
+struct Stamp {
+    std::int64_t wall, cpu;
+};
+inline Stamp stamp() noexcept {
+    struct timespec c;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+    return Stamp{now_ns(), std::int64_t(c.tv_sec) * 1'000'000'000 + c.tv_nsec};
+}
+inline Cost per_op(Stamp a, Stamp b, double ops) noexcept {
+    return Cost{double(b.cpu - a.cpu) / ops, double(b.wall - a.wall) / ops};
+}
 void sleep_until_ns(std::int64_t abs_monotonic_ns);
 /* B sleeps until the last deadline plus this margin (libuv's clock is
  * CLOCK_MONOTONIC_COARSE in ms), then enters the loop once. */
@@ -77,7 +98,7 @@ bool pin_to_cpu(int cpu);
  * timers: the first (cold) pass also pays for growing the loop's timer
  * storage to 100,000 entries; the second is the steady state. */
 struct TimerPass {
-    double arm_ns = 0, cancel_ns = 0, fire_ns = 0;
+    Cost arm, cancel, fire;
 };
 struct TimerResult {
     TimerPass warm, cold;
@@ -118,17 +139,17 @@ WakeResult run_wake(WakeImpl &impl, bool cross_cpu);
 void ws_ping_b(WakeShared &ws) noexcept;
 
 // ---- the implementations ---------------------------------------------------
-/* Each returns ns per operation (or TimerResult/WakeResult), or a negative
- * value with *err set. */
+/* Each returns the cost per operation (or TimerResult/WakeResult); on
+ * failure *err is set. */
 struct Impl {
     const char *name;
-    double (*a1)(std::string *err);
-    double (*a2)(std::string *err);
+    Cost (*a1)(std::string *err);
+    Cost (*a2)(std::string *err);
     TimerResult (*b)();
-    double (*c)(std::string *err);
-    double (*c_poll)(std::string *err);  // nullptr: no poll()-style API
+    Cost (*c)(std::string *err);
+    Cost (*c_poll)(std::string *err);  // nullptr: no poll()-style API
     WakeResult (*d)(bool cross_cpu);
-    double (*e)(std::string *err);
+    Cost (*e)(std::string *err);
 };
 
 extern const Impl kRaw, kXlkit, kLibev, kLibuv;

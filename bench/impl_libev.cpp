@@ -75,38 +75,38 @@ void chain_cb(struct ev_loop *loop, ev_idle *w, int) {
     if (--g_chain_left > 0) ev_feed_event(loop, w, EV_CUSTOM);
 }
 
-double a1(std::string *err) {
+Cost a1(std::string *err) {
     const Params &p = params();
     EvLoop l(EVBACKEND_EPOLL, true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     std::unique_ptr<ev_idle[]> ws(new ev_idle[static_cast<std::size_t>(p.a_batch)]);
     for (int i = 0; i < p.a_batch; ++i) init_watcher(&ws[i], count_cb);
     const long rounds = p.a_callbacks / p.a_batch;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long r = 0; r < rounds; ++r) {
         for (int i = 0; i < p.a_batch; ++i) ev_feed_event(l.loop, &ws[i], EV_CUSTOM);
         ev_run(l.loop, EVRUN_NOWAIT);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != rounds * p.a_batch) *err = "wrong callback count";
-    return double(t1 - t0) / double(rounds * p.a_batch);
+    return per_op(t0, t1, double(rounds * p.a_batch));
 }
 
-double a2(std::string *err) {
+Cost a2(std::string *err) {
     const Params &p = params();
     EvLoop l(EVBACKEND_EPOLL, true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     ev_idle w;
     init_watcher(&w, chain_cb);
     g_count = 0;
     g_chain_left = p.a_callbacks;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     ev_feed_event(l.loop, &w, EV_CUSTOM);
     while (g_count < p.a_callbacks) ev_run(l.loop, EVRUN_NOWAIT);
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.a_callbacks) *err = "wrong callback count";
-    return double(t1 - t0) / double(p.a_callbacks);
+    return per_op(t0, t1, double(p.a_callbacks));
 }
 
 // ---- B -------------------------------------------------------------------------
@@ -124,27 +124,27 @@ TimerResult b() {
 
     auto pass = [&](TimerPass &tp) {
         g_count = 0;
-        std::int64_t t0 = now_ns();
+        Stamp t0 = stamp();
         ev_now_update(l.loop);  // one clock read; ev_timer_start adds to it
         const std::int64_t base = now_ns();
         for (std::size_t i = 0; i < n; ++i) {
             ev_timer_set(&ts[i], static_cast<double>(off[i]) * 1e-9, 0.);
             ev_timer_start(l.loop, &ts[i]);
         }
-        std::int64_t t1 = now_ns();
+        Stamp t1 = stamp();
         for (std::size_t i = 0; i < n; i += 2) ev_timer_stop(l.loop, &ts[i]);
-        std::int64_t t2 = now_ns();
+        Stamp t2 = stamp();
 
         sleep_until_ns(base + p.b_max_ns + kFireMarginNs);
 
-        std::int64_t t3 = now_ns();
+        Stamp t3 = stamp();
         ev_run(l.loop, EVRUN_NOWAIT);
-        std::int64_t t4 = now_ns();
+        Stamp t4 = stamp();
         const std::size_t fired = n / 2;
         if (static_cast<std::size_t>(g_count) != fired) r.error = "wrong fire count";
-        tp.arm_ns = double(t1 - t0) / double(n);
-        tp.cancel_ns = double(t2 - t1) / double((n + 1) / 2);
-        tp.fire_ns = double(t4 - t3) / double(fired);
+        tp.arm = per_op(t0, t1, double(n));
+        tp.cancel = per_op(t1, t2, double((n + 1) / 2));
+        tp.fire = per_op(t3, t4, double(fired));
     };
     pass(r.cold);
     pass(r.warm);
@@ -158,9 +158,9 @@ void read_cb(struct ev_loop *, ev_io *w, int) {
     ++g_count;
 }
 
-double c_with(unsigned backend, long dispatches, std::string *err) {
+Cost c_with(unsigned backend, long dispatches, std::string *err) {
     EvLoop l(backend, false, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     const int n = pipe_count();
     const auto &rd = pipe_read_fds();
     const auto &wr = pipe_write_fds();
@@ -173,19 +173,19 @@ double c_with(unsigned backend, long dispatches, std::string *err) {
     }
     ev_run(l.loop, EVRUN_NOWAIT);  // register the fds with the kernel first
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         ev_run(l.loop, EVRUN_ONCE);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     for (int i = 0; i < n; ++i) ev_io_stop(l.loop, &ws[i]);
     if (g_count != dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(dispatches);
+    return per_op(t0, t1, double(dispatches));
 }
 
-double c(std::string *err) { return c_with(EVBACKEND_EPOLL, params().c_dispatches, err); }
-double c_poll(std::string *err) { return c_with(EVBACKEND_POLL, params().c_poll_dispatches, err); }
+Cost c(std::string *err) { return c_with(EVBACKEND_EPOLL, params().c_dispatches, err); }
+Cost c_poll(std::string *err) { return c_with(EVBACKEND_POLL, params().c_poll_dispatches, err); }
 
 // ---- D -------------------------------------------------------------------------
 struct EvWake : WakeImpl {
@@ -230,12 +230,12 @@ void op_done(struct ev_loop *, ev_idle *w, int) {
     std::free(op);
 }
 
-double e(std::string *err) {
+Cost e(std::string *err) {
     const Params &p = params();
     EvLoop l(EVBACKEND_EPOLL, true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long i = 0; i < p.e_ops; ++i) {
         auto *op = static_cast<EvOp *>(std::malloc(sizeof(EvOp)));  // create
         init_watcher(&op->w, op_done);
@@ -244,9 +244,9 @@ double e(std::string *err) {
         ev_feed_event(l.loop, &op->w, EV_CUSTOM);  // complete
         ev_run(l.loop, EVRUN_NOWAIT);              // dispatch; the cb frees it
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.e_ops) *err = "wrong completion count";
-    return double(t1 - t0) / double(p.e_ops);
+    return per_op(t0, t1, double(p.e_ops));
 }
 
 } // namespace

@@ -87,29 +87,29 @@ void chain_cb(uv_idle_t *h) {
         uv_stop(h->loop);
 }
 
-double a1(std::string *err) {
+Cost a1(std::string *err) {
     const Params &p = params();
     UvLoop l(true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     std::unique_ptr<uv_idle_t[]> hs(new uv_idle_t[static_cast<std::size_t>(p.a_batch)]);
     for (int i = 0; i < p.a_batch; ++i) uv_idle_init(&l.loop, &hs[i]);
     const long rounds = p.a_callbacks / p.a_batch;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long r = 0; r < rounds; ++r) {
         for (int i = 0; i < p.a_batch; ++i) uv_idle_start(&hs[i], count_cb);
         uv_run(&l.loop, UV_RUN_NOWAIT);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     l.finish();
     if (g_count != rounds * p.a_batch) *err = "wrong callback count";
-    return double(t1 - t0) / double(rounds * p.a_batch);
+    return per_op(t0, t1, double(rounds * p.a_batch));
 }
 
-double a2(std::string *err) {
+Cost a2(std::string *err) {
     const Params &p = params();
     UvLoop l(true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     uv_idle_t hs[2];
     for (int i = 0; i < 2; ++i) {
         uv_idle_init(&l.loop, &hs[i]);
@@ -117,13 +117,13 @@ double a2(std::string *err) {
     }
     g_count = 0;
     g_chain_left = p.a_callbacks;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     uv_idle_start(&hs[0], chain_cb);
     uv_run(&l.loop, UV_RUN_DEFAULT);  // the last callback calls uv_stop
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     l.finish();
     if (g_count != p.a_callbacks) *err = "wrong callback count";
-    return double(t1 - t0) / double(p.a_callbacks);
+    return per_op(t0, t1, double(p.a_callbacks));
 }
 
 // ---- B -------------------------------------------------------------------------
@@ -143,24 +143,24 @@ TimerResult b() {
 
     auto pass = [&](TimerPass &tp) {
         g_count = 0;
-        std::int64_t t0 = now_ns();
+        Stamp t0 = stamp();
         uv_update_time(&l.loop);  // one clock read; uv_timer_start adds to it
         const std::int64_t base = now_ns();
         for (std::size_t i = 0; i < n; ++i) uv_timer_start(&ts[i], timer_cb, ms[i], 0);
-        std::int64_t t1 = now_ns();
+        Stamp t1 = stamp();
         for (std::size_t i = 0; i < n; i += 2) uv_timer_stop(&ts[i]);
-        std::int64_t t2 = now_ns();
+        Stamp t2 = stamp();
 
         sleep_until_ns(base + p.b_max_ns + kFireMarginNs);
 
-        std::int64_t t3 = now_ns();
+        Stamp t3 = stamp();
         uv_run(&l.loop, UV_RUN_NOWAIT);
-        std::int64_t t4 = now_ns();
+        Stamp t4 = stamp();
         const std::size_t fired = n / 2;
         if (static_cast<std::size_t>(g_count) != fired) r.error = "wrong fire count";
-        tp.arm_ns = double(t1 - t0) / double(n);
-        tp.cancel_ns = double(t2 - t1) / double((n + 1) / 2);
-        tp.fire_ns = double(t4 - t3) / double(fired);
+        tp.arm = per_op(t0, t1, double(n));
+        tp.cancel = per_op(t1, t2, double((n + 1) / 2));
+        tp.fire = per_op(t3, t4, double(fired));
     };
     pass(r.cold);
     pass(r.warm);
@@ -174,10 +174,10 @@ void read_cb(uv_poll_t *h, int, int) {
     ++g_count;
 }
 
-double c(std::string *err) {
+Cost c(std::string *err) {
     const Params &p = params();
     UvLoop l(false, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     const int n = pipe_count();
     const auto &wr = pipe_write_fds();
     const auto &seq = pipe_sequence();
@@ -191,15 +191,15 @@ double c(std::string *err) {
     }
     uv_run(&l.loop, UV_RUN_NOWAIT);  // register the fds with the kernel first
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < p.c_dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         uv_run(&l.loop, UV_RUN_ONCE);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     l.finish();
     if (g_count != p.c_dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(p.c_dispatches);
+    return per_op(t0, t1, double(p.c_dispatches));
 }
 
 // ---- D -------------------------------------------------------------------------
@@ -251,12 +251,12 @@ void op_done(uv_idle_t *h) {
     uv_close(handle(h), op_closed);
 }
 
-double e(std::string *err) {
+Cost e(std::string *err) {
     const Params &p = params();
     UvLoop l(true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long i = 0; i < p.e_ops; ++i) {
         auto *op = static_cast<UvOp *>(std::malloc(sizeof(UvOp)));  // create
         uv_idle_init(&l.loop, &op->h);
@@ -265,9 +265,9 @@ double e(std::string *err) {
         uv_idle_start(&op->h, op_done);  // complete
         uv_run(&l.loop, UV_RUN_NOWAIT);  // dispatch; freed in the close cb
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.e_ops) *err = "wrong completion count";
-    return double(t1 - t0) / double(p.e_ops);
+    return per_op(t0, t1, double(p.e_ops));
 }
 
 } // namespace

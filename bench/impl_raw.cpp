@@ -52,34 +52,34 @@ __attribute__((noinline)) void chain_task(Task *t) {
     if (--g_chain_left > 0) g_fifo.push(t);
 }
 
-double a1(std::string *err) {
+Cost a1(std::string *err) {
     const Params &p = params();
     std::unique_ptr<Task[]> tasks(new Task[static_cast<std::size_t>(p.a_batch)]);
     for (int i = 0; i < p.a_batch; ++i) tasks[i].fn = count_task;
     g_count = 0;
     const long rounds = p.a_callbacks / p.a_batch;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long r = 0; r < rounds; ++r) {
         for (int i = 0; i < p.a_batch; ++i) g_fifo.push(&tasks[i]);
         g_fifo.drain();
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != rounds * p.a_batch) *err = "wrong callback count";
-    return double(t1 - t0) / double(rounds * p.a_batch);
+    return per_op(t0, t1, double(rounds * p.a_batch));
 }
 
-double a2(std::string *err) {
+Cost a2(std::string *err) {
     const Params &p = params();
     Task t;
     t.fn = chain_task;
     g_count = 0;
     g_chain_left = p.a_callbacks;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     g_fifo.push(&t);
     g_fifo.drain();
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.a_callbacks) *err = "wrong callback count";
-    return double(t1 - t0) / double(p.a_callbacks);
+    return per_op(t0, t1, double(p.a_callbacks));
 }
 
 // ---- B -------------------------------------------------------------------------
@@ -153,28 +153,28 @@ TimerResult b() {
 
     auto pass = [&](TimerPass &tp) {
         g_count = 0;
-        std::int64_t t0 = now_ns();
+        Stamp t0 = stamp();
         const std::int64_t base = now_ns();  // one clock read for the batch
         for (std::size_t i = 0; i < n; ++i) heap.push(&ts[i], base + off[i]);
-        std::int64_t t1 = now_ns();
+        Stamp t1 = stamp();
         for (std::size_t i = 0; i < n; i += 2) heap.remove(&ts[i]);
-        std::int64_t t2 = now_ns();
+        Stamp t2 = stamp();
 
         sleep_until_ns(base + p.b_max_ns + kFireMarginNs);
 
-        std::int64_t t3 = now_ns();
+        Stamp t3 = stamp();
         const std::int64_t now = now_ns();  // one clock read per fire batch
         while (!heap.empty() && heap.top().deadline <= now) {
             RawTimer *t = heap.top().t;
             heap.remove(t);
             t->fn(t);
         }
-        std::int64_t t4 = now_ns();
+        Stamp t4 = stamp();
         const std::size_t fired = n / 2;
         if (static_cast<std::size_t>(g_count) != fired || !heap.empty()) r.error = "wrong fire count";
-        tp.arm_ns = double(t1 - t0) / double(n);
-        tp.cancel_ns = double(t2 - t1) / double((n + 1) / 2);
-        tp.fire_ns = double(t4 - t3) / double(fired);
+        tp.arm = per_op(t0, t1, double(n));
+        tp.cancel = per_op(t1, t2, double((n + 1) / 2));
+        tp.fire = per_op(t3, t4, double(fired));
     };
     pass(r.cold);
     pass(r.warm);
@@ -192,7 +192,7 @@ __attribute__((noinline)) void read_cb(RawFd *f) {
     ++g_count;
 }
 
-double c(std::string *err) {
+Cost c(std::string *err) {
     const Params &p = params();
     const int n = pipe_count();
     const auto &rd = pipe_read_fds();
@@ -201,7 +201,7 @@ double c(std::string *err) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) {
         *err = "epoll_create1 failed";
-        return -1;
+        return {};
     }
     std::unique_ptr<RawFd[]> fds(new RawFd[static_cast<std::size_t>(n)]);
     for (int i = 0; i < n; ++i) {
@@ -213,7 +213,7 @@ double c(std::string *err) {
     }
     g_count = 0;
     struct epoll_event evs[64];
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < p.c_dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         int m = epoll_wait(ep, evs, 64, -1);
@@ -222,13 +222,13 @@ double c(std::string *err) {
             f->fn(f);
         }
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     (void)close(ep);
     if (g_count != p.c_dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(p.c_dispatches);
+    return per_op(t0, t1, double(p.c_dispatches));
 }
 
-double c_poll(std::string *err) {
+Cost c_poll(std::string *err) {
     const Params &p = params();
     const int n = pipe_count();
     const auto &rd = pipe_read_fds();
@@ -238,7 +238,7 @@ double c_poll(std::string *err) {
     for (int i = 0; i < n; ++i) fds[i] = RawFd{rd[static_cast<std::size_t>(i)], read_cb};
     std::unique_ptr<struct pollfd[]> pfd(new struct pollfd[static_cast<std::size_t>(n)]);
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < p.c_poll_dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         for (int i = 0; i < n; ++i) pfd[i] = {fds[i].fd, POLLIN, 0};  // rebuild
@@ -250,9 +250,9 @@ double c_poll(std::string *err) {
             }
         }
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.c_poll_dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(p.c_poll_dispatches);
+    return per_op(t0, t1, double(p.c_poll_dispatches));
 }
 
 // ---- D -------------------------------------------------------------------------
@@ -295,11 +295,11 @@ __attribute__((noinline)) void op_done(Op *op) {
     std::free(op);
 }
 
-double e(std::string *err) {
+Cost e(std::string *err) {
     const Params &p = params();
     pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long i = 0; i < p.e_ops; ++i) {
         auto *op = static_cast<Op *>(std::malloc(sizeof(Op)));  // create
         benchmark::DoNotOptimize(op);
@@ -310,9 +310,9 @@ double e(std::string *err) {
         pthread_mutex_unlock(&mu);
         op->fn(op);  // dispatch its completion, which frees it
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.e_ops) *err = "wrong completion count";
-    return double(t1 - t0) / double(p.e_ops);
+    return per_op(t0, t1, double(p.e_ops));
 }
 
 } // namespace

@@ -75,40 +75,40 @@ void chain_im(Egc &egc, EvImmediate *ev) {
     if (--g_chain_left > 0) egc.ctx.immediate_register(egc, *ev, chain_im);
 }
 
-double a1(std::string *err) {
+Cost a1(std::string *err) {
     const Params &p = params();
     XCtx x(true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     CtxImpl &impl = x.impl();
     std::unique_ptr<EvImmediate[]> ims(new EvImmediate[static_cast<std::size_t>(p.a_batch)]);
     const long rounds = p.a_callbacks / p.a_batch;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long r = 0; r < rounds; ++r) {
         Egc egc(impl);
         for (int i = 0; i < p.a_batch; ++i) impl.immediate_register(egc, ims[i], count_im);
     }  // the 1,000 run here, at the end of the Egc
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != rounds * p.a_batch) *err = "wrong callback count";
-    return double(t1 - t0) / double(rounds * p.a_batch);
+    return per_op(t0, t1, double(rounds * p.a_batch));
 }
 
-double a2(std::string *err) {
+Cost a2(std::string *err) {
     const Params &p = params();
     XCtx x(true, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     CtxImpl &impl = x.impl();
     EvImmediate im;
     g_count = 0;
     g_chain_left = p.a_callbacks;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     {
         Egc egc(impl);
         impl.immediate_register(egc, im, chain_im);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.a_callbacks) *err = "wrong callback count";
-    return double(t1 - t0) / double(p.a_callbacks);
+    return per_op(t0, t1, double(p.a_callbacks));
 }
 
 // ---- B -------------------------------------------------------------------------
@@ -127,7 +127,7 @@ TimerResult b() {
     auto pass = [&](TimerPass &tp) {
         g_count = 0;
         int bad = 0;
-        std::int64_t t0 = now_ns();
+        Stamp t0 = stamp();
         Nanos base;
         {
             Egc egc(impl);
@@ -135,25 +135,25 @@ TimerResult b() {
             for (std::size_t i = 0; i < n; ++i)
                 bad |= impl.time_register_abs(egc, ts[i], count_timer, base + off[i]);
         }
-        std::int64_t t1 = now_ns();
+        Stamp t1 = stamp();
         {
             Egc egc(impl);
             for (std::size_t i = 0; i < n; i += 2) impl.time_deregister(egc, ts[i]);
         }
-        std::int64_t t2 = now_ns();
+        Stamp t2 = stamp();
 
         sleep_until_ns(base + p.b_max_ns + kFireMarginNs);
 
-        std::int64_t t3 = now_ns();
+        Stamp t3 = stamp();
         bad |= static_cast<int>(x.ctx->run_once(0));
-        std::int64_t t4 = now_ns();
+        Stamp t4 = stamp();
         const std::size_t fired = n / 2;
         if (bad) r.error = "xlkit call failed";
         if (static_cast<std::size_t>(g_count) != fired || impl.timers_active() != 0)
             r.error = "wrong fire count";
-        tp.arm_ns = double(t1 - t0) / double(n);
-        tp.cancel_ns = double(t2 - t1) / double((n + 1) / 2);
-        tp.fire_ns = double(t4 - t3) / double(fired);
+        tp.arm = per_op(t0, t1, double(n));
+        tp.cancel = per_op(t1, t2, double((n + 1) / 2));
+        tp.fire = per_op(t3, t4, double(fired));
     };
     pass(r.cold);
     pass(r.warm);
@@ -184,31 +184,31 @@ struct XPipes {
     }
 };
 
-double c(std::string *err) {
+Cost c(std::string *err) {
     const Params &p = params();
     XCtx x(false, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     XPipes pipes(x.impl(), err);
     const auto &wr = pipe_write_fds();
     const auto &seq = pipe_sequence();
     Ctx &ctx = *x.ctx;
     int bad = 0;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < p.c_dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         bad |= static_cast<int>(ctx.run_once(-1));
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (bad) *err = "run_once failed";
     if (g_count != p.c_dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(p.c_dispatches);
+    return per_op(t0, t1, double(p.c_dispatches));
 }
 
-double c_poll(std::string *err) {
+Cost c_poll(std::string *err) {
     const Params &p = params();
     XCtx x(false, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     XPipes pipes(x.impl(), err);
     const auto &wr = pipe_write_fds();
     const auto &seq = pipe_sequence();
@@ -217,7 +217,7 @@ double c_poll(std::string *err) {
     std::unique_ptr<struct pollfd[]> pfd(new struct pollfd[static_cast<std::size_t>(cap)]);
     int bad = 0;
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long k = 0; k < p.c_poll_dispatches; ++k) {
         write_byte(wr[seq[static_cast<std::size_t>(k)]]);
         int nfds = cap, timeout = -1;
@@ -228,10 +228,10 @@ double c_poll(std::string *err) {
         gettimeofday(&tv, nullptr);
         ctx.afterpoll(pfd.get(), nfds, tv);
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (bad) *err = "beforepoll/poll failed";
     if (g_count != p.c_poll_dispatches) *err = "wrong dispatch count";
-    return double(t1 - t0) / double(p.c_poll_dispatches);
+    return per_op(t0, t1, double(p.c_poll_dispatches));
 }
 
 // ---- D -------------------------------------------------------------------------
@@ -290,13 +290,13 @@ void op_done(Deferred *d) {
     std::free(op);
 }
 
-double e(std::string *err) {
+Cost e(std::string *err) {
     const Params &p = params();
     XCtx x(false, err);
-    if (!err->empty()) return -1;
+    if (!err->empty()) return {};
     CtxImpl &impl = x.impl();
     g_count = 0;
-    std::int64_t t0 = now_ns();
+    Stamp t0 = stamp();
     for (long i = 0; i < p.e_ops; ++i) {
         // create (malloc, like the raw limit and the peers)
         auto *op = new (std::malloc(sizeof(XOp))) XOp;
@@ -305,9 +305,9 @@ double e(std::string *err) {
         Egc egc(impl);   // take the lock
         egc.defer(*op);  // complete: op_done runs after the unlock, frees op
     }
-    std::int64_t t1 = now_ns();
+    Stamp t1 = stamp();
     if (g_count != p.e_ops) *err = "wrong completion count";
-    return double(t1 - t0) / double(p.e_ops);
+    return per_op(t0, t1, double(p.e_ops));
 }
 
 } // namespace

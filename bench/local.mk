@@ -17,4 +17,7 @@ EXTRA_DIST += bench/compare.py
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 
 .PHONY: bench
-bench: bench/xlkit-bench$(EXEEXT)
+# Generated headers first (automake builds BUILT_SOURCES only for all/check/
+# install), then the program.
+bench: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) bench/xlkit-bench$(EXEEXT)

@@ -23,31 +23,37 @@ namespace {
 
 using namespace xbench;
 
-using NsFn = double (*)(std::string *);
+using CostFn = Cost (*)(std::string *);
 
-void run_ns(benchmark::State &st, NsFn fn) {
-    double sum = 0;
+/* ns_per_op: thread CPU time per op; wall_ns_per_op: wall-clock time per op
+ * (see Cost in bench.hpp). */
+void run_ns(benchmark::State &st, CostFn fn) {
+    double cpu = 0, wall = 0;
     long runs = 0;
     for (auto _ : st) {
         std::string err;
-        double v = fn(&err);
+        Cost c = fn(&err);
         if (!err.empty()) {
             st.SkipWithError(err.c_str());
             break;
         }
-        sum += v;
+        cpu += c.ns;
+        wall += c.wall_ns;
         ++runs;
     }
-    if (runs) st.counters["ns_per_op"] = sum / double(runs);
+    if (runs) {
+        st.counters["ns_per_op"] = cpu / double(runs);
+        st.counters["wall_ns_per_op"] = wall / double(runs);
+    }
 }
 
 enum class Phase { Arm, Cancel, Fire };
 
 void run_timer(benchmark::State &st, TimerResult (*fn)(), Phase ph) {
     auto pick = [ph](const TimerPass &tp) {
-        return ph == Phase::Arm ? tp.arm_ns : ph == Phase::Cancel ? tp.cancel_ns : tp.fire_ns;
+        return ph == Phase::Arm ? tp.arm : ph == Phase::Cancel ? tp.cancel : tp.fire;
     };
-    double warm = 0, cold = 0;
+    double cpu = 0, wall = 0, cold = 0;
     long runs = 0;
     for (auto _ : st) {
         TimerResult r = fn();
@@ -55,12 +61,14 @@ void run_timer(benchmark::State &st, TimerResult (*fn)(), Phase ph) {
             st.SkipWithError(r.error.c_str());
             break;
         }
-        warm += pick(r.warm);
-        cold += pick(r.cold);
+        cpu += pick(r.warm).ns;
+        wall += pick(r.warm).wall_ns;
+        cold += pick(r.cold).ns;
         ++runs;
     }
     if (runs) {
-        st.counters["ns_per_op"] = warm / double(runs);       // steady state
+        st.counters["ns_per_op"] = cpu / double(runs);        // steady state
+        st.counters["wall_ns_per_op"] = wall / double(runs);
         st.counters["cold_ns_per_op"] = cold / double(runs);  // first pass, fresh loop
     }
 }
@@ -139,7 +147,8 @@ int main(int argc, char **argv) {
         if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
             std::printf("xlkit-bench: xlkit, libev, libuv and the raw limit side by side\n"
                         "  --smoke    every benchmark once with tiny sizes (CI)\n"
-                        "Counters: ns_per_op (A, B, C, E), p50_us/p99_us (D).\n"
+                        "Counters: ns_per_op (A, B, C, E: thread CPU time per op; wall_ns_per_op\n"
+                        "is the wall-clock time), p50_us/p99_us (D: wall-clock round trips).\n"
                         "Google Benchmark options follow.\n\n");
         args.push_back(argv[i]);
     }
