@@ -52,3 +52,5 @@ tests_sim_host_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) 
 	-ldl -lpthread
 EXTRA_tests_sim_host_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
 	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
+
+EXTRA_DIST += docs/hosts.md
