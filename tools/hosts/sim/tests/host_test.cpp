@@ -374,4 +374,25 @@ TEST(SimHostCommand, KilledXenstoredMakesClientCallsFailInsteadOfHanging) {
     EXPECT_FALSE(dir_exists(dir));
 }
 
+// What a client waiting on xs_fileno() must cope with: libxenstore's reader
+// thread sees the connection close but does not wake the watch fd; only the
+// next call tells (xs_check_watch then fails with EINVAL).
+TEST(SimHostCommand, DeadXenstoredLeavesTheWatchFdSilentAndCheckWatchFails) {
+    Host h;
+    ASSERT_TRUE(h.start("simhost-wfd"));
+    use_host(h.dir());
+    Xs watching;
+    ASSERT_TRUE(watching);
+    ASSERT_TRUE(watching.watch("/test/w", "w"));
+    errno = 0;
+    EXPECT_EQ(xs_check_watch(watching.get()), nullptr);
+    EXPECT_EQ(errno, EAGAIN);
+    ASSERT_EQ(kill(h.xenstored_pid(), SIGKILL), 0);
+    pollfd p{xs_fileno(watching.get()), POLLIN, 0};
+    EXPECT_EQ(poll(&p, 1, 500), 0);
+    errno = 0;
+    EXPECT_EQ(xs_check_watch(watching.get()), nullptr);
+    EXPECT_EQ(errno, EINVAL);
+}
+
 } // namespace
