@@ -12,7 +12,9 @@ IDL_MODEL = $(srcdir)/idl/idl.py $(srcdir)/idl/genlib.py
 IDL_GENTYPES_DEPS = $(IDL_MODEL) $(srcdir)/idl/gentypes.py
 IDL_GENTEST_DEPS = $(IDL_MODEL) $(srcdir)/idl/gentest.py
 
-EXTRA_DIST += idl/idl.py idl/genlib.py idl/gentypes.py idl/xlkit_types.idl
+EXTRA_DIST += \
+	idl/idl.py idl/genlib.py idl/gentypes.py idl/gentest.py idl/xlkit_types.idl \
+	tests/idl/xlkt_types.idl tests/idl/idl_parser_test.py
 
 # ---- xlkit's own types: into the library and the installed headers ----------------
 
@@ -60,5 +62,78 @@ $(tests_ao_tests_OBJECTS) $(tests_sim_host_tests_OBJECTS) $(tests_embed_poll_OBJ
 $(tests_embed_libvirt_OBJECTS) $(tests_embed_glib_OBJECTS) $(tools_xlkit_demo_OBJECTS) \
 $(tools_hosts_sim_xlkit_sim_OBJECTS) $(tools_hosts_sim_xlkit_sim_host_OBJECTS) \
 $(tools_hosts_sim_libxlkit_simstate_la_OBJECTS) $(tools_hosts_sim_xlkit_sim_preload_la_OBJECTS) \
-$(bench_xlkit_bench_OBJECTS): \
+$(bench_xlkit_bench_OBJECTS) $(tests_idl_tests_OBJECTS): \
 	libxl/include/xlkit/_types.h libxl/include/xlkit/_types.hpp libxl/src/idl/_types_internal.hpp
+
+# ---- tests ---------------------------------------------------------------------------
+
+idl_xlkt_outputs = \
+	tests/idl/_xlkt_types.h \
+	tests/idl/_xlkt_types.hpp \
+	tests/idl/_xlkt_types_internal.hpp \
+	tests/idl/_xlkt_types.cpp \
+	tests/idl/_xlkt_types_c.cpp
+
+# The test IDL (every constructor and option), generated like xlkit's.
+tests/idl/_xlkt_types.stamp: $(srcdir)/tests/idl/xlkt_types.idl $(IDL_GENTYPES_DEPS)
+	@$(MKDIR_P) tests/idl
+	$(AM_V_GEN)$(IDL_RUN) $(srcdir)/idl/gentypes.py $(srcdir)/tests/idl/xlkt_types.idl \
+	  --c-header tests/idl/_xlkt_types.h:idl/_xlkt_types.h \
+	  --cxx-header tests/idl/_xlkt_types.hpp:idl/_xlkt_types.hpp \
+	  --internal-header tests/idl/_xlkt_types_internal.hpp:idl/_xlkt_types_internal.hpp \
+	  --cxx-impl tests/idl/_xlkt_types.cpp \
+	  --c-impl tests/idl/_xlkt_types_c.cpp
+	@touch $@
+
+$(idl_xlkt_outputs): tests/idl/_xlkt_types.stamp
+	@test -f $@ || rm -f tests/idl/_xlkt_types.stamp
+	@test -f $@ || $(MAKE) $(AM_MAKEFLAGS) tests/idl/_xlkt_types.stamp
+
+# gentest.py: the round-trip tests and the fuzz tables, one run per IDL.
+idl_gentest_outputs = tests/idl/_types_test.cpp tests/fuzz/_xlkit_types_fuzz.cpp
+tests/idl/_types_test.stamp: $(srcdir)/idl/xlkit_types.idl $(IDL_GENTEST_DEPS)
+	@$(MKDIR_P) tests/idl tests/fuzz
+	$(AM_V_GEN)$(IDL_RUN) $(srcdir)/idl/gentest.py $(srcdir)/idl/xlkit_types.idl \
+	  --c-header xlkit/_types.h --cxx-header xlkit/_types.hpp \
+	  --internal-header idl/_types_internal.hpp \
+	  --test tests/idl/_types_test.cpp --fuzz tests/fuzz/_xlkit_types_fuzz.cpp
+	@touch $@
+
+$(idl_gentest_outputs): tests/idl/_types_test.stamp
+	@test -f $@ || rm -f tests/idl/_types_test.stamp
+	@test -f $@ || $(MAKE) $(AM_MAKEFLAGS) tests/idl/_types_test.stamp
+
+idl_xlkt_gentest_outputs = tests/idl/_xlkt_types_test.cpp tests/fuzz/_xlkt_types_fuzz.cpp
+tests/idl/_xlkt_types_test.stamp: $(srcdir)/tests/idl/xlkt_types.idl $(IDL_GENTEST_DEPS)
+	@$(MKDIR_P) tests/idl tests/fuzz
+	$(AM_V_GEN)$(IDL_RUN) $(srcdir)/idl/gentest.py $(srcdir)/tests/idl/xlkt_types.idl \
+	  --c-header idl/_xlkt_types.h --cxx-header idl/_xlkt_types.hpp \
+	  --internal-header idl/_xlkt_types_internal.hpp \
+	  --test tests/idl/_xlkt_types_test.cpp --fuzz tests/fuzz/_xlkt_types_fuzz.cpp
+	@touch $@
+
+$(idl_xlkt_gentest_outputs): tests/idl/_xlkt_types_test.stamp
+	@test -f $@ || rm -f tests/idl/_xlkt_types_test.stamp
+	@test -f $@ || $(MAKE) $(AM_MAKEFLAGS) tests/idl/_xlkt_types_test.stamp
+
+check_PROGRAMS += tests/idl-tests
+TESTS += tests/idl-tests tests/idl/idl_parser_test.py
+tests_idl_tests_SOURCES = \
+	tests/support/main.cpp \
+	tests/idl/gen_support.hpp \
+	tests/idl/json_test.cpp \
+	tests/idl/c_api_test.cpp \
+	tests/idl/c_api_c.c \
+	tests/idl/c_api_c.h \
+	tests/idl/constructs_test.cpp
+nodist_tests_idl_tests_SOURCES = \
+	tests/idl/_types_test.cpp \
+	$(idl_xlkt_outputs) \
+	tests/idl/_xlkt_types_test.cpp
+tests_idl_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_builddir)/tests
+tests_idl_tests_LDADD = $(TEST_LDADD)
+BUILT_SOURCES += tests/idl/_xlkt_types.h tests/idl/_xlkt_types.hpp tests/idl/_xlkt_types_internal.hpp
+CLEANFILES += $(idl_xlkt_outputs) $(idl_gentest_outputs) $(idl_xlkt_gentest_outputs) \
+	tests/idl/_xlkt_types.stamp tests/idl/_types_test.stamp tests/idl/_xlkt_types_test.stamp
+$(tests_idl_tests_OBJECTS): tests/idl/_xlkt_types.h tests/idl/_xlkt_types.hpp \
+	tests/idl/_xlkt_types_internal.hpp
