@@ -14,7 +14,8 @@ IDL_GENTEST_DEPS = $(IDL_MODEL) $(srcdir)/idl/gentest.py
 
 EXTRA_DIST += \
 	idl/idl.py idl/genlib.py idl/gentypes.py idl/gentest.py idl/xlkit_types.idl \
-	tests/idl/xlkt_types.idl tests/idl/idl_parser_test.py
+	tests/idl/xlkt_types.idl tests/idl/idl_parser_test.py \
+	tests/fuzz/run.sh tests/fuzz/fuzz_from_json.cpp tests/fuzz/corpus
 
 # ---- xlkit's own types: into the library and the installed headers ----------------
 
@@ -137,3 +138,54 @@ CLEANFILES += $(idl_xlkt_outputs) $(idl_gentest_outputs) $(idl_xlkt_gentest_outp
 	tests/idl/_xlkt_types.stamp tests/idl/_types_test.stamp tests/idl/_xlkt_types_test.stamp
 $(tests_idl_tests_OBJECTS): tests/idl/_xlkt_types.h tests/idl/_xlkt_types.hpp \
 	tests/idl/_xlkt_types_internal.hpp
+
+# ---- the fuzz target (libFuzzer; built and run by tests/fuzz/run.sh) -------------------
+# clang++ with libFuzzer, ASan and UBSan over every from_json. It needs only
+# the IDL's code, not the rest of the library, and is not part of `make
+# check`: `make tests/fuzz/xlkit-fuzz` builds it, one object per source so
+# that make -j and rebuilds help. Boost.JSON's own implementation is
+# instrumented for coverage only (it is by far the slowest file to compile
+# with the sanitizers); every xlkit file gets ASan and UBSan.
+
+IDL_FUZZ_CXX = $(CLANGXX) -std=c++20 -O1 -gline-tables-only $(WARN_CXXFLAGS) $(DEFS) $(DEFAULT_INCLUDES) \
+	$(AM_CPPFLAGS) -I$(top_builddir)/tests -I$(top_srcdir)/tests
+IDL_FUZZ_SAN = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+IDL_FUZZ_DEPS = $(srcdir)/libxl/src/idl/runtime.hpp $(srcdir)/tests/fuzz/fuzz_support.hpp \
+	$(idl_types_outputs) $(idl_xlkt_outputs)
+IDL_FUZZ_OBJS = \
+	tests/fuzz/boost_json.o tests/fuzz/runtime.o tests/fuzz/uuid.o \
+	tests/fuzz/types.o tests/fuzz/types_c.o tests/fuzz/xlkt_types.o tests/fuzz/xlkt_types_c.o \
+	tests/fuzz/xlkit_types_fuzz.o tests/fuzz/xlkt_types_fuzz.o tests/fuzz/fuzz_from_json.o
+EXTRA_DIST += tests/fuzz/fuzz_support.hpp
+
+idl-fuzz-check-clang:
+	@if test -z "$(CLANGXX)"; then \
+	  echo "tests/fuzz: clang++ not found at configure time (apt-get install clang libclang-rt-14-dev)" >&2; \
+	  exit 1; fi
+	@$(MKDIR_P) tests/fuzz
+.PHONY: idl-fuzz-check-clang
+
+tests/fuzz/boost_json.o: $(srcdir)/libxl/src/idl/boost_json.cpp | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) -fsanitize=fuzzer-no-link -c -o $@ $(srcdir)/libxl/src/idl/boost_json.cpp
+tests/fuzz/runtime.o: $(srcdir)/libxl/src/idl/runtime.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ $(srcdir)/libxl/src/idl/runtime.cpp
+tests/fuzz/uuid.o: $(srcdir)/libxl/src/idl/uuid.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ $(srcdir)/libxl/src/idl/uuid.cpp
+tests/fuzz/types.o: libxl/src/idl/_types.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ libxl/src/idl/_types.cpp
+tests/fuzz/types_c.o: libxl/src/idl/_types_c.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ libxl/src/idl/_types_c.cpp
+tests/fuzz/xlkt_types.o: tests/idl/_xlkt_types.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ tests/idl/_xlkt_types.cpp
+tests/fuzz/xlkt_types_c.o: tests/idl/_xlkt_types_c.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ tests/idl/_xlkt_types_c.cpp
+tests/fuzz/xlkit_types_fuzz.o: tests/fuzz/_xlkit_types_fuzz.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ tests/fuzz/_xlkit_types_fuzz.cpp
+tests/fuzz/xlkt_types_fuzz.o: tests/fuzz/_xlkt_types_fuzz.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ tests/fuzz/_xlkt_types_fuzz.cpp
+tests/fuzz/fuzz_from_json.o: $(srcdir)/tests/fuzz/fuzz_from_json.cpp $(IDL_FUZZ_DEPS) | idl-fuzz-check-clang
+	$(AM_V_CXX)$(IDL_FUZZ_CXX) $(IDL_FUZZ_SAN) -c -o $@ $(srcdir)/tests/fuzz/fuzz_from_json.cpp
+
+tests/fuzz/xlkit-fuzz: $(IDL_FUZZ_OBJS)
+	$(AM_V_CXXLD)$(CLANGXX) -fsanitize=fuzzer,address,undefined -o $@ $(IDL_FUZZ_OBJS)
+CLEANFILES += tests/fuzz/xlkit-fuzz $(IDL_FUZZ_OBJS)
