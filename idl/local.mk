@@ -13,7 +13,7 @@ IDL_GENTYPES_DEPS = $(IDL_MODEL) $(srcdir)/idl/gentypes.py
 IDL_GENTEST_DEPS = $(IDL_MODEL) $(srcdir)/idl/gentest.py
 
 EXTRA_DIST += \
-	idl/idl.py idl/genlib.py idl/gentypes.py idl/gentest.py idl/xlkit_types.idl \
+	docs/idl.md idl/idl.py idl/genlib.py idl/gentypes.py idl/gentest.py idl/xlkit_types.idl \
 	tests/idl/xlkt_types.idl tests/idl/idl_parser_test.py \
 	tests/fuzz/run.sh tests/fuzz/fuzz_from_json.cpp tests/fuzz/corpus
 
