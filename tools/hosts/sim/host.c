@@ -538,6 +538,13 @@ static int cmd_status(const char *arg) {
         printf("xenstored: running, pid %d, %s\n", (int)pid,
                answering ? "answering" : "NOT answering");
     else {
+        /* Just died: give the supervisor a moment to record how. */
+        pid_t sup = read_pid(dir, "supervisor.pid");
+        char *exitpath = join(dir, "xenstored.exit");
+        double end = now_s() + 2;
+        while (access(exitpath, F_OK) != 0 && sup > 0 && pid_alive(sup) && now_s() < end)
+            sleep_ms(2);
+        free(exitpath);
         char *how = read_file(dir, "xenstored.exit");
         printf("xenstored: not running%s%s", how ? ", " : "\n", how ? how : "");
         free(how);
