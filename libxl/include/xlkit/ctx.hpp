@@ -22,6 +22,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <poll.h>
 #include <sys/time.h>
 extern "C" {
@@ -31,6 +32,7 @@ extern "C" {
 #include <xlkit/error.hpp>
 #include <xlkit/export.h>
 #include <xlkit/osevent.h>
+#include <xlkit/types.hpp>
 
 namespace xlkit {
 
@@ -41,10 +43,27 @@ namespace detail { class CtxImpl; }
  * this context. */
 using DisasterFn = void (*)(void *user, int event_type, const char *msg, int errnoval);
 
+/* Event type masks: bit (1 << EventType). */
+inline constexpr std::uint64_t kEventMaskAll = ~std::uint64_t(0);
+constexpr std::uint64_t event_mask(EventType t) noexcept {
+    return std::uint64_t(1) << static_cast<unsigned>(t);
+}
+/* Non-zero if ev is wanted. Must not fail or call xlkit. */
+using EventPredicate = bool (*)(const Event &ev, void *user);
+/* Takes ownership of ev. Runs after the lock is released; may call xlkit. */
+using EventOccursFn = void (*)(void *user, std::unique_ptr<Event> ev);
+
 struct CtxOptions {
     /* Not owned; must outlive the context. nullptr: log warnings and worse
      * to stderr. */
     xentoollog_logger *logger = nullptr;
+    /* The hypervisor backend: "xenctrl" (real Xen) or "sim:DIR" (the
+     * userspace sim host in DIR). Empty: the environment XLKIT_HYPERVISOR,
+     * else "xenctrl". Opened on first use, not at creation. */
+    std::string hypervisor;
+    /* Filters over the hypervisor and xenstore backends, e.g. "trace" or
+     * "fault=read:3:EIO" (see docs/xen.md). Empty: XLKIT_FILTERS, else none. */
+    std::string filters;
 };
 
 class XLKIT_API Ctx {
@@ -88,6 +107,20 @@ public:
     /* In a child forked by the application that will not exec at once:
      * invalidates every context inherited from the parent. */
     static void postfork_child_noexec();
+
+    // ---- the application's events --------------------------------------------
+    /* The first queued event matching typemask and pred (nullptr: any),
+     * or Error::NotReady. O(queued events). */
+    Error event_check(std::unique_ptr<Event> *out, std::uint64_t typemask = kEventMaskAll,
+                      EventPredicate pred = nullptr, void *user = nullptr);
+    /* As event_check, but waits (running xlkit's loop) until one arrives;
+     * timeout_ms >= 0 (an xlkit addition): Error::Timedout after that. */
+    Error event_wait(std::unique_ptr<Event> *out, std::uint64_t typemask = kEventMaskAll,
+                     EventPredicate pred = nullptr, void *user = nullptr, int timeout_ms = -1);
+    /* libxl_event_register_callbacks: events whose type is in mask go to
+     * occurs instead of the queue; disaster as set_disaster_callback. */
+    void register_event_callbacks(std::uint64_t mask, EventOccursFn occurs, DisasterFn disaster,
+                                  void *user);
 
     // ---- disaster ------------------------------------------------------------
     void set_disaster_callback(DisasterFn fn, void *user);

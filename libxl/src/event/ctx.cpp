@@ -2,6 +2,7 @@
 // methods (each one an Egc: lock, work, unlock, deliver).
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -39,6 +40,17 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
             xtl_createlogger_stdiostream(stderr, XTL_WARN, 0));
         c->lg_ = c->own_lg_;
     }
+    auto env_or = [](const std::string &v, const char *env) {
+        const char *e = v.empty() ? std::getenv(env) : nullptr;
+        return e ? std::string(e) : v;
+    };
+    try {
+        c->xen_backend_spec_ = env_or(opts.hypervisor, "XLKIT_HYPERVISOR");
+        c->xen_filters_spec_ = env_or(opts.filters, "XLKIT_FILTERS");
+    } catch (...) {
+        delete c;
+        return rc_of(Error::Nomem);
+    }
     int fds[2];
     c->epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
     c->wakefd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -72,6 +84,11 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
 }
 
 CtxImpl::~CtxImpl() {
+    if (xen_layer_) {
+        Egc egc(*this);
+        xen_layer_->teardown(egc);
+    }
+    xen_layer_.reset();
     registry_remove(this);
     sigchld_release();
     {
@@ -82,6 +99,7 @@ CtxImpl::~CtxImpl() {
             XLKIT_LOG(*this, WARN, "context freed with fds, timeouts or children still registered");
         (void)register_hooks(egc, nullptr, nullptr);
     }
+    drop_queued_events();
     waiting_.clear();
     idle_pollers_.clear();
     for (Poller *p : all_pollers_) delete p;
@@ -125,35 +143,9 @@ using detail::CtxImpl;
 using detail::Egc;
 
 const char *error_string(int rc) noexcept {
-    switch (static_cast<Error>(rc)) {
-    case Error::Success: return "success";
-    case Error::Nonspecific: return "unspecified error";
-    case Error::Version: return "wrong version";
-    case Error::Fail: return "failed";
-    case Error::Ni: return "not implemented";
-    case Error::Nomem: return "out of memory";
-    case Error::Inval: return "invalid argument";
-    case Error::Badfail: return "failed, state unknown";
-    case Error::GuestTimedout: return "guest did not respond in time";
-    case Error::Timedout: return "timed out";
-    case Error::Noparavirt: return "no paravirtualised drivers";
-    case Error::NotReady: return "not ready";
-    case Error::OseventRegFail: return "application event-loop registration failed";
-    case Error::Bufferfull: return "buffer too small";
-    case Error::UnknownChild: return "unknown child process";
-    case Error::LockFail: return "lock failed";
-    case Error::JsonConfigEmpty: return "empty JSON configuration";
-    case Error::DeviceExists: return "device exists";
-    case Error::CheckpointDevopsDoesNotMatch: return "checkpoint device ops mismatch";
-    case Error::CheckpointDeviceNotSupported: return "checkpoint device not supported";
-    case Error::VnumaConfigInvalid: return "invalid vNUMA configuration";
-    case Error::DomainNotfound: return "domain not found";
-    case Error::Aborted: return "aborted";
-    case Error::Notfound: return "not found";
-    case Error::DomainDestroyed: return "domain destroyed";
-    case Error::FeatureRemoved: return "feature removed";
-    }
-    return "unknown error";
+    // The descriptions live in idl/xlkit_types.idl.
+    const char *d = describe(static_cast<Error>(rc));
+    return d ? d : "unknown error";
 }
 
 Error Ctx::create(std::unique_ptr<Ctx> *out, const CtxOptions &opts) {
@@ -170,7 +162,11 @@ Error Ctx::create(std::unique_ptr<Ctx> *out, const CtxOptions &opts) {
     return Error::Success;
 }
 
-Ctx::~Ctx() { delete impl_; }
+Ctx::~Ctx() {
+    // Upper layers first complete every operation still in flight.
+    if (impl_->teardown_hook_) impl_->teardown_hook_(*impl_);
+    delete impl_;
+}
 
 #define XLKIT_ENTER(egc)                                   \
     Egc egc(*impl_);                                       \
@@ -233,6 +229,29 @@ void Ctx::childproc_sigchld_occurred() {
     Egc egc(*impl_);
     if (impl_->failed()) return;
     impl_->childproc_sigchld_occurred(egc);
+}
+
+Error Ctx::event_check(std::unique_ptr<Event> *out, std::uint64_t typemask, EventPredicate pred,
+                       void *user) {
+    if (!out) return Error::Inval;
+    XLKIT_ENTER(egc);
+    return static_cast<Error>(impl_->event_check(egc, out, typemask, pred, user));
+}
+
+Error Ctx::event_wait(std::unique_ptr<Event> *out, std::uint64_t typemask, EventPredicate pred,
+                      void *user, int timeout_ms) {
+    if (!out) return Error::Inval;
+    XLKIT_ENTER(egc);
+    detail::Nanos deadline = timeout_ms < 0 ? detail::kNever
+                                            : detail::mono_now() + detail::Nanos(timeout_ms) * 1'000'000;
+    return static_cast<Error>(impl_->event_wait(egc, out, typemask, pred, user, deadline));
+}
+
+void Ctx::register_event_callbacks(std::uint64_t mask, EventOccursFn occurs, DisasterFn disaster,
+                                   void *user) {
+    Egc egc(*impl_);
+    impl_->set_event_callbacks(mask, occurs, user);
+    impl_->set_disaster(disaster, user);
 }
 
 void Ctx::set_disaster_callback(DisasterFn fn, void *user) {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <string>
 #include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <pthread.h>
@@ -32,6 +34,32 @@ template <class T, boost::intrusive::list_member_hook<> T::*Hook>
 using IList = boost::intrusive::list<
     T, boost::intrusive::member_hook<T, boost::intrusive::list_member_hook<>, Hook>,
     boost::intrusive::constant_time_size<false>>;
+
+/* An event waiting in the application's queue. */
+struct QueuedEvent {
+    boost::intrusive::list_member_hook<> hook_;
+    std::unique_ptr<Event> ev;
+};
+
+/* A thread in event_wait: woken when an event is queued. */
+struct EventWaiter {
+    boost::intrusive::list_member_hook<> hook_;
+    Poller *poller = nullptr;
+};
+
+/* The per-ctx state of an upper layer (the Xen layer): owned by the ctx,
+ * torn down (lock held) when the ctx is freed, after every operation. */
+struct LayerState {
+    virtual ~LayerState() = default;
+    virtual void teardown(Egc &egc) = 0;
+};
+
+/* OpNode: what the event core knows of an operation in flight (the ao
+ * layer's Ao derives from it): a link in the ctx's list, for abort lookup and
+ * for completing everything when the ctx is freed. */
+struct OpNode {
+    boost::intrusive::list_member_hook<> op_hook_;
+};
 
 class CtxImpl {
 public:
@@ -112,6 +140,30 @@ public:
     int register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user);
     void occurred_fd(Egc &egc, void *for_xlkit, int fd, short revents);
     void occurred_timeout(Egc &egc, void *for_xlkit);
+
+    // ---- the application's event queue (event_queue.cpp) ------------------
+    /* Queue ev, or hand it to the event_occurs callback (after unlock). */
+    void event_occurred(Egc &egc, std::unique_ptr<Event> ev);
+    /* 0 and *out, or Error::NotReady. O(queued events). */
+    int event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                    EventPredicate pred, void *user);
+    int event_wait(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                   EventPredicate pred, void *user, Nanos deadline);
+    void set_event_callbacks(std::uint64_t mask, EventOccursFn fn, void *user);
+    std::size_t events_queued() const noexcept { return events_.size(); }
+    void drop_queued_events() noexcept;
+
+    // ---- operations in flight (owned by the ao layer) ---------------------
+    IList<OpNode, &OpNode::op_hook_> ops_;
+    /* Set by upper layers: run by Ctx's destructor before the ctx goes
+     * away, without the lock, to finish every operation in flight. */
+    void (*teardown_hook_)(CtxImpl &ctx) = nullptr;
+
+    // ---- upper layers' state ---------------------------------------------------
+    std::unique_ptr<LayerState> xen_layer_;
+    /* From CtxOptions: which hypervisor/filters the Xen layer opens. */
+    std::string xen_backend_spec_;
+    std::string xen_filters_spec_;
 
     // ---- failure ------------------------------------------------------------
     bool failed() const noexcept { return failed_; }
@@ -199,6 +251,13 @@ private:
     UniqueFd sigchld_rd_, sigchld_wr_;
     EvFd sigchld_ev_;
     int sigchld_slot_ = -1;
+
+    // the application's events
+    IList<QueuedEvent, &QueuedEvent::hook_> events_;
+    IList<EventWaiter, &EventWaiter::hook_> event_waiters_;
+    std::uint64_t event_occurs_mask_ = 0;
+    EventOccursFn event_occurs_ = nullptr;
+    void *event_occurs_user_ = nullptr;
 
     // failure
     bool failed_ = false;

@@ -5,11 +5,21 @@
 
 namespace xlkit::detail {
 
-Egc::Egc(CtxImpl &c) noexcept : ctx(c) { ctx.lock(); }
+namespace {
+thread_local Egc *t_current = nullptr;
+}
+
+Egc *Egc::current() noexcept { return t_current; }
+
+Egc::Egc(CtxImpl &c) noexcept : ctx(c), prev_(t_current) {
+    ctx.lock();
+    t_current = this;
+}
 
 Egc::~Egc() {
     ctx.run_immediates(*this);
     ctx.unlock();
+    t_current = prev_;
     deliver();
 }
 
@@ -17,8 +27,10 @@ void Egc::flush() noexcept {
     ctx.run_immediates(*this);
     if (deferred_.empty()) return;
     ctx.unlock();
+    t_current = prev_;
     deliver();
     ctx.lock();
+    t_current = this;
 }
 
 void Egc::deliver() noexcept {

@@ -39,11 +39,16 @@ public:
     void defer(Deferred &d) noexcept { deferred_.push_back(d); }
     /* Deliver everything queued so far, then re-take the lock. */
     void flush() noexcept;
+    /* The innermost Egc of this thread that holds its ctx's lock, or null:
+     * for code reached with the lock held but without an Egc in hand
+     * (e.g. a closure released during a failed initiation). */
+    static Egc *current() noexcept;
 
     CtxImpl &ctx;
 
 private:
     void deliver() noexcept;
+    Egc *prev_;
     using List = boost::intrusive::list<
         Deferred,
         boost::intrusive::member_hook<Deferred, boost::intrusive::list_member_hook<>,

@@ -1,0 +1,269 @@
+// The ao lifecycle: create, inprogress, complete, deliver, free.
+#include "ao/ao.hpp"
+
+#include <cassert>
+#include <new>
+#include <utility>
+
+#include "ao/ao_events.hpp"
+#include "event/log.hpp"
+
+namespace xlkit::detail {
+
+namespace {
+
+constexpr std::size_t kArenaFirstChunk = 256;
+
+void ao_teardown(CtxImpl &ctx) {
+    // Every operation still in flight completes (with Error::Aborted where
+    // its sub-operations honour the abort) before the ctx goes away, so
+    // every callback and closure is released exactly once.
+    Egc egc(ctx);
+    ao_abort_all(egc);
+    (void)ctx.wait_until(egc, [&] { return ctx.ops_.empty(); }, kNever);
+}
+
+} // namespace
+
+Ao::Ao(CtxImpl &ctx, AoHow &&how, void *state, void *, std::size_t)
+    : how_(std::move(how)), ctx_(&ctx), state_(state), arena_(kArenaFirstChunk) {}
+
+Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t state_size, std::size_t state_align) {
+    assert(state_align <= alignof(std::max_align_t));
+    std::size_t off = (sizeof(Ao) + state_align - 1) / state_align * state_align;
+    void *mem = ::operator new(off + state_size, std::nothrow);
+    if (!mem) {
+        XLKIT_LOG(egc.ctx, ERROR, "out of memory creating an operation");
+        return nullptr;  // `how` (and its callback) is released by the caller's temporary
+    }
+    Ao *ao = ::new (mem) Ao(egc.ctx, std::move(how), static_cast<char *>(mem) + off, nullptr, 0);
+    egc.ctx.ops_.push_back(*ao);
+    egc.ctx.teardown_hook_ = ao_teardown;
+    ao->stop_watch_start(egc);
+    return ao;
+}
+
+void Ao::make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept {
+    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    parent_ = parent;
+    root_ = parent->root_;
+    nested_done_ = done;
+    nested_data_ = data;
+}
+
+void Ao::StopHook::operator()() noexcept {
+    if (ctx->locked_by_me()) {
+        // Stop was requested while we register for it, under our own lock:
+        // just mark it; abortables registered from now on are refused.
+        ao->aborting_ = true;
+        return;
+    }
+    Egc egc(*ctx);
+    // The ao cannot be freed meanwhile: freeing destroys this stop callback
+    // first, which waits for us.
+    if (!ao->complete_) (void)ao->abort(egc);
+}
+
+void Ao::stop_watch_start(Egc &egc) {
+    (void)egc;
+    std::stop_token &st = how_.stop_token_ref();
+    if (!st.stop_possible()) return;
+    if (st.stop_requested()) {
+        aborting_ = true;
+        return;
+    }
+    stop_cb_.emplace(st, StopHook{ctx_, this});
+}
+
+int Ao::create_fail(Egc &egc, int rc) {
+    assert(rc != 0);
+    assert(!complete_);
+    // Progress already reported means the operation had started: then it
+    // must complete (and deliver those reports) instead.
+    assert(progress_inflight_ == 0 && "create_fail after a progress report: use complete()");
+    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    abortables_.clear();
+    // The callback is never called: destroying the how releases it.
+    if (stop_cb_) {
+        // The stop callback may be waiting for our lock: drop it unlocked.
+        deliver_.ao = this;
+        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
+        egc.defer(deliver_.d);
+    } else {
+        destroy();
+    }
+    return rc;
+}
+
+int Ao::inprogress(Egc &egc) {
+    if (parent_ || how_.mode() != AoHow::Mode::Sync) {
+        in_initiator_ = false;
+        if (complete_) maybe_deliver(egc);
+        return 0;
+    }
+    int rc = ctx_->wait_until(
+        egc, [this] { return complete_ && progress_inflight_ == 0; }, kNever, &poller_);
+    if (rc) {
+        // The ctx failed under us: the ao can no longer finish normally.
+        // Leave it to the ctx teardown.
+        XLKIT_LOG(*ctx_, ERROR, "synchronous operation abandoned: %s", error_string(rc));
+        abandoned_ = true;
+        poller_ = nullptr;
+        return rc;
+    }
+    rc = rc_;
+    if (stop_cb_) {
+        deliver_.ao = this;
+        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
+        egc.defer(deliver_.d);
+    } else {
+        destroy();
+    }
+    return rc;
+}
+
+void Ao::complete(Egc &egc, int rc) {
+    assert(!complete_ && "an ao completes exactly once");
+    complete_ = true;
+    rc_ = rc;
+    // No longer findable by abort (libxl: ERROR_NOTFOUND once completed).
+    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    if (!abortables_.empty()) {
+        XLKIT_LOG(*ctx_, ERROR, "operation completed with sub-operations still abortable");
+        abortables_.clear();
+    }
+    maybe_deliver(egc);
+}
+
+void Ao::progress_end(Egc &egc) noexcept {
+    assert(progress_inflight_ > 0);
+    if (--progress_inflight_ == 0) maybe_deliver(egc);
+}
+
+void Ao::maybe_deliver(Egc &egc) {
+    if (!complete_ || progress_inflight_ > 0) return;
+    if (parent_) {
+        if (in_initiator_) return;  // delivered from inprogress()
+        nested_done_(egc, this, rc_);
+        destroy();
+        return;
+    }
+    switch (how_.mode()) {
+    case AoHow::Mode::Sync:
+        if (abandoned_) {
+            destroy();
+            return;
+        }
+        if (poller_) ctx_->poller_wake(*poller_);
+        return;
+    case AoHow::Mode::Callback:
+        if (in_initiator_ || delivery_scheduled_) return;
+        delivery_scheduled_ = true;
+        deliver_.ao = this;
+        deliver_.d.fn = deliver_callback;
+        egc.defer(deliver_.d);
+        return;
+    case AoHow::Mode::Event:
+        if (in_initiator_ || delivery_scheduled_) return;
+        delivery_scheduled_ = true;
+        queue_operation_complete(egc, how_.for_event(), rc_);
+        deliver_.ao = this;
+        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
+        egc.defer(deliver_.d);
+        return;
+    }
+}
+
+void Ao::deliver_callback(Deferred *d) {
+    Ao *ao = reinterpret_cast<Deliver *>(d)->ao;
+    ao->stop_cb_.reset();  // unlocked: may wait for a running stop request
+    // The operation's state goes first (releasing its progress closures),
+    // so the completion callback is the last thing the application sees.
+    ao->destroy_state();
+    UniqueCallback<Error> &cb = ao->how_.callback_ref();
+    cb(static_cast<Error>(ao->rc_));
+    cb.reset();  // released exactly once, after its only call
+    ao->destroy();
+}
+
+void Ao::destroy_state() noexcept {
+    if (auto fn = std::exchange(destroy_state_, nullptr)) fn(state_);
+}
+
+void Ao::destroy() noexcept {
+    stop_cb_.reset();
+    destroy_state();
+    this->~Ao();
+    ::operator delete(static_cast<void *>(this));
+}
+
+int Ao::abort(Egc &egc) {
+    if (aborting_) return rc_of(Error::Aborted);
+    aborting_ = true;
+    while (!abortables_.empty()) {
+        AoAbortable &ab = abortables_.front();
+        abortables_.pop_front();
+        ab.func_(egc, &ab, rc_of(Error::Aborted));
+    }
+    return 0;
+}
+
+int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func) {
+    (void)egc;
+    Ao *root = ao->root();
+    if (root->aborting()) return rc_of(Error::Aborted);
+    ab.func_ = func;
+    ab.root_ = root;
+    if (!ab.active()) root->abortables_.push_back(ab);
+    return 0;
+}
+
+void abortable_deregister(Egc &egc, AoAbortable &ab) {
+    (void)egc;
+    if (ab.active()) ab.root_->abortables_.erase(ab.root_->abortables_.iterator_to(ab));
+}
+
+Ao *ao_find(Egc &egc, const AoHow *how) {
+    for (OpNode &n : egc.ctx.ops_) {
+        Ao &a = static_cast<Ao &>(n);
+        if (a.completed()) continue;
+        if (!how) {
+            if (a.how_.mode() == AoHow::Mode::Sync) return &a;
+            continue;
+        }
+        switch (how->mode()) {
+        case AoHow::Mode::Callback:
+            if (a.how_.mode() == AoHow::Mode::Callback && a.how_.match_fn() &&
+                a.how_.match_fn() == how->match_fn() && a.how_.match_user() == how->match_user())
+                return &a;
+            break;
+        case AoHow::Mode::Event:
+            if (a.how_.mode() == AoHow::Mode::Event && a.how_.for_event() == how->for_event())
+                return &a;
+            break;
+        case AoHow::Mode::Sync:
+            if (a.how_.mode() == AoHow::Mode::Sync) return &a;
+            break;
+        }
+    }
+    return nullptr;
+}
+
+void ao_abort_all(Egc &egc) {
+    // abort() can complete aos (and so unlink them): restart each time.
+    bool again = true;
+    while (again) {
+        again = false;
+        for (OpNode &n : egc.ctx.ops_) {
+            Ao &a = static_cast<Ao &>(n);
+            if (a.aborting()) continue;
+            (void)a.abort(egc);
+            again = true;
+            break;
+        }
+    }
+}
+
+std::size_t ao_inflight(Egc &egc) { return egc.ctx.ops_.size(); }
+
+} // namespace xlkit::detail

@@ -1,0 +1,177 @@
+// Ao: one asynchronous operation (libxl's ao). Layer 2.
+//
+// Every slow public call creates an Ao from its AoHow, hangs sub-operations
+// off it (timeouts, fd waits, children, xenstore waits...), and ends with
+// Ao::inprogress(). Exactly one Ao::complete() follows, from the initiator
+// or from any callback, on any thread.
+//
+// State machine (lock held for every transition):
+//
+//   create() ----------------------> Initiating
+//   Initiating --create_fail(rc)---> freed; the initiating call returns rc,
+//                                    the completion callback is released
+//                                    unused (never called)
+//   Initiating --complete(rc)------> Complete(in initiator)
+//   Initiating --inprogress()------> InProgress            [async modes]
+//   Initiating --inprogress()------> waits (private poller) until Complete,
+//                                    then freed; returns rc [sync mode]
+//   InProgress --complete(rc)------> Complete -> delivery scheduled
+//   Complete(in initiator) --inprogress()--> delivery scheduled; returns 0
+//   delivery: callback mode: after the lock is released, f(rc), then the
+//             callable is released, then the Ao is freed;
+//             event mode: OPERATION_COMPLETE{rc, for_user} is queued, the
+//             Ao is freed.
+//
+// Progress reports made before complete() are all delivered (and their
+// callbacks returned) before the completion is delivered or a synchronous
+// caller returns.
+//
+// Abort: Ctx::ao_abort / xlkit_ao_abort / the AoHow's stop_token mark the
+// root ao as aborting and call every registered AoAbortable with
+// Error::Aborted. Nested aos (create_nested) share their root's abort.
+//
+// Memory: an Ao is one allocation holding the Ao, the operation's own state
+// (create<State>()) and the start of a per-ao arena; further arena
+// allocations come from a monotonic resource, all freed with the Ao.
+#pragma once
+
+#include <boost/intrusive/list.hpp>
+#include <cstdint>
+#include <memory_resource>
+#include <optional>
+#include <stop_token>
+
+#include "event/ctx_impl.hpp"
+#include "event/egc.hpp"
+#include <xlkit/ao.hpp>
+
+namespace xlkit::detail {
+
+class Ao;
+
+/* AoAbortable: a sub-operation that abort can cut short (libxl's
+ * libxl__ao_abortable).
+ *   Idle   --abortable_register(ok)-->  Active
+ *   Idle   --abortable_register()-->    Idle, returns Error::Aborted, if
+ *                                       the root is already aborting
+ *   Active --abortable_deregister-->    Idle  (twice is harmless)
+ *   Active --abort-->                   Idle, then func(egc, ab, Aborted)
+ * func runs with the lock held; it must end its sub-operation (usually by
+ * completing it with Error::Aborted). */
+struct AoAbortable {
+    using Func = void (*)(Egc &egc, AoAbortable *ab, int rc);
+    void *data = nullptr;
+    bool active() const noexcept { return hook_.is_linked(); }
+
+    Func func_ = nullptr;
+    Ao *root_ = nullptr;
+    boost::intrusive::list_member_hook<> hook_;
+};
+
+int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func);
+void abortable_deregister(Egc &egc, AoAbortable &ab);
+
+class Ao : public OpNode {
+public:
+    /* Create an ao for `how`, with room for the operation's state T
+     * (default-constructed, destroyed with the ao). nullptr: out of memory
+     * (how's callback is released). */
+    template <class T>
+    static T *create(Egc &egc, AoHow &&how, Ao **ao_out) {
+        Ao *ao = alloc(egc, std::move(how), sizeof(T), alignof(T));
+        if (!ao) return nullptr;
+        T *st = ::new (ao->state_) T();
+        ao->destroy_state_ = [](void *p) noexcept { static_cast<T *>(p)->~T(); };
+        *ao_out = ao;
+        return st;
+    }
+    /* A nested ao: completes into `done` (lock held) instead of the
+     * application; shares the root's abort. */
+    template <class T>
+    static T *create_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, int rc),
+                            void *done_data, Ao **ao_out) {
+        T *st = create<T>(egc, AoHow{}, ao_out);
+        if (!st) return nullptr;
+        (*ao_out)->make_nested(parent, done, done_data);
+        return st;
+    }
+
+    /* The initiating call's return value. Sync mode: waits, frees, returns
+     * the operation's rc. Async: returns 0. */
+    int inprogress(Egc &egc);
+    /* Initiation failed before inprogress: frees the ao, returns rc. */
+    int create_fail(Egc &egc, int rc);
+    /* Exactly once. */
+    void complete(Egc &egc, int rc);
+
+    bool aborting() const noexcept { return root_->aborting_; }
+    Ao *root() const noexcept { return root_; }
+    bool completed() const noexcept { return complete_; }
+    void *state() const noexcept { return state_; }
+    CtxImpl &ctx() const noexcept { return *ctx_; }
+    std::pmr::memory_resource *arena() noexcept { return &arena_; }
+    /* Progress bookkeeping (see progress.hpp): a report in flight holds the
+     * completion back. */
+    void progress_begin() noexcept { ++progress_inflight_; }
+    void progress_end(Egc &egc) noexcept;
+
+    // ---- private ------------------------------------------------------------
+    struct Deliver {
+        Deferred d;  // first member
+        Ao *ao;
+    };
+    boost::intrusive::list<AoAbortable,
+                           boost::intrusive::member_hook<AoAbortable, boost::intrusive::list_member_hook<>,
+                                                         &AoAbortable::hook_>,
+                           boost::intrusive::constant_time_size<false>>
+        abortables_;
+    AoHow how_;
+
+    /* Abort this (root) ao; returns 0 or Error::Aborted if already. */
+    int abort(Egc &egc);
+    /* Free without delivery (create_fail, sync return, event mode). */
+    void destroy() noexcept;
+    /* Destroy the operation's state now (idempotent). */
+    void destroy_state() noexcept;
+
+private:
+    static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_size, std::size_t state_align);
+    Ao(CtxImpl &ctx, AoHow &&how, void *state, void *arena_buf, std::size_t arena_len);
+    void make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept;
+    void maybe_deliver(Egc &egc);
+    static void deliver_callback(Deferred *d);
+    void stop_watch_start(Egc &egc);
+
+    CtxImpl *ctx_;
+    Ao *root_ = this;
+    Ao *parent_ = nullptr;
+    void (*nested_done_)(Egc &, Ao *, int) = nullptr;
+    void *nested_data_ = nullptr;
+    void *state_ = nullptr;
+    void (*destroy_state_)(void *) noexcept = nullptr;
+    int rc_ = 0;
+    int progress_inflight_ = 0;
+    bool complete_ = false;
+    bool in_initiator_ = true;
+    bool aborting_ = false;
+    bool delivery_scheduled_ = false;
+    bool abandoned_ = false;  // its sync caller gave up (ctx failed)
+    Poller *poller_ = nullptr;  // the sync caller's, while it waits
+    Deliver deliver_{};
+    struct StopHook {
+        CtxImpl *ctx;
+        Ao *ao;
+        void operator()() noexcept;
+    };
+    std::optional<std::stop_callback<StopHook>> stop_cb_;
+    std::pmr::monotonic_buffer_resource arena_;
+};
+
+/* The first in-flight root ao matching a C how (fn, user) or for_event
+ * (fn == nullptr), or the first synchronous one (how == nullptr). */
+Ao *ao_find(Egc &egc, const AoHow *how);
+/* Every in-flight root ao: for teardown. */
+void ao_abort_all(Egc &egc);
+std::size_t ao_inflight(Egc &egc);
+
+} // namespace xlkit::detail

@@ -1,0 +1,61 @@
+// Operations for tests and benchmarks, written exactly as real ones are:
+// one implementation taking an AoHow, one template forwarding any token.
+#pragma once
+
+#include <xlkit/ao.hpp>
+#include <xlkit/ctx.hpp>
+
+#include "ao/ao.hpp"
+
+namespace xlkit::testing {
+
+/* Completes after `ms` (0: before the initiating call returns) with `rc`;
+ * abortable (then completes with Error::Aborted). A negative ms makes the
+ * initiation itself fail with Error::Inval. */
+inline Error timer_op(Ctx &ctx, int ms, Error rc, AoHow how) {
+    struct State {
+        detail::EvTime timer;
+        detail::AoAbortable abortable;
+        detail::Ao *ao = nullptr;
+        int rc = 0;
+    };
+    detail::Egc egc(ctx.impl());
+    detail::Ao *ao = nullptr;
+    State *st = detail::Ao::create<State>(egc, std::move(how), &ao);
+    if (!st) return Error::Nomem;
+    if (ms < 0) return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
+    st->ao = ao;
+    st->rc = rc_of(rc);
+    if (ms == 0) {
+        ao->complete(egc, st->rc);
+        return static_cast<Error>(ao->inprogress(egc));
+    }
+    st->timer.data = st;
+    st->abortable.data = st;
+    int r = detail::abortable_register(egc, st->abortable, ao, [](detail::Egc &g, detail::AoAbortable *ab, int arc) {
+        auto *s = static_cast<State *>(ab->data);
+        g.ctx.time_deregister(g, s->timer);
+        s->ao->complete(g, arc);
+    });
+    if (r) return static_cast<Error>(ao->create_fail(egc, r));
+    r = ctx.impl().time_register_rel(egc, st->timer,
+                                     [](detail::Egc &g, detail::EvTime *ev, detail::Nanos, int) {
+                                         auto *s = static_cast<State *>(ev->data);
+                                         detail::abortable_deregister(g, s->abortable);
+                                         s->ao->complete(g, s->rc);
+                                     },
+                                     ms);
+    if (r) {
+        detail::abortable_deregister(egc, st->abortable);
+        return static_cast<Error>(ao->create_fail(egc, r));
+    }
+    return static_cast<Error>(ao->inprogress(egc));
+}
+
+template <class Token = use_sync_t>
+auto timer_op(Ctx &ctx, int ms, Error rc, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, ms, rc](AoHow how) { return timer_op(ctx, ms, rc, std::move(how)); });
+}
+
+} // namespace xlkit::testing
