@@ -12,6 +12,7 @@ XLKIT_PACKAGES=(
   build-essential autoconf automake libtool autoconf-archive pkgconf python3
   libxen-dev libboost1.81-dev libgtest-dev libbenchmark-dev
   libev-dev libuv1-dev clang libclang-rt-14-dev
+  libvirt-dev libglib2.0-dev
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

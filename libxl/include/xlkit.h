@@ -1,12 +1,156 @@
-/* xlkit.h: the C API. Names and semantics mirror libxl's public event API
- * (libxl_event.h, Xen 4.17) with libxl_/LIBXL_ -> xlkit_/XLKIT_, so libxl
- * embedders port by renaming. Deviations are listed in docs/c-api.md. */
+/* xlkit.h: the C API.
+ *
+ * Names and semantics mirror libxl's public event API (libxl_event.h and
+ * the ao parts of libxl.h, Xen 4.17) with libxl_/LIBXL_ -> xlkit_/XLKIT_
+ * and ERROR_* -> XLKIT_ERROR_*, so that a libxl embedder ports by renaming.
+ * What differs, and what xlkit adds (closure free functions, groups,
+ * xlkit_helper_run), is listed in docs/c-api.md.
+ *
+ * Every function checks its arguments and returns XLKIT_ERROR_INVAL (or
+ * does nothing, for void functions) on bad ones; none ever exits or aborts.
+ */
 #ifndef XLKIT_H
 #define XLKIT_H
 
+#include <poll.h>
+#include <stdint.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <xentoollog.h>
+
 #include <xlkit/export.h>
 #include <xlkit/osevent.h>
+#include <xlkit/types.h>
 
-#define XLKIT_API_VERSION 0x000100
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XLKIT_VERSION 0
+
+/* ---- context ------------------------------------------------------------ */
+
+#ifndef XLKIT_CTX_DEFINED
+#define XLKIT_CTX_DEFINED
+typedef struct xlkit__ctx xlkit_ctx;
+#endif
+
+typedef uint64_t xlkit_ev_user;
+
+/* version must be XLKIT_VERSION (else XLKIT_ERROR_VERSION); flags must be
+ * 0; lg may be NULL (warnings to stderr). */
+XLKIT_API int xlkit_ctx_alloc(xlkit_ctx **pctx, int version, unsigned flags,
+                              xentoollog_logger *lg);
+/* NULL is fine. Operations still in flight complete (XLKIT_ERROR_ABORTED
+ * where they can be cut short) and release their closures first. */
+XLKIT_API int xlkit_ctx_free(xlkit_ctx *ctx);
+
+/* ---- asynchronous operations -------------------------------------------- */
+
+typedef struct {
+    void (*callback)(xlkit_ctx *ctx, int rc, void *for_callback);
+    union {
+        xlkit_ev_user for_event; /* used if callback == NULL */
+        void *for_callback;      /* passed to callback */
+    } u;
+    /* xlkit addition (zero-initialise for libxl behaviour): called exactly
+     * once with for_callback after the callback's last call - after it ran,
+     * or instead of it if the operation never started. */
+    void (*free_callback)(void *for_callback);
+} xlkit_asyncop_how;
+
+typedef struct {
+    /* The callback owns ev and frees it with xlkit_event_free. */
+    void (*callback)(xlkit_ctx *ctx, xlkit_event *ev, void *for_callback);
+    xlkit_ev_user for_event; /* always used */
+    void *for_callback;      /* passed to callback */
+    /* xlkit addition: called once after the last progress callback. */
+    void (*free_callback)(void *for_callback);
+} xlkit_asyncprogress_how;
+
+XLKIT_API int xlkit_ao_abort(xlkit_ctx *ctx, const xlkit_asyncop_how *how);
+
+/* ---- events -------------------------------------------------------------- */
+
+#define XLKIT_EVENTMASK_ALL (~(unsigned long)0)
+
+typedef int xlkit_event_predicate(const xlkit_event *, void *user);
+
+/* XLKIT_ERROR_NOT_READY if nothing matches. */
+XLKIT_API int xlkit_event_check(xlkit_ctx *ctx, xlkit_event **event_r, uint64_t typemask,
+                                xlkit_event_predicate *predicate, void *predicate_user);
+XLKIT_API int xlkit_event_wait(xlkit_ctx *ctx, xlkit_event **event_r, uint64_t typemask,
+                               xlkit_event_predicate *predicate, void *predicate_user);
+XLKIT_API void xlkit_event_free(xlkit_ctx *ctx, xlkit_event *event);
+
+typedef struct xlkit_event_hooks {
+    uint64_t event_occurs_mask;
+    void (*event_occurs)(void *user, xlkit_event *event);
+    void (*disaster)(void *user, xlkit_event_type type, const char *msg, int errnoval);
+} xlkit_event_hooks;
+
+XLKIT_API void xlkit_event_register_callbacks(xlkit_ctx *ctx, const xlkit_event_hooks *hooks,
+                                              void *user);
+
+/* ---- asking for domain events (as libxl_evenable_*) -------------------------- */
+
+/* DOMAIN_SHUTDOWN (once, with its reason) then DOMAIN_DEATH (once) for
+ * domid. An already-dead domain gets DOMAIN_DEATH at once. */
+typedef struct xlkit__evgen_domain_death xlkit_evgen_domain_death;
+XLKIT_API int xlkit_evenable_domain_death(xlkit_ctx *ctx, uint32_t domid, xlkit_ev_user user,
+                                          xlkit_evgen_domain_death **evgen_out);
+XLKIT_API void xlkit_evdisable_domain_death(xlkit_ctx *ctx, xlkit_evgen_domain_death *evgen);
+
+/* DISK_EJECT when the guest asks to eject vdev's media (acknowledged). */
+typedef struct xlkit__evgen_disk_eject xlkit_evgen_disk_eject;
+XLKIT_API int xlkit_evenable_disk_eject(xlkit_ctx *ctx, uint32_t domid, const char *vdev,
+                                        xlkit_ev_user user, xlkit_evgen_disk_eject **evgen_out);
+XLKIT_API void xlkit_evdisable_disk_eject(xlkit_ctx *ctx, xlkit_evgen_disk_eject *evgen);
+
+/* ---- the application's event loop ------------------------------------------ */
+
+XLKIT_API int xlkit_osevent_beforepoll(xlkit_ctx *ctx, int *nfds_io, struct pollfd *fds,
+                                       int *timeout_upd, struct timeval now);
+XLKIT_API void xlkit_osevent_afterpoll(xlkit_ctx *ctx, int nfds, const struct pollfd *fds,
+                                       struct timeval now);
+XLKIT_API void xlkit_osevent_register_hooks(xlkit_ctx *ctx, const xlkit_osevent_hooks *hooks,
+                                            void *user);
+XLKIT_API void xlkit_osevent_occurred_fd(xlkit_ctx *ctx, void *for_xlkit, int fd, short events,
+                                         short revents);
+XLKIT_API void xlkit_osevent_occurred_timeout(xlkit_ctx *ctx, void *for_xlkit);
+
+/* ---- child processes ----------------------------------------------------- */
+
+XLKIT_API void xlkit_childproc_setmode(xlkit_ctx *ctx, const xlkit_childproc_hooks *hooks,
+                                       void *user);
+XLKIT_API int xlkit_childproc_reaped(xlkit_ctx *ctx, pid_t pid, int status);
+XLKIT_API void xlkit_childproc_sigchld_occurred(xlkit_ctx *ctx);
+XLKIT_API void xlkit_postfork_child_noexec(xlkit_ctx *ctx);
+
+/* ---- xlkit additions ------------------------------------------------------- */
+
+/* Run argv[0] (searched in PATH) with arguments argv, NULL-terminated.
+ * Each line it writes on stdout is a HELPER_OUTPUT progress report
+ * (stream 1), in order, through aop_output_how. On exit: rc 0 and
+ * *status_r = the waitpid status. timeout_ms > 0: then SIGTERM, SIGKILL after
+ * a grace period, rc XLKIT_ERROR_TIMEDOUT. Abort: the child is killed, rc
+ * XLKIT_ERROR_ABORTED. A program that cannot be executed: rc
+ * XLKIT_ERROR_FAIL (status 127 << 8). */
+XLKIT_API int xlkit_helper_run(xlkit_ctx *ctx, const char *const *argv, int timeout_ms,
+                               int *status_r, const xlkit_asyncop_how *ao_how,
+                               const xlkit_asyncprogress_how *aop_output_how);
+
+/* Groups: operations that complete together (docs/c-api.md). */
+typedef struct xlkit__group xlkit_group;
+#define XLKIT_GROUP_CANCEL_ON_FAILURE 1u
+XLKIT_API int xlkit_group_new(xlkit_ctx *ctx, unsigned flags, xlkit_group **group_r);
+/* Fills *member_how for one more member's operation. */
+XLKIT_API int xlkit_group_add(xlkit_group *group, xlkit_asyncop_how *member_how);
+/* Completes through ao_how when all members have; frees the group. */
+XLKIT_API int xlkit_group_close(xlkit_group *group, const xlkit_asyncop_how *ao_how);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* XLKIT_H */
