@@ -1,0 +1,201 @@
+// Domain death and shutdown events from one @releaseDomain watch.
+//
+// Per ctx: the enabled requests sorted by domid, one watch while any is
+// enabled. A check (on each watch event, and once after each enable) walks
+// the requests in domid order, querying the hypervisor in batches of 200
+// from the lowest domid not yet resolved, and reports, once each, SHUTDOWN
+// (with reason) then DEATH (dying, gone, or the domid now holds another
+// domain: the uuid seen first no longer matches).
+#include <algorithm>
+#include <boost/intrusive/set.hpp>
+#include <cstring>
+#include <vector>
+
+#include "event/log.hpp"
+#include "xen/xen_ctx.hpp"
+#include <xlkit/evgen.hpp>
+
+namespace xlkit {
+
+struct EvgenDomainDeath {
+    boost::intrusive::set_member_hook<> hook_;
+    std::uint32_t domid = 0;
+    std::uint64_t seq = 0;  // orders requests for the same domid
+    std::uint64_t for_user = 0;
+    bool uuid_known = false;
+    std::uint8_t uuid[16] = {};
+    bool shutdown_reported = false;
+    bool death_reported = false;
+
+    friend bool operator<(const EvgenDomainDeath &a, const EvgenDomainDeath &b) {
+        return a.domid < b.domid || (a.domid == b.domid && a.seq < b.seq);
+    }
+};
+
+} // namespace xlkit
+
+namespace xlkit::detail {
+
+namespace {
+
+constexpr unsigned kBatch = 200;
+
+using DeathSet = boost::intrusive::multiset<
+    EvgenDomainDeath,
+    boost::intrusive::member_hook<EvgenDomainDeath, boost::intrusive::set_member_hook<>, &EvgenDomainDeath::hook_>>;
+
+} // namespace
+
+struct DeathState {
+    DeathSet set;
+    EvXsWatch watch;
+    EvImmediate check_soon;
+    std::uint64_t seq = 0;
+    std::vector<DomInfo> buf = std::vector<DomInfo>(kBatch);
+};
+
+namespace {
+
+void emit(Egc &egc, const EvgenDomainDeath &g, EventType type, int reason) {
+    auto ev = std::make_unique<Event>();
+    ev->domid = g.domid;
+    std::memcpy(ev->domuuid.bytes.data(), g.uuid, 16);
+    ev->for_user = g.for_user;
+    if (type == EventType::DomainShutdown) {
+        EventDomainShutdown s;
+        ShutdownReason r = ShutdownReason::Unknown;
+        if (reason >= 0 && reason <= 5) r = static_cast<ShutdownReason>(reason);
+        s.shutdown_reason = r;
+        ev->u = s;
+    } else {
+        ev->u = EventDomainDeath{};
+    }
+    egc.ctx.event_occurred(egc, std::move(ev));
+}
+
+void check(Egc &egc, DeathState &st) {
+    XenCtx *x = XenCtx::of(egc);
+    int rc = 0;
+    Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
+    if (!hv) {
+        egc.ctx.disaster(egc, "domain death: cannot query the hypervisor", 0);
+        return;
+    }
+    auto it = st.set.begin();
+    while (it != st.set.end()) {
+        // Skip requests already resolved.
+        while (it != st.set.end() && it->death_reported) ++it;
+        if (it == st.set.end()) break;
+        std::uint32_t first = it->domid;
+        int n = hv->domain_getinfolist(first, kBatch, st.buf.data());
+        if (n < 0) {
+            XLKIT_LOGE(egc.ctx, ERROR, -n, "domain death: getinfolist from %u", first);
+            egc.ctx.disaster(egc, "domain death: the hypervisor query failed", -n);
+            return;
+        }
+        // Requests with domid below `limit` are answered by this batch.
+        std::uint64_t limit = unsigned(n) == kBatch ? std::uint64_t(st.buf[kBatch - 1].domid) + 1 : ~0ull;
+        int i = 0;
+        for (; it != st.set.end() && it->domid < limit; ++it) {
+            EvgenDomainDeath &g = *it;
+            if (g.death_reported) continue;
+            while (i < n && st.buf[i].domid < g.domid) ++i;
+            const DomInfo *d = i < n && st.buf[i].domid == g.domid ? &st.buf[i] : nullptr;
+            if (d && !g.uuid_known) {
+                std::memcpy(g.uuid, d->uuid, 16);
+                g.uuid_known = true;
+            }
+            bool same = d && std::memcmp(g.uuid, d->uuid, 16) == 0;
+            if (same && d->shutdown && !g.shutdown_reported) {
+                g.shutdown_reported = true;
+                emit(egc, g, EventType::DomainShutdown, d->shutdown_reason);
+            }
+            if (!d || !same || d->dying) {
+                g.death_reported = true;
+                emit(egc, g, EventType::DomainDeath, -1);
+            }
+        }
+    }
+}
+
+void watch_cb(Egc &egc, EvXsWatch *w, const char *, const char *, int rc) {
+    DeathState &st = *static_cast<DeathState *>(w->data);
+    if (rc) return;  // xenstore lost: the disaster has been reported
+    check(egc, st);
+}
+
+} // namespace
+
+DeathState *XenCtx::death_state(bool create) {
+    if (!death_ && create) death_.reset(new (std::nothrow) DeathState);
+    return death_.get();
+}
+
+void DeathStateDeleter::operator()(DeathState *st) const { delete st; }
+
+void death_teardown(Egc &egc, XenCtx &x) {
+    DeathState *st = x.death_state(false);
+    if (!st) return;
+    x.xswatch_deregister(egc, st->watch);
+    egc.ctx.immediate_deregister(egc, st->check_soon);
+    // Requests the application never disabled: freed with the ctx.
+    st->set.clear_and_dispose([](EvgenDomainDeath *g) { delete g; });
+}
+
+} // namespace xlkit::detail
+
+namespace xlkit {
+
+using namespace detail;
+
+Error evenable_domain_death(Ctx &ctx, std::uint32_t domid, std::uint64_t for_user,
+                            EvgenDomainDeath **evgen_out) {
+    if (!evgen_out) return Error::Inval;
+    Egc egc(ctx.impl());
+    if (ctx.impl().failed()) return Error::Fail;
+    XenCtx *x = XenCtx::of(egc);
+    DeathState *st = x ? x->death_state(true) : nullptr;
+    if (!st) return Error::Nomem;
+    int rc = 0;
+    if (!x->hv(egc, &rc)) return static_cast<Error>(rc);
+    auto *g = new (std::nothrow) EvgenDomainDeath;
+    if (!g) return Error::Nomem;
+    g->domid = domid;
+    g->seq = ++st->seq;
+    g->for_user = for_user;
+    st->set.insert(*g);
+    if (!st->watch.active()) {
+        st->watch.data = st;
+        rc = x->xswatch_register(egc, st->watch, watch_cb, "@releaseDomain");
+        if (rc) {
+            st->set.erase(st->set.iterator_to(*g));
+            delete g;
+            return static_cast<Error>(rc);
+        }
+        // The watch fires once now: that first event does the first check.
+    } else {
+        // Check soon (not from inside this call): the domain may be dead.
+        st->check_soon.data = st;
+        egc.ctx.immediate_register(egc, st->check_soon, [](Egc &e, EvImmediate *im) {
+            check(e, *static_cast<DeathState *>(im->data));
+        });
+    }
+    *evgen_out = g;
+    return Error::Success;
+}
+
+void evdisable_domain_death(Ctx &ctx, EvgenDomainDeath *g) {
+    if (!g) return;
+    Egc egc(ctx.impl());
+    XenCtx *x = XenCtx::of(egc);
+    DeathState *st = x ? x->death_state(false) : nullptr;
+    if (!st || !g->hook_.is_linked()) return;
+    st->set.erase(st->set.iterator_to(*g));
+    delete g;
+    if (st->set.empty()) {
+        x->xswatch_deregister(egc, st->watch);
+        egc.ctx.immediate_deregister(egc, st->check_soon);
+    }
+}
+
+} // namespace xlkit

@@ -1,0 +1,112 @@
+// Hypervisor over the userspace sim host's shared state (tools/hosts/sim).
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "simstate.h"
+#include "xen/hypervisor.hpp"
+
+namespace xlkit::detail {
+
+namespace {
+
+inline int fail() { return errno ? -errno : -EIO; }
+
+class SimHypervisor final : public Hypervisor {
+public:
+    explicit SimHypervisor(sim_t *sim) : sim_(sim) {}
+    ~SimHypervisor() override { (void)sim_close(sim_); }
+    const char *name() const noexcept override { return "sim"; }
+
+    int domain_getinfolist(std::uint32_t first, unsigned max, DomInfo *out) override {
+        buf_.resize(max);
+        errno = 0;
+        int n = sim_domain_getinfo(sim_, first, max, buf_.data());
+        if (n < 0) return fail();
+        for (int i = 0; i < n; ++i) {
+            const sim_dominfo &s = buf_[static_cast<unsigned>(i)];
+            DomInfo &d = out[i];
+            d = DomInfo{};
+            d.domid = s.domid;
+            std::memcpy(d.uuid, s.uuid, sizeof d.uuid);
+            d.dying = s.flags & SIM_DOMF_DYING;
+            d.shutdown = s.flags & SIM_DOMF_SHUTDOWN;
+            d.crashed = s.flags & SIM_DOMF_CRASHED;
+            d.paused = s.flags & SIM_DOMF_PAUSED;
+            d.running = s.flags & SIM_DOMF_RUNNING;
+            d.blocked = !d.running && !d.paused && !d.shutdown && !d.dying;
+            d.shutdown_reason = d.shutdown ? int(s.shutdown_reason) : -1;
+            d.current_memkb = s.cur_memkb;
+            d.max_memkb = s.max_memkb;
+            d.cpu_time_ns = s.cpu_time_ns;
+            d.max_vcpu_id = s.vcpus ? s.vcpus - 1 : 0;
+            d.online_vcpus = s.vcpus;
+        }
+        return n;
+    }
+    int domain_pause(std::uint32_t domid) override {
+        errno = 0;
+        return sim_domain_pause(sim_, domid) ? fail() : 0;
+    }
+    int domain_unpause(std::uint32_t domid) override {
+        errno = 0;
+        return sim_domain_unpause(sim_, domid) ? fail() : 0;
+    }
+    int domain_destroy(std::uint32_t domid) override {
+        errno = 0;
+        return sim_domain_destroy(sim_, domid) ? fail() : 0;
+    }
+    int domain_shutdown(std::uint32_t domid, int reason) override {
+        if (reason < 0 || reason > SIM_SHUTDOWN_MAX) return -EINVAL;
+        errno = 0;
+        return sim_domain_shutdown(sim_, domid, unsigned(reason)) ? fail() : 0;
+    }
+    int domain_create(const DomainBuild &b, DomainBuilt *out) override {
+        std::uint32_t d = SIM_DOMID_ANY;
+        errno = 0;
+        if (sim_domain_create(sim_, &d, b.memkb, b.vcpus, b.uuid, 0)) return fail();
+        if (b.maxmemkb > b.memkb && sim_domain_set_memory(sim_, d, b.maxmemkb, UINT64_MAX)) {
+            int r = fail();
+            (void)sim_domain_destroy(sim_, d);
+            return r;
+        }
+        out->domid = d;
+        out->store_mfn = 0;  // the stand-in maps an anonymous page for xenstored
+        out->store_port = 1;
+        out->console_mfn = 0;
+        out->console_port = 2;
+        return 0;
+    }
+    int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) override {
+        sim_hostinfo hi;
+        errno = 0;
+        if (sim_hostinfo_get(sim_, &hi)) return fail();
+        *total_kb = hi.total_memkb;
+        *free_kb = hi.free_memkb;
+        return 0;
+    }
+
+private:
+    sim_t *sim_;
+    std::vector<sim_dominfo> buf_;
+};
+
+} // namespace
+
+std::unique_ptr<Hypervisor> open_sim(const std::string &dir, std::string *why) {
+    if (dir.empty()) {
+        *why = "sim hypervisor: no directory given (sim:DIR)";
+        return nullptr;
+    }
+    errno = 0;
+    sim_t *sim = sim_open(dir.c_str(), 0);
+    if (!sim) {
+        int e = errno;
+        *why = "cannot open the sim host in '" + dir + "': " + std::strerror(e ? e : EIO) +
+               " (start one with tools/hosts/sim/xlkit-sim-host start DIR)";
+        return nullptr;
+    }
+    return std::make_unique<SimHypervisor>(sim);
+}
+
+} // namespace xlkit::detail

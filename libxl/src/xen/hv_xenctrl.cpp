@@ -1,0 +1,78 @@
+// Hypervisor over the real libxenctrl (through the C shim).
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "xen/hypervisor.hpp"
+#include "xen/xc_shim.h"
+
+namespace xlkit::detail {
+
+namespace {
+
+class XenctrlHypervisor final : public Hypervisor {
+public:
+    explicit XenctrlHypervisor(xlkit_xc *x) : x_(x) {}
+    ~XenctrlHypervisor() override { xlkit_xc_close(x_); }
+    const char *name() const noexcept override { return "xenctrl"; }
+
+    int domain_getinfolist(std::uint32_t first, unsigned max, DomInfo *out) override {
+        buf_.resize(max);
+        int n = xlkit_xc_getinfolist(x_, first, max, buf_.data());
+        for (int i = 0; i < n; ++i) {
+            const xlkit_xc_dominfo &s = buf_[static_cast<unsigned>(i)];
+            DomInfo &d = out[i];
+            d = DomInfo{};
+            d.domid = s.domid;
+            std::memcpy(d.uuid, s.uuid, sizeof d.uuid);
+            d.dying = s.flags & XLKIT_XC_DYING;
+            d.shutdown = s.flags & XLKIT_XC_SHUTDOWN;
+            d.paused = s.flags & XLKIT_XC_PAUSED;
+            d.blocked = s.flags & XLKIT_XC_BLOCKED;
+            d.running = s.flags & XLKIT_XC_RUNNING;
+            d.hvm = s.flags & XLKIT_XC_HVM;
+            d.shutdown_reason = s.shutdown_reason;
+            d.crashed = d.shutdown && d.shutdown_reason == 3;  // SHUTDOWN_crash
+            d.current_memkb = s.tot_kb;
+            d.max_memkb = s.max_kb;
+            d.outstanding_memkb = s.outstanding_kb;
+            d.cpu_time_ns = s.cpu_time_ns;
+            d.max_vcpu_id = s.max_vcpu_id;
+            d.online_vcpus = s.online_vcpus;
+            d.cpupool = s.cpupool;
+        }
+        return n;
+    }
+    int domain_pause(std::uint32_t domid) override { return xlkit_xc_pause(x_, domid); }
+    int domain_unpause(std::uint32_t domid) override { return xlkit_xc_unpause(x_, domid); }
+    int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
+    int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
+    int domain_create(const DomainBuild &b, DomainBuilt *out) override {
+        return xlkit_xc_build_pv(x_, b.uuid, b.kernel.c_str(), b.ramdisk.c_str(), b.cmdline.c_str(), b.memkb,
+                                 b.maxmemkb, b.vcpus, &out->domid, &out->store_mfn, &out->store_port,
+                                 &out->console_mfn, &out->console_port);
+    }
+    int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) override {
+        return xlkit_xc_physinfo(x_, total_kb, free_kb);
+    }
+
+private:
+    xlkit_xc *x_;
+    std::vector<xlkit_xc_dominfo> buf_;
+};
+
+} // namespace
+
+std::unique_ptr<Hypervisor> open_xenctrl(std::string *why) {
+    errno = 0;
+    xlkit_xc *x = xlkit_xc_open();
+    if (!x) {
+        int e = errno;
+        *why = std::string("cannot open the hypervisor (xc_interface_open: ") + std::strerror(e ? e : ENOENT) +
+               "); no Xen here? Use the sim host (XLKIT_HYPERVISOR=sim:DIR)";
+        return nullptr;
+    }
+    return std::make_unique<XenctrlHypervisor>(x);
+}
+
+} // namespace xlkit::detail

@@ -1,0 +1,82 @@
+// Hypervisor: the one small interface through which xlkit touches the
+// hypervisor. Layer 3.
+//
+// Implementations: XenctrlHypervisor (real Xen, libxenctrl) and
+// SimHypervisor (the userspace sim host's shared state). Filters (tracing,
+// fault injection) are Hypervisors too: each is opened on the layer beneath
+// and calls through it (nbdkit's filter design). Nothing above this
+// interface knows which one runs.
+//
+// Errors are values: every call returns >= 0 on success and -errno on
+// failure (system-call style; callers turn it into an xlkit::Error).
+// Calls are synchronous and short (one hypercall or one shared-memory
+// access); they are made with the ctx lock held.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace xlkit::detail {
+
+struct DomInfo {
+    std::uint32_t domid = 0;
+    std::uint8_t uuid[16] = {};
+    bool dying = false;
+    bool shutdown = false;  // shut down, not yet destroyed (see shutdown_reason)
+    bool crashed = false;   // shutdown with reason crash
+    bool paused = false;
+    bool blocked = false;
+    bool running = false;
+    bool hvm = false;
+    int shutdown_reason = -1;  // SHUTDOWN_* of xen/sched.h when shutdown
+    std::uint64_t current_memkb = 0;
+    std::uint64_t max_memkb = 0;
+    std::uint64_t outstanding_memkb = 0;
+    std::uint64_t cpu_time_ns = 0;
+    std::uint32_t max_vcpu_id = 0;
+    std::uint32_t online_vcpus = 0;
+    std::uint32_t cpupool = 0;
+};
+
+/* What domain_create builds: a PV domain, paused. */
+struct DomainBuild {
+    std::uint8_t uuid[16] = {};
+    std::string kernel, ramdisk, cmdline;  // real Xen only (the sim ignores them)
+    std::uint64_t memkb = 0, maxmemkb = 0;
+    std::uint32_t vcpus = 1;
+};
+struct DomainBuilt {
+    std::uint32_t domid = 0;
+    unsigned long store_mfn = 0, console_mfn = 0;
+    unsigned store_port = 0, console_port = 0;
+};
+
+class Hypervisor {
+public:
+    virtual ~Hypervisor() = default;
+    /* "xenctrl", "sim", "trace", "fault": for logs. */
+    virtual const char *name() const noexcept = 0;
+    /* Up to max domains with domid >= first, in domid order; returns how
+     * many were written to out. One hypercall (or equivalent) per call. */
+    virtual int domain_getinfolist(std::uint32_t first, unsigned max, DomInfo *out) = 0;
+    virtual int domain_pause(std::uint32_t domid) = 0;
+    virtual int domain_unpause(std::uint32_t domid) = 0;
+    virtual int domain_destroy(std::uint32_t domid) = 0;
+    /* Ask Xen to mark the domain shut down with reason (SHUTDOWN_*): what a
+     * guest does itself; the toolstack uses it for "shutdown -F"-style
+     * forced shutdown of guests without PV drivers. */
+    virtual int domain_shutdown(std::uint32_t domid, int reason) = 0;
+    /* Create and build a PV domain, left paused; on failure nothing is
+     * left behind. -ENOENT/-EINVAL for a kernel that cannot be loaded. */
+    virtual int domain_create(const DomainBuild &b, DomainBuilt *out) = 0;
+    /* Total and free host memory, kB. */
+    virtual int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) = 0;
+};
+
+/* The backends (the Xen layer picks one from CtxOptions::hypervisor, then
+ * stacks the filters of CtxOptions::filters on it: see xen_ctx.cpp). */
+std::unique_ptr<Hypervisor> open_xenctrl(std::string *why);
+std::unique_ptr<Hypervisor> open_sim(const std::string &dir, std::string *why);
+
+} // namespace xlkit::detail

@@ -1,0 +1,228 @@
+// The Xen layer of a ctx: backend stacks and the xenstore watch multiplexer.
+#include "xen/xen_ctx.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "event/log.hpp"
+#include "xen/filters.hpp"
+
+namespace xlkit::detail {
+
+namespace {
+
+struct XenLayer final : LayerState {
+    XenCtx x;
+    explicit XenLayer(CtxImpl &c) : x(c) {}
+    void teardown(Egc &egc) override { x.teardown(egc); }
+};
+
+bool is_subpath(const std::string &parent, const char *child) {
+    std::size_t n = parent.size();
+    if (std::strncmp(parent.c_str(), child, n) != 0) return false;
+    return child[n] == '\0' || child[n] == '/' || (n && parent[n - 1] == '/');
+}
+
+// A lost connection, as opposed to an answer (ENOENT, EACCES, EAGAIN...).
+bool connection_error(int r) {
+    return r == -ECONNRESET || r == -EPIPE || r == -EBADF || r == -ENOTCONN || r == -ECONNREFUSED ||
+           r == -ESHUTDOWN || r == -EIO;
+}
+
+} // namespace
+
+XenCtx *XenCtx::of(Egc &egc) {
+    CtxImpl &c = egc.ctx;
+    if (!c.xen_layer_) {
+        auto *l = new (std::nothrow) XenLayer(c);
+        if (!l) return nullptr;
+        c.xen_layer_.reset(l);
+    }
+    return &static_cast<XenLayer *>(c.xen_layer_.get())->x;
+}
+
+XenCtx::XenCtx(CtxImpl &ctx) : ctx_(ctx) {}
+
+XenCtx::~XenCtx() = default;
+
+Hypervisor *XenCtx::hv(Egc &egc, int *rc) {
+    (void)egc;
+    if (!hv_ && !hv_tried_) {
+        hv_tried_ = true;
+        std::string spec = ctx_.xen_backend_spec_.empty() ? "xenctrl" : ctx_.xen_backend_spec_;
+        std::string why;
+        std::unique_ptr<Hypervisor> h;
+        if (spec == "xenctrl")
+            h = open_xenctrl(&why);
+        else if (spec.rfind("sim:", 0) == 0)
+            h = open_sim(spec.substr(4), &why);
+        else
+            why = "unknown hypervisor backend '" + spec + "' (expected xenctrl or sim:DIR)";
+        std::vector<FilterSpec> filters;
+        if (h && parse_filters(ctx_.xen_filters_spec_, &filters, &why) < 0) h.reset();
+        for (const FilterSpec &f : filters)
+            if (h) h = wrap_hypervisor(std::move(h), f, ctx_.logger());
+        if (!h) {
+            open_error_ = why;
+            XLKIT_LOG(ctx_, ERROR, "%s", why.c_str());
+        }
+        hv_ = std::move(h);
+    }
+    if (!hv_) *rc = rc_of(Error::Fail);
+    return hv_.get();
+}
+
+Xenstore *XenCtx::xs(Egc &egc, int *rc) {
+    (void)egc;
+    if (!xs_ && !xs_tried_) {
+        xs_tried_ = true;
+        std::string why;
+        std::unique_ptr<Xenstore> x = open_libxenstore(&why);
+        std::vector<FilterSpec> filters;
+        if (x && parse_filters(ctx_.xen_filters_spec_, &filters, &why) < 0) x.reset();
+        for (const FilterSpec &f : filters)
+            if (x) x = wrap_xenstore(std::move(x), f, ctx_.logger());
+        if (!x) XLKIT_LOG(ctx_, ERROR, "%s", why.c_str());
+        xs_ = std::move(x);
+    }
+    if (!xs_ || xs_lost_) {
+        *rc = rc_of(Error::Fail);
+        return nullptr;
+    }
+    return xs_.get();
+}
+
+int XenCtx::xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path) {
+    if (!func || path.empty() || w.active()) return rc_of(Error::Inval);
+    int rc = 0;
+    Xenstore *x = xs(egc, &rc);
+    if (!x) return rc;
+    if (!xs_ev_.active()) {
+        int fd = x->fileno();
+        if (fd < 0) return xs_error(egc, -errno, "xs_fileno", path);
+        xs_ev_.data = this;
+        rc = ctx_.fd_register(egc, xs_ev_, xs_fd_cb, fd, POLLIN);
+        if (rc) return rc;
+        keepalive_.data = this;
+        rc = ctx_.time_register_rel(egc, keepalive_, keepalive_cb, kKeepaliveMs);
+        if (rc) {
+            ctx_.fd_deregister(egc, xs_ev_);
+            return rc;
+        }
+    }
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(nullptr);
+    }
+    std::uint32_t counter = ++counter_;
+    char token[32];
+    std::snprintf(token, sizeof token, "%u/%x", slot, counter);
+    int r = x->watch(path, token);
+    if (r < 0) {
+        free_slots_.push_back(slot);
+        return xs_error(egc, r, "watch", path);
+    }
+    w.func_ = func;
+    w.path_ = path;
+    w.slot_ = slot;
+    w.counter_ = counter;
+    slots_[slot] = &w;
+    ++nactive_;
+    return 0;
+}
+
+void XenCtx::xswatch_deregister(Egc &egc, EvXsWatch &w) {
+    if (!w.active()) return;
+    if (xs_ && !xs_lost_) {
+        char token[32];
+        std::snprintf(token, sizeof token, "%u/%x", w.slot_, w.counter_);
+        int r = xs_->unwatch(w.path_, token);
+        if (r < 0 && r != -ENOENT) (void)xs_error(egc, r, "unwatch", w.path_);
+    }
+    slots_[w.slot_] = nullptr;
+    free_slots_.push_back(w.slot_);
+    w.slot_ = EvXsWatch::kIdle;
+    --nactive_;
+    // Like libxl: no watches, no fd (xenstored may then be restarted).
+    if (!nactive_) {
+        ctx_.fd_deregister(egc, xs_ev_);
+        ctx_.time_deregister(egc, keepalive_);
+    }
+}
+
+void XenCtx::xs_fd_cb(Egc &egc, EvFd *ev, int, short, short) {
+    static_cast<XenCtx *>(ev->data)->pump(egc);
+}
+
+void XenCtx::keepalive_cb(Egc &egc, EvTime *ev, Nanos, int) {
+    auto *self = static_cast<XenCtx *>(ev->data);
+    self->pump(egc);
+    if (self->nactive_ && !self->xs_lost_)
+        (void)egc.ctx.time_register_rel(egc, self->keepalive_, keepalive_cb, kKeepaliveMs);
+}
+
+// Deliver every pending watch event; notice a lost connection.
+void XenCtx::pump(Egc &egc) {
+    std::string path, token;
+    while (xs_ && !xs_lost_) {
+        int r = xs_->check_watch(&path, &token);
+        if (r == 0) return;
+        if (r < 0) {
+            xs_lost(egc, r);
+            return;
+        }
+        unsigned slot = 0, counter = 0;
+        if (std::sscanf(token.c_str(), "%u/%x", &slot, &counter) != 2 || slot >= slots_.size()) {
+            XLKIT_LOG(egc.ctx, DEBUG, "xenstore watch event with a foreign token '%s' (%s)", token.c_str(),
+                      path.c_str());
+            continue;
+        }
+        EvXsWatch *w = slots_[slot];
+        // A stale event for a slot since reused (or freed): its counter no
+        // longer matches. Also check the path really is ours.
+        if (!w || w->counter_ != counter || !is_subpath(w->path_, path.c_str())) continue;
+        w->func_(egc, w, w->path_.c_str(), path.c_str(), 0);
+    }
+}
+
+int XenCtx::xs_error(Egc &egc, int r, const char *what, const std::string &path) {
+    XLKIT_LOGE(ctx_, ERROR, -r, "xenstore %s %s", what, path.c_str());
+    if (connection_error(r)) {
+        xs_lost(egc, r);
+        return rc_of(Error::Fail);
+    }
+    return rc_of(Error::Fail);
+}
+
+void XenCtx::xs_lost(Egc &egc, int r) {
+    if (xs_lost_) return;
+    xs_lost_ = true;
+    ctx_.fd_deregister(egc, xs_ev_);
+    ctx_.time_deregister(egc, keepalive_);
+    // Every watch ends now, with an error: nothing waits forever.
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        EvXsWatch *w = slots_[i];
+        if (!w) continue;
+        slots_[i] = nullptr;
+        w->slot_ = EvXsWatch::kIdle;
+        --nactive_;
+        w->func_(egc, w, w->path_.c_str(), "", rc_of(Error::Fail));
+    }
+    ctx_.disaster(egc, "lost the connection to xenstored", -r);
+}
+
+void XenCtx::teardown(Egc &egc) {
+    death_teardown(egc, *this);
+    for (EvXsWatch *w : slots_)
+        if (w) xswatch_deregister(egc, *w);
+    ctx_.fd_deregister(egc, xs_ev_);
+    ctx_.time_deregister(egc, keepalive_);
+}
+
+} // namespace xlkit::detail

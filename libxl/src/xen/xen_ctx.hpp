@@ -1,0 +1,105 @@
+// XenCtx: a ctx's Xen layer: its hypervisor and xenstore stacks (backend
+// plus filters, opened on first use) and the watches multiplexed over the
+// single xenstore connection. Layer 3.
+#pragma once
+
+#include <boost/intrusive/list.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/ctx_impl.hpp"
+#include "xen/hypervisor.hpp"
+#include "xen/xenstore.hpp"
+
+namespace xlkit::detail {
+
+/* EvXsWatch: a xenstore watch (libxl's libxl__ev_xswatch).
+ *
+ *   Idle   --xswatch_register(ok)-->   Active   (fires once at once, as
+ *                                               xenstore watches do)
+ *   Idle   --xswatch_register(err)-->  Idle     func never called
+ *   Active --xswatch_deregister-->     Idle     (twice is harmless)
+ *   Active --connection lost-->        Idle, then func(rc = Error::Fail)
+ * func(egc, w, watch_path, event_path, 0) runs with the lock held for each
+ * change at or below the watched path. Each registration gets a fresh
+ * token "slot/counter": an event for a slot since reused by another watch
+ * is recognised by its counter and dropped. */
+class EvXsWatch {
+public:
+    using Func = void (*)(Egc &egc, EvXsWatch *w, const char *watch_path, const char *event_path, int rc);
+    static constexpr std::uint32_t kIdle = UINT32_MAX;
+    EvXsWatch() noexcept = default;
+    EvXsWatch(const EvXsWatch &) = delete;
+    EvXsWatch &operator=(const EvXsWatch &) = delete;
+    bool active() const noexcept { return slot_ != kIdle; }
+    const std::string &path() const noexcept { return path_; }
+    void *data = nullptr;
+
+private:
+    friend class XenCtx;
+    Func func_ = nullptr;
+    std::string path_;
+    std::uint32_t slot_ = kIdle;
+    std::uint32_t counter_ = 0;
+};
+
+struct DeathState;  // domain_death.cpp
+struct DeathStateDeleter {
+    void operator()(DeathState *st) const;
+};
+class XenCtx;
+void death_teardown(Egc &egc, XenCtx &x);
+
+class XenCtx {
+public:
+    static constexpr int kKeepaliveMs = 500;
+    /* The ctx's Xen layer, created on first use. nullptr only if out of
+     * memory. */
+    static XenCtx *of(Egc &egc);
+    explicit XenCtx(CtxImpl &ctx);
+    ~XenCtx();
+
+    /* The stacks, opened on first use; nullptr (and the reason logged, rc
+     * in *rc) if they cannot be opened. */
+    Hypervisor *hv(Egc &egc, int *rc);
+    Xenstore *xs(Egc &egc, int *rc);
+
+    int xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path);
+    void xswatch_deregister(Egc &egc, EvXsWatch &w);
+
+    /* Map a -errno from a backend call to an xlkit rc, noticing a lost
+     * xenstore connection (which fails every watch and is a disaster). */
+    int xs_error(Egc &egc, int r, const char *what, const std::string &path);
+
+    void teardown(Egc &egc);
+    /* The domain-death requests of this ctx (domain_death.cpp). */
+    DeathState *death_state(bool create);
+    std::size_t watches_active() const noexcept { return nactive_; }
+
+private:
+    static void xs_fd_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
+    static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, int rc);
+    void pump(Egc &egc);
+    void xs_lost(Egc &egc, int r);
+    int open_stacks(Egc &egc);
+
+    CtxImpl &ctx_;
+    std::unique_ptr<Hypervisor> hv_;
+    std::unique_ptr<Xenstore> xs_;
+    std::string open_error_;
+    bool hv_tried_ = false, xs_tried_ = false;
+    bool xs_lost_ = false;
+    EvFd xs_ev_;
+    /* libxenstore does not wake the watch fd when xenstored dies; only the
+     * next call tells. While watches exist, look every kKeepaliveMs. */
+    EvTime keepalive_;
+    std::vector<EvXsWatch *> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::uint32_t counter_ = 0;
+    std::size_t nactive_ = 0;
+    std::unique_ptr<DeathState, DeathStateDeleter> death_;
+};
+
+} // namespace xlkit::detail
