@@ -1,16 +1,46 @@
 # libxl/: the library. Layer 1, the event core.
 libxlkit_internal_la_SOURCES += \
+	libxl/src/ao/abort.cpp \
+	libxl/src/ao/ao.cpp \
+	libxl/src/ao/ao_events.cpp \
+	libxl/src/ao/group.cpp \
+	libxl/src/ao/progress.cpp \
+	libxl/src/capi/ao.cpp \
+	libxl/src/capi/ctx.cpp \
+	libxl/src/capi/events.cpp \
 	libxl/src/event/atfork.cpp \
 	libxl/src/event/child.cpp \
 	libxl/src/event/ctx.cpp \
 	libxl/src/event/egc.cpp \
+	libxl/src/event/event_queue.cpp \
 	libxl/src/event/fd.cpp \
 	libxl/src/event/immediate.cpp \
 	libxl/src/event/log.cpp \
 	libxl/src/event/loop.cpp \
 	libxl/src/event/osevent.cpp \
-	libxl/src/event/time.cpp
+	libxl/src/event/time.cpp \
+	libxl/src/ops/create.cpp \
+	libxl/src/ops/destroy.cpp \
+	libxl/src/ops/helper_run.cpp \
+	libxl/src/ops/list.cpp \
+	libxl/src/ops/op_util.cpp \
+	libxl/src/ops/pause.cpp \
+	libxl/src/ops/shutdown.cpp \
+	libxl/src/ops/wait_death.cpp \
+	libxl/src/xen/disk_eject.cpp \
+	libxl/src/xen/domain_death.cpp \
+	libxl/src/xen/filters.cpp \
+	libxl/src/xen/hv_sim.cpp \
+	libxl/src/xen/hv_xenctrl.cpp \
+	libxl/src/xen/xc_shim.c \
+	libxl/src/xen/xen_ctx.cpp \
+	libxl/src/xen/xs_libxenstore.cpp \
+	libxl/src/xen/xswait.cpp
 noinst_HEADERS += \
+	libxl/src/ao/ao.hpp \
+	libxl/src/ao/ao_events.hpp \
+	libxl/src/ao/progress.hpp \
+	libxl/src/capi/capi.hpp \
 	libxl/src/event/child_signal.hpp \
 	libxl/src/event/clock.hpp \
 	libxl/src/event/ctx_impl.hpp \
@@ -22,10 +52,24 @@ noinst_HEADERS += \
 	libxl/src/event/log.hpp \
 	libxl/src/event/poller.hpp \
 	libxl/src/event/timer_heap.hpp \
-	libxl/src/event/unique_fd.hpp
+	libxl/src/event/unique_fd.hpp \
+	libxl/src/ops/op_util.hpp \
+	libxl/src/xen/filters.hpp \
+	libxl/src/xen/hypervisor.hpp \
+	libxl/src/xen/xc_shim.h \
+	libxl/src/xen/xen_ctx.hpp \
+	libxl/src/xen/xenstore.hpp \
+	libxl/src/xen/xswait.hpp
 xlkitinclude_HEADERS += \
+	libxl/include/xlkit/ao.hpp \
+	libxl/include/xlkit/callback.hpp \
 	libxl/include/xlkit/ctx.hpp \
+	libxl/include/xlkit/group.hpp \
+	libxl/include/xlkit/helper.hpp \
+	libxl/include/xlkit/progress.hpp \
+	libxl/include/xlkit/domain.hpp \
 	libxl/include/xlkit/error.hpp \
+	libxl/include/xlkit/evgen.hpp \
 	libxl/include/xlkit/export.h \
 	libxl/include/xlkit/osevent.h
 include_HEADERS += libxl/include/xlkit.h

@@ -10,7 +10,52 @@ tests_event_tests_SOURCES = \
 	tests/event/loop_test.cpp \
 	tests/event/osevent_test.cpp \
 	tests/event/child_test.cpp \
-	tests/event/ctx_test.cpp
+	tests/event/ctx_test.cpp \
+	tests/event/event_queue_test.cpp
 noinst_HEADERS += tests/support/ctx_fixture.hpp
 tests_event_tests_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_event_tests_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/ao-tests
+TESTS += tests/ao-tests
+tests_ao_tests_SOURCES = \
+	tests/support/main.cpp \
+	tests/ao/ao_modes_test.cpp \
+	tests/ao/closure_test.cpp \
+	tests/ao/group_test.cpp \
+	tests/ops/helper_run_test.cpp
+noinst_HEADERS += tests/support/test_ops.hpp tests/support/modes.hpp
+tests_ao_tests_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_ao_tests_LDADD = $(TEST_LDADD)
+
+# The C API, embedded in three application event loops (C, not C++), linked
+# against the installed-style shared library.
+check_PROGRAMS += tests/embed-poll tests/embed-libvirt tests/embed-glib
+TESTS += tests/embed-poll tests/embed-libvirt tests/embed-glib
+EMBED_CPPFLAGS = -I$(top_srcdir)/libxl/include -I$(top_builddir)/libxl/include $(XEN_CFLAGS)
+EMBED_LDADD = libxlkit.la -lpthread
+tests_embed_poll_SOURCES = tests/capi/embed_poll.c tests/capi/scenarios.c
+tests_embed_poll_CPPFLAGS = $(EMBED_CPPFLAGS)
+tests_embed_poll_LDADD = $(EMBED_LDADD)
+tests_embed_libvirt_SOURCES = tests/capi/embed_libvirt.c tests/capi/scenarios.c
+tests_embed_libvirt_CPPFLAGS = $(EMBED_CPPFLAGS) $(LIBVIRT_CFLAGS)
+tests_embed_libvirt_LDADD = $(EMBED_LDADD) $(LIBVIRT_LIBS)
+tests_embed_glib_SOURCES = tests/capi/embed_glib.c tests/capi/scenarios.c
+tests_embed_glib_CPPFLAGS = $(EMBED_CPPFLAGS) $(GLIB_CFLAGS)
+tests_embed_glib_LDADD = $(EMBED_LDADD) $(GLIB_LIBS)
+noinst_HEADERS += tests/capi/scenarios.h
+
+# The Xen layer on the userspace sim host (real xenstored, simulated
+# hypervisor).
+check_PROGRAMS += tests/xen-sim-tests
+TESTS += tests/xen-sim-tests
+tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_sim_test.cpp \
+	tests/ops/domain_ops_test.cpp
+tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
+	-I$(top_srcdir)/tools/hosts/sim/tests \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
+	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
+EXTRA_tests_xen_sim_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
+	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la

@@ -4,3 +4,4 @@ noinst_PROGRAMS += tools/xlkit-demo
 tools_xlkit_demo_SOURCES = tools/demo/main.cpp
 tools_xlkit_demo_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_xlkit_demo_LDADD = libxlkit-internal.la
+include tools/xlkit/local.mk

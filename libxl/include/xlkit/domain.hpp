@@ -1,0 +1,111 @@
+// xlkit/domain.hpp: toolstack operations on domains. Each slow one is an ao
+// usable in every completion mode (see xlkit/ao.hpp): the AoHow overload is
+// the one implementation; the template forwards any completion token.
+//
+// Backends: the operations run unchanged on real Xen (libxenctrl,
+// libxenguest, xenstored) and on the userspace sim host (CtxOptions::
+// hypervisor = "sim:DIR"), where domain_create_new makes a simulated domain.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <xlkit/ao.hpp>
+#include <xlkit/ctx.hpp>
+#include <xlkit/progress.hpp>
+
+namespace xlkit {
+
+/* ---- quick calls (no ao): one hypervisor query ------------------------- */
+
+/* Every domain, in domid order (dom0 included). */
+XLKIT_API Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out);
+/* One domain; Error::DomainNotfound if it does not exist. */
+XLKIT_API Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out);
+/* The domid of the domain called name; Error::DomainNotfound if none. A
+ * string of digits is taken as a domid (and checked to exist). */
+XLKIT_API Error domain_qualifier_to_domid(Ctx &ctx, const std::string &name_or_domid, std::uint32_t *domid);
+
+/* ---- operations ------------------------------------------------------------
+ *
+ * domain_create_new: builds a PV domain from cfg (kernel, ramdisk, cmdline,
+ * memory, maxmem, vcpus), writes its xenstore entries, introduces it to
+ * xenstored, sets up its console for xenconsoled and (unless paused)
+ * unpauses it. *domid is set as soon as the domain exists (before
+ * completion). Progress: DOMAIN_CREATE_CONSOLE_AVAILABLE through console_how.
+ * Errors: Error::Inval for a bad config (the log names the field: missing
+ * or unreadable kernel, memory 0, maxmem < memory, vcpus out of 1..512, a
+ * bad name), Error::DeviceExists... no: Error::Inval also for a name already
+ * in use, Error::Nomem if the host has less free memory than cfg.memory.
+ * On any failure the half-made domain is destroyed: nothing is left behind.
+ * Abortable (the domain is then destroyed, Error::Aborted). */
+XLKIT_API Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid,
+                                  AoHow how, ProgressHow console_how = {});
+
+/* domain_shutdown / domain_reboot: ask the guest (control/shutdown =
+ * "poweroff" / "reboot") and wait up to timeout_ms (0: 60 s) for it to
+ * acknowledge (it clears the node). Error::GuestTimedout if it does not;
+ * Error::DomainNotfound if there is no such domain. Completion means the
+ * guest accepted the request, not that it has shut down (use
+ * domain_wait_death). */
+XLKIT_API Error domain_shutdown(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
+XLKIT_API Error domain_reboot(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
+
+/* domain_destroy: pause, remove its devices' xenstore entries, destroy it,
+ * wait until the hypervisor released it (dying or gone), then remove its
+ * xenstore directories. Progress: one OPERATION_PROGRESS-style report per
+ * stage through stage_how (HELPER_OUTPUT events whose line names the
+ * stage: "pause", "devices", "destroy", "release", "cleanup"). */
+XLKIT_API Error domain_destroy(Ctx &ctx, std::uint32_t domid, AoHow how, ProgressHow stage_how = {});
+
+XLKIT_API Error domain_pause(Ctx &ctx, std::uint32_t domid, AoHow how);
+XLKIT_API Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how);
+
+/* Completes when the domain is dying or gone (Success), or after timeout_ms
+ * (0: none) with Error::Timedout. */
+XLKIT_API Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
+
+/* ---- completion-token forms ------------------------------------------------- */
+
+template <class Token = use_sync_t>
+auto domain_create_new(Ctx &ctx, DomainConfig cfg, bool paused, std::uint32_t *domid, Token &&token = {},
+                       ProgressHow console_how = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, cfg = std::move(cfg), paused, domid,
+                     ch = std::make_shared<ProgressHow>(std::move(console_how))](AoHow how) {
+                        return domain_create_new(ctx, cfg, paused, domid, std::move(how), std::move(*ch));
+                    });
+}
+template <class Token = use_sync_t>
+auto domain_shutdown(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, timeout_ms](AoHow how) { return domain_shutdown(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_reboot(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, timeout_ms](AoHow how) { return domain_reboot(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_destroy(Ctx &ctx, std::uint32_t domid, Token &&token = {}, ProgressHow stage_how = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, sh = std::make_shared<ProgressHow>(std::move(stage_how))](AoHow how) {
+                        return domain_destroy(ctx, domid, std::move(how), std::move(*sh));
+                    });
+}
+template <class Token = use_sync_t>
+auto domain_pause(Ctx &ctx, std::uint32_t domid, Token &&token = {}) {
+    return initiate(std::forward<Token>(token), [&ctx, domid](AoHow how) { return domain_pause(ctx, domid, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_unpause(Ctx &ctx, std::uint32_t domid, Token &&token = {}) {
+    return initiate(std::forward<Token>(token), [&ctx, domid](AoHow how) { return domain_unpause(ctx, domid, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, timeout_ms](AoHow how) { return domain_wait_death(ctx, domid, timeout_ms, std::move(how)); });
+}
+
+} // namespace xlkit

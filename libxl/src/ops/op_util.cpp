@@ -1,0 +1,147 @@
+#include "ops/op_util.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "event/log.hpp"
+
+namespace xlkit::detail {
+
+int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) {
+    int n = hv.domain_getinfolist(domid, 1, out);
+    if (n < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -n, "cannot query domain %u", domid);
+        return rc_of(Error::Fail);
+    }
+    if (n == 0 || out->domid != domid) return rc_of(Error::DomainNotfound);
+    return 0;
+}
+
+int xen_stacks(Egc &egc, XenCtx **x, Hypervisor **hv, Xenstore **xs) {
+    XenCtx *xc = XenCtx::of(egc);
+    if (!xc) return rc_of(Error::Nomem);
+    int rc = 0;
+    Hypervisor *h = xc->hv(egc, &rc);
+    if (!h) return rc;
+    Xenstore *s = xc->xs(egc, &rc);
+    if (!s) return rc;
+    *x = xc;
+    *hv = h;
+    *xs = s;
+    return 0;
+}
+
+void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out) {
+    *out = DomainInfo{};
+    out->domid = d.domid;
+    std::memcpy(out->uuid.bytes.data(), d.uuid, 16);
+    std::string name;
+    if (xs && xs->read(0, dom_path(d.domid) + "/name", &name) == 0)
+        out->name = name;
+    else if (d.domid == 0)
+        out->name = "Domain-0";
+    out->domain_type = d.hvm ? DomainType::Hvm : DomainType::Pv;
+    out->state = d.dying     ? DomainState::Dying
+                 : d.crashed ? DomainState::Crashed
+                 : d.shutdown ? DomainState::Shutdown
+                 : d.paused   ? DomainState::Paused
+                 : d.running  ? DomainState::Running
+                              : DomainState::Blocked;
+    out->shutdown_reason = d.shutdown && d.shutdown_reason >= 0 && d.shutdown_reason <= 5
+                               ? static_cast<ShutdownReason>(d.shutdown_reason)
+                               : ShutdownReason::Unknown;
+    out->current_memkb = d.current_memkb;
+    out->max_memkb = d.max_memkb;
+    out->outstanding_memkb = d.outstanding_memkb;
+    out->cpu_time = d.cpu_time_ns;
+    out->vcpu_max_id = d.max_vcpu_id;
+    out->vcpu_online = d.online_vcpus;
+    out->cpupool = d.cpupool;
+}
+
+void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total) {
+    if (!p.wanted()) return;
+    auto ev = std::make_unique<Event>();
+    ev->domid = domid;
+    EventOperationProgress op;
+    op.stage = stage;
+    op.done = done;
+    op.total = total;
+    ev->u = std::move(op);
+    p.report(egc, std::move(ev));
+}
+
+// ---- DeathWait ---------------------------------------------------------------
+
+namespace {
+
+void dw_finish(Egc &egc, DeathWait &w, int rc) {
+    death_wait_stop(egc, w);
+    w.callback(egc, &w, rc);
+}
+
+void dw_check(Egc &egc, DeathWait &w) {
+    XenCtx *x = XenCtx::of(egc);
+    int rc = 0;
+    Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
+    if (!hv) {
+        dw_finish(egc, w, rc ? rc : rc_of(Error::Fail));
+        return;
+    }
+    DomInfo d;
+    rc = query_domain(egc, *hv, w.domid, &d);
+    if (rc == rc_of(Error::DomainNotfound)) {
+        dw_finish(egc, w, 0);
+        return;
+    }
+    if (rc) {
+        dw_finish(egc, w, rc);
+        return;
+    }
+    if (!w.have_uuid) {
+        std::memcpy(w.uuid, d.uuid, 16);
+        w.have_uuid = true;
+    }
+    if (d.dying || std::memcmp(w.uuid, d.uuid, 16) != 0) dw_finish(egc, w, 0);
+}
+
+} // namespace
+
+int death_wait_start(Egc &egc, DeathWait &w) {
+    XenCtx *x = XenCtx::of(egc);
+    if (!x) return rc_of(Error::Nomem);
+    w.abortable.data = &w;
+    int rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, int arc) {
+        dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
+    });
+    if (rc) return rc;
+    w.watch.data = &w;
+    // The watch fires at once: the first check happens then.
+    rc = x->xswatch_register(egc, w.watch,
+                             [](Egc &g, EvXsWatch *ev, const char *, const char *, int wrc) {
+                                 auto &dw = *static_cast<DeathWait *>(ev->data);
+                                 if (wrc)
+                                     dw_finish(g, dw, wrc);
+                                 else
+                                     dw_check(g, dw);
+                             },
+                             "@releaseDomain");
+    if (!rc && w.timeout_ms > 0) {
+        w.timer.data = &w;
+        rc = egc.ctx.time_register_rel(egc, w.timer,
+                                       [](Egc &g, EvTime *ev, Nanos, int trc) {
+                                           dw_finish(g, *static_cast<DeathWait *>(ev->data), trc);
+                                       },
+                                       w.timeout_ms);
+    }
+    if (rc) death_wait_stop(egc, w);
+    return rc;
+}
+
+void death_wait_stop(Egc &egc, DeathWait &w) {
+    abortable_deregister(egc, w.abortable);
+    egc.ctx.time_deregister(egc, w.timer);
+    if (XenCtx *x = XenCtx::of(egc)) x->xswatch_deregister(egc, w.watch);
+}
+
+} // namespace xlkit::detail

@@ -1,0 +1,49 @@
+// Helpers shared by the domain operations (layer 4).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ao/ao.hpp"
+#include "ao/progress.hpp"
+#include "xen/xen_ctx.hpp"
+#include "xen/xswait.hpp"
+#include <xlkit/domain.hpp>
+
+namespace xlkit::detail {
+
+inline std::string dom_path(std::uint32_t domid) { return "/local/domain/" + std::to_string(domid); }
+
+/* The domain's hypervisor info; Error::DomainNotfound if it does not exist
+ * (a dying domain still exists). */
+int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
+
+/* Both stacks, or an rc (logged) if either cannot be opened. */
+int xen_stacks(Egc &egc, XenCtx **x, Hypervisor **hv, Xenstore **xs);
+
+/* Fill a public DomainInfo from the hypervisor's and xenstore's view. */
+void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);
+
+/* A progress report naming a stage (OPERATION_PROGRESS). */
+void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total);
+
+/* Waits (as part of ao) until domid is dying or gone, or timeout_ms (0:
+ * none) passes: callback(rc = 0 | Timedout | Aborted | Fail). Abortable. */
+struct DeathWait {
+    using Callback = void (*)(Egc &egc, DeathWait *w, int rc);
+    Ao *ao = nullptr;
+    std::uint32_t domid = 0;
+    int timeout_ms = 0;
+    Callback callback = nullptr;
+    void *data = nullptr;
+    // private
+    EvXsWatch watch;
+    EvTime timer;
+    AoAbortable abortable;
+    bool have_uuid = false;
+    std::uint8_t uuid[16] = {};
+};
+int death_wait_start(Egc &egc, DeathWait &w);
+void death_wait_stop(Egc &egc, DeathWait &w);
+
+} // namespace xlkit::detail

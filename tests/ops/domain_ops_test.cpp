@@ -1,0 +1,250 @@
+// The domain operations on the userspace sim host, in every completion mode.
+#include <atomic>
+#include <gtest/gtest.h>
+#include <thread>
+
+#include "sim_support.hpp"
+#include "support/modes.hpp"
+#include "xen/xen_ctx.hpp"
+#include <xlkit/domain.hpp>
+
+namespace {
+
+using namespace xlkit;
+using namespace xlkit::testing;
+using simtest::Host;
+
+// Plays a simulated domain's guest: acknowledges control/shutdown requests
+// and then shuts the domain down, as a PV kernel does (or ignores them).
+class GuestAgent {
+public:
+    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey) : sim_(sim), domid_(domid), obey_(obey) {
+        th_ = std::thread([this] { run(); });
+    }
+    ~GuestAgent() {
+        stop_ = true;
+        th_.join();
+    }
+    int requests() const { return requests_; }
+
+private:
+    void run() {
+        simtest::Xs xs;
+        std::string node = "/local/domain/" + std::to_string(domid_) + "/control/shutdown";
+        xs_watch(xs.get(), node.c_str(), "agent");
+        while (!stop_) {
+            auto e = xs.next_event(50);
+            if (!e) continue;
+            auto v = xs.read(node);
+            if (!v || v->empty()) continue;
+            ++requests_;
+            if (!obey_) continue;
+            unsigned reason = *v == "reboot" ? SIM_SHUTDOWN_REBOOT : SIM_SHUTDOWN_POWEROFF;
+            xs.write(node, "");
+            usleep(20000);
+            sim_domain_shutdown(sim_, domid_, reason);
+        }
+    }
+    sim_t *sim_;
+    std::uint32_t domid_;
+    bool obey_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> requests_{0};
+    std::thread th_;
+};
+
+template <class Mode>
+class DomainOpsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(host_.start("ops"));
+        simtest::use_host(host_.dir());
+        CtxOptions o;
+        o.hypervisor = "sim:" + host_.dir();
+        ASSERT_EQ(Ctx::create(&ctx_, o), Error::Success);
+    }
+    void TearDown() override {
+        if (ctx_) {
+            EXPECT_EQ(ao_inflight(*ctx_), 0u);
+        }
+        ctx_.reset();
+        (void)host_.stop();
+    }
+    DomainConfig config(const std::string &name) {
+        DomainConfig c;
+        c.name = name;
+        c.kernel = "/bin/sh";  // any readable file: the sim host does not boot it
+        c.memory = 64;
+        c.maxmem = 128;
+        c.vcpus = 2;
+        return c;
+    }
+    Error create(const DomainConfig &c, std::uint32_t *domid, bool paused = false, int *consoles = nullptr) {
+        return Mode::run(*ctx_, [&, c, domid, paused, consoles](AoHow how) {
+            ProgressHow p;
+            if (consoles)
+                p = ProgressHow::callback([consoles](const Event &ev) {
+                    if (ev.type() == EventType::DomainCreateConsoleAvailable) ++*consoles;
+                });
+            return domain_create_new(*ctx_, c, paused, domid, std::move(how), std::move(p));
+        });
+    }
+    std::vector<DomainInfo> list() {
+        std::vector<DomainInfo> v;
+        EXPECT_EQ(list_domain(*ctx_, &v), Error::Success);
+        return v;
+    }
+    Host host_;
+    std::unique_ptr<Ctx> ctx_;
+};
+
+TYPED_TEST_SUITE(DomainOpsTest, AllModes, ModeNames);
+
+TYPED_TEST(DomainOpsTest, CreatedDomainIsListedWithItsMemoryAndVcpus) {
+    std::uint32_t d = 0;
+    int consoles = 0;
+    ASSERT_EQ(this->create(this->config("guest1"), &d, false, &consoles), Error::Success);
+    EXPECT_GT(d, 0u);
+    EXPECT_EQ(consoles, 1) << "DOMAIN_CREATE_CONSOLE_AVAILABLE before completion";
+    auto v = this->list();
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[0].domid, 0u);
+    EXPECT_EQ(v[1].domid, d);
+    EXPECT_EQ(v[1].name, "guest1");
+    EXPECT_EQ(v[1].current_memkb, 64u * 1024);
+    EXPECT_EQ(v[1].max_memkb, 128u * 1024);
+    EXPECT_EQ(v[1].vcpu_online, 2u);
+    EXPECT_EQ(v[1].state, DomainState::Running);
+    std::uint32_t byname = 0;
+    EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, "guest1", &byname), Error::Success);
+    EXPECT_EQ(byname, d);
+}
+
+TYPED_TEST(DomainOpsTest, PausedCreationThenUnpauseAndPause) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("p"), &d, true), Error::Success);
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.state, DomainState::Paused);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_unpause(*this->ctx_, d, std::move(h)); }),
+              Error::Success);
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.state, DomainState::Running);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_pause(*this->ctx_, d, std::move(h)); }),
+              Error::Success);
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.state, DomainState::Paused);
+}
+
+TYPED_TEST(DomainOpsTest, ObedientGuestAcknowledgesShutdownAndDies) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("obedient"), &d), Error::Success);
+    GuestAgent agent(this->host_.sim(), d, true);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_shutdown(*this->ctx_, d, 5000, std::move(h)); }),
+              Error::Success);
+    // Shut down by its guest; the toolstack (on_poweroff=destroy) destroys.
+    DomainInfo i;
+    for (int k = 0; k < 100; ++k) {
+        ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+        if (i.state == DomainState::Shutdown) break;
+        usleep(10000);
+    }
+    EXPECT_EQ(i.state, DomainState::Shutdown);
+    EXPECT_EQ(i.shutdown_reason, ShutdownReason::Poweroff);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_destroy(*this->ctx_, d, std::move(h)); }),
+              Error::Success);
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) { return domain_wait_death(*this->ctx_, d, 5000, std::move(h)); }),
+              Error::Success);
+}
+
+TYPED_TEST(DomainOpsTest, GuestIgnoringShutdownTimesOut) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("stubborn"), &d), Error::Success);
+    GuestAgent agent(this->host_.sim(), d, false);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_shutdown(*this->ctx_, d, 300, std::move(h)); }),
+              Error::GuestTimedout);
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.state, DomainState::Running);
+}
+
+TYPED_TEST(DomainOpsTest, DestroyReportsEachStageAndLeavesNothingBehind) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("doomed"), &d), Error::Success);
+    std::vector<std::string> stages;
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) {
+                                 return domain_destroy(*this->ctx_, d, std::move(h),
+                                                       ProgressHow::callback([&](const Event &ev) {
+                                                           stages.push_back(std::get<EventOperationProgress>(ev.u).stage);
+                                                       }));
+                             }),
+              Error::Success);
+    EXPECT_EQ(stages, (std::vector<std::string>{"pause", "devices", "destroy", "release", "cleanup"}));
+    simtest::Xs xs;
+    EXPECT_FALSE(xs.read("/local/domain/" + std::to_string(d) + "/name"));
+    DomainInfo i;
+    Error e = domain_info(*this->ctx_, d, &i);
+    EXPECT_TRUE(e == Error::DomainNotfound || i.state == DomainState::Dying);
+}
+
+TYPED_TEST(DomainOpsTest, WaitDeathTimesOutForALiveDomain) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("alive"), &d), Error::Success);
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) { return domain_wait_death(*this->ctx_, d, 100, std::move(h)); }),
+              Error::Timedout);
+}
+
+TYPED_TEST(DomainOpsTest, OperationsOnAMissingDomainReportDomainNotfound) {
+    auto run = [&](auto f) { return TypeParam::run(*this->ctx_, f); };
+    EXPECT_EQ(run([&](AoHow h) { return domain_shutdown(*this->ctx_, 4242, 100, std::move(h)); }), Error::DomainNotfound);
+    EXPECT_EQ(run([&](AoHow h) { return domain_destroy(*this->ctx_, 4242, std::move(h)); }), Error::DomainNotfound);
+    EXPECT_EQ(run([&](AoHow h) { return domain_pause(*this->ctx_, 4242, std::move(h)); }), Error::DomainNotfound);
+    DomainInfo i;
+    EXPECT_EQ(domain_info(*this->ctx_, 4242, &i), Error::DomainNotfound);
+    std::uint32_t d;
+    EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, "nosuchguest", &d), Error::DomainNotfound);
+}
+
+TYPED_TEST(DomainOpsTest, BadConfigsAreRejectedAndLeaveNoDomainBehind) {
+    std::uint32_t d = 0;
+    auto c = this->config("bad");
+    c.kernel = "/nonexistent/vmlinuz";
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("bad");
+    c.memory = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("bad");
+    c.maxmem = 16;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("bad");
+    c.vcpus = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("12");
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("bad disk");
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 1u) << "a half-made domain was left behind";
+}
+
+TYPED_TEST(DomainOpsTest, DuplicateNameIsRejected) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->config("twin"), &d), Error::Success);
+    std::uint32_t d2 = 0;
+    EXPECT_EQ(this->create(this->config("twin"), &d2), Error::Inval);
+    EXPECT_EQ(this->list().size(), 2u);
+}
+
+TYPED_TEST(DomainOpsTest, MoreMemoryThanTheHostHasIsNomem) {
+    ASSERT_EQ(sim_set_limits(this->host_.sim(), 0, 8ull * 1024 * 1024), 0);  // 8 GiB host
+    auto c = this->config("huge");
+    c.memory = 16 * 1024;
+    c.maxmem = 0;
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Nomem);
+    EXPECT_EQ(this->list().size(), 1u);
+}
+
+} // namespace
