@@ -1,0 +1,719 @@
+// The xlkit CLI, end to end, on a sim host started per test (a real
+// xenstored over the simulated hypervisor): every subcommand, the monitor's
+// on_* actions, JSON output, bad input, and Ctrl-C.
+#include <boost/json/src.hpp>  // Boost.JSON's implementation, once per program
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <regex>
+#include <sstream>
+
+#include "cli/cli_support.hpp"
+
+namespace {
+
+using namespace clitest;
+using simtest::Host;
+
+struct Dom {
+    std::uint32_t domid = 0;
+    std::string name, state;
+    std::uint64_t current_memkb = 0, max_memkb = 0;
+    std::uint32_t vcpus = 0;
+};
+
+// The one-line error contract: exactly one line on stderr, "xlkit: ...".
+::testing::AssertionResult one_line_error(const Result &r) {
+    auto l = lines(r.err);
+    if (r.status == 0) return ::testing::AssertionFailure() << "exit status 0; stderr: " << r.err;
+    if (l.size() != 1) return ::testing::AssertionFailure() << l.size() << " lines on stderr:\n" << r.err;
+    if (l[0].rfind("xlkit: ", 0) != 0) return ::testing::AssertionFailure() << "not 'xlkit: ...': " << l[0];
+    return ::testing::AssertionSuccess();
+}
+
+// For operations that show progress lines first: the error is the last
+// line, and the only "xlkit: " one.
+::testing::AssertionResult last_line_error(const Result &r) {
+    auto l = lines(r.err);
+    if (r.status == 0) return ::testing::AssertionFailure() << "exit status 0; stderr: " << r.err;
+    if (l.empty() || l.back().rfind("xlkit: ", 0) != 0)
+        return ::testing::AssertionFailure() << "the last line is not 'xlkit: ...':\n" << r.err;
+    for (std::size_t i = 0; i + 1 < l.size(); ++i)
+        if (l[i].rfind("xlkit: ", 0) == 0) return ::testing::AssertionFailure() << "two error lines:\n" << r.err;
+    return ::testing::AssertionSuccess();
+}
+
+class Cli : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        // Monitors outlive `xlkit create`: they become our children, so we
+        // can reap them and see how they ended.
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+    }
+    void SetUp() override {
+        ASSERT_TRUE(host_.start("cli"));
+        simtest::use_host(host_.dir());
+        setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+        // Monitor logs: NAME.log in the host's folder (removed with it).
+        setenv("XLKIT_LOG_DIR", host_.dir().c_str(), 1);
+    }
+    void TearDown() override {
+        for (pid_t p : monitors_) {
+            if (monitor_exit(p, 0) >= 0) continue;
+            kill(p, SIGTERM);
+            if (monitor_exit(p, 3000) < 0) {
+                kill(p, SIGKILL);
+                (void)monitor_exit(p, 3000);
+            }
+        }
+        (void)host_.stop();
+        // Reap whatever else was reparented to us (the sim host's detached
+        // supervisor, when it ends).
+        int st;
+        while (waitpid(-1, &st, WNOHANG) > 0) {
+        }
+    }
+
+    std::string cfg(const std::string &name, const std::string &body) {
+        std::string path = host_.dir() + "/" + name + ".cfg";
+        std::ofstream f(path);
+        f << body;
+        return path;
+    }
+    // A guest config: kernel is any readable file (the sim host does not
+    // boot it).
+    std::string guest_cfg(const std::string &name, const std::string &more = "") {
+        return cfg(name, "# " + name + "\nname = \"" + name + "\"\nkernel = \"/bin/sh\"\nmemory = 64\nmaxmem = 128\n" +
+                             "vcpus = 2\n" + more);
+    }
+    // xlkit --json create; returns the domid (0 on failure).
+    std::uint32_t create(const std::string &cfgpath, std::vector<std::string> extra = {}) {
+        std::vector<std::string> a = {"--json", "create", cfgpath};
+        a.insert(a.end(), extra.begin(), extra.end());
+        Result r = xlkit(a);
+        EXPECT_EQ(r.status, 0) << r.err;
+        auto j = parse_json(r.out);
+        EXPECT_TRUE(j && j->is_object()) << r.out;
+        if (r.status || !j || !j->is_object()) return 0;
+        const auto &o = j->as_object();
+        if (auto *m = o.if_contains("monitor"); m && m->is_object()) {
+            pid_t pid = pid_t(jint(m->as_object(), "pid"));
+            monitors_.push_back(pid);
+            last_monitor_ = pid;
+            last_log_ = jstr(m->as_object(), "log");
+        }
+        return std::uint32_t(jint(o, "domid"));
+    }
+    std::vector<Dom> list() {
+        Result r = xlkit({"--json", "list"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        std::vector<Dom> v;
+        auto j = parse_json(r.out);
+        EXPECT_TRUE(j && j->is_array()) << r.out;
+        if (!j || !j->is_array()) return v;
+        for (const auto &e : j->as_array()) {
+            const auto &o = e.as_object();
+            Dom d;
+            d.domid = std::uint32_t(jint(o, "domid"));
+            d.name = jstr(o, "name");
+            d.state = jstr(o, "state", "unknown");
+            d.current_memkb = std::uint64_t(jint(o, "current_memkb"));
+            d.max_memkb = std::uint64_t(jint(o, "max_memkb"));
+            d.vcpus = std::uint32_t(jint(o, "vcpu_online"));
+            v.push_back(d);
+        }
+        return v;
+    }
+    std::optional<Dom> find(const std::string &name) {
+        for (const Dom &d : list())
+            if (d.name == name) return d;
+        return std::nullopt;
+    }
+    std::vector<std::string> names() {
+        std::vector<std::string> n;
+        for (const Dom &d : list()) n.push_back(d.name);
+        return n;
+    }
+    // The exit status of a monitor (our child by now), or -1 if it has not
+    // exited within ms.
+    int monitor_exit(pid_t pid, int ms) {
+        auto end = Clock::now() + std::chrono::milliseconds(ms);
+        for (;;) {
+            int st = 0;
+            pid_t r = waitpid(pid, &st, WNOHANG);
+            if (r == pid) {
+                exited_[pid] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                return exited_[pid];
+            }
+            if (r < 0) {
+                auto it = exited_.find(pid);
+                return it != exited_.end() ? it->second : -2;
+            }
+            if (Clock::now() >= end) return -1;
+            usleep(10000);
+        }
+    }
+    std::string read_file(const std::string &path) {
+        std::ifstream f(path);
+        std::stringstream s;
+        s << f.rdbuf();
+        return s.str();
+    }
+    // Waits until pred() holds (polling), up to ms.
+    template <class P>
+    bool eventually(P pred, int ms = 5000) {
+        auto end = Clock::now() + std::chrono::milliseconds(ms);
+        while (Clock::now() < end) {
+            if (pred()) return true;
+            usleep(20000);
+        }
+        return pred();
+    }
+
+    Host host_;
+    std::vector<pid_t> monitors_;
+    std::map<pid_t, int> exited_;
+    pid_t last_monitor_ = -1;
+    std::string last_log_;
+};
+
+// ---- help and usage ------------------------------------------------------------
+
+TEST_F(Cli, HelpListsEveryCommand) {
+    Result r = xlkit({"help"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const char *c : {"list", "create", "destroy", "shutdown", "reboot", "pause", "unpause", "wait", "events",
+                          "info", "help"})
+        EXPECT_NE(r.out.find(std::string("  ") + c + " "), std::string::npos) << c << " missing from\n" << r.out;
+    r = xlkit({"help", "shutdown"});
+    ASSERT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("usage: xlkit shutdown [-w] [-F] [-t SECONDS] DOM"), std::string::npos) << r.out;
+    r = xlkit({"create", "--help"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("usage: xlkit create"), std::string::npos);
+    r = xlkit({"--json", "help"});
+    ASSERT_EQ(r.status, 0);
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j && j->is_object()) << r.out;
+    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 11u);
+}
+
+TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
+    Result r = xlkit({"frobnicate"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+    r = xlkit({"list", "-z"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("'-z'"), std::string::npos) << r.err;
+    r = xlkit({"shutdown", "--bogus=1", "x"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("'--bogus'"), std::string::npos) << r.err;
+    r = xlkit({"--frob", "list"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    r = xlkit({"destroy"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    r = xlkit({"wait", "-t", "soon", "0"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+    r = xlkit({});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
+}
+
+// ---- create, list, pause, unpause ----------------------------------------------------
+
+TEST_F(Cli, CreatedDomainIsListedWithItsMemoryAndVcpus) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    auto g = find("guest1");
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->domid, d);
+    EXPECT_EQ(g->current_memkb, 64u * 1024);
+    EXPECT_EQ(g->max_memkb, 128u * 1024);
+    EXPECT_EQ(g->vcpus, 2u);
+    EXPECT_EQ(g->state, "running");
+    EXPECT_GT(last_monitor_, 0);
+    EXPECT_NE(read_file(last_log_).find("monitoring domain " + std::to_string(d) + " (guest1)"), std::string::npos);
+}
+
+// `xlkit list` has exactly `xl list`'s layout (xl_info.c, list_domains):
+// printf("%-40s %5s %5s %5s %10s %9s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)")
+// printf("%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f\n", ...)
+TEST_F(Cli, ListHasXlListsLayout) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    auto check = [&](const char *state) {
+        Result r = xlkit({"list"});
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto l = lines(r.out);
+        ASSERT_EQ(l.size(), 3u) << r.out;
+        char hdr[256];
+        std::snprintf(hdr, sizeof hdr, "%-40s %5s %5s %5s %10s %9s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+        EXPECT_EQ(l[0], hdr);
+        std::regex row(R"(^(.{40}) ([ 0-9]{5}) ([ 0-9]{5}) ([ 0-9]{5})     ([r-][b-][p-][s-][c-][d-])  ( *[0-9]+\.[0-9])$)");
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(l[2], m, row)) << "'" << l[2] << "'";
+        ASSERT_GE(m[6].str().size(), 8u);
+        // The same row printed with xl's format from the JSON values.
+        char want[256];
+        std::snprintf(want, sizeof want, "%-40s %5d %5lu %5d     %s  %8.1f", "guest1", int(d), 64ul, 2, state,
+                      std::atof(m[6].str().c_str()));
+        EXPECT_EQ(l[2], want);
+        EXPECT_EQ(l[1].substr(0, 8), "Domain-0");
+        EXPECT_EQ(l[1].substr(41, 5), "    0");
+    };
+    check("r-----");
+    Result r = xlkit({"pause", "guest1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "");
+    check("--p---");
+    r = xlkit({"unpause", std::to_string(d)});
+    ASSERT_EQ(r.status, 0) << r.err;
+    check("r-----");
+    // A second unpause is an error that names the domain.
+    r = xlkit({"unpause", "guest1"});
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("domain " + std::to_string(d) + " (guest1)"), std::string::npos) << r.err;
+    // list DOM: that domain only.
+    r = xlkit({"list", "guest1"});
+    EXPECT_EQ(lines(r.out).size(), 2u) << r.out;
+}
+
+TEST_F(Cli, ListLongAndJsonParse) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    for (auto args : {std::vector<std::string>{"list", "-l"}, std::vector<std::string>{"--json", "list"}}) {
+        Result r = xlkit(args);
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto j = parse_json(r.out);
+        ASSERT_TRUE(j && j->is_array()) << r.out;
+        ASSERT_EQ(j->as_array().size(), 2u);
+        const auto &o = j->as_array()[1].as_object();
+        EXPECT_EQ(jstr(o, "name"), "guest1");
+        EXPECT_EQ(jint(o, "current_memkb"), 65536);
+        EXPECT_EQ(jint(o, "vcpu_online"), 2);
+    }
+    EXPECT_EQ(lines(xlkit({"--json", "list"}).out).size(), 1u) << "--json: one line";
+}
+
+TEST_F(Cli, CreatePausedThenUnpause) {
+    Result r = xlkit({"--json", "create", "-p", "-e", guest_cfg("p1")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j);
+    EXPECT_TRUE(j->as_object().at("paused").as_bool());
+    EXPECT_TRUE(j->as_object().at("monitor").is_null()) << "-e: no monitor";
+    EXPECT_TRUE(j->as_object().at("console_available").as_bool());
+    EXPECT_EQ(find("p1")->state, "paused");
+    EXPECT_EQ(xlkit({"unpause", "p1"}).status, 0);
+    EXPECT_EQ(find("p1")->state, "running");
+}
+
+// ---- shutdown, reboot, destroy, wait ---------------------------------------------
+
+TEST_F(Cli, ShutdownOfObeyingGuestWaitsForItsDeath) {
+    std::uint32_t d = create(guest_cfg("guest1", "on_poweroff = \"destroy\"\n"));
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    Result r = xlkit({"shutdown", "-w", "guest1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(agent.requests(), 1);
+    EXPECT_NE(r.err.find("the guest acknowledged"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the domain is dead"), std::string::npos) << r.err;
+    // The monitor carried out on_poweroff = destroy, then exited.
+    EXPECT_TRUE(eventually([&] { return !find("guest1"); }));
+    EXPECT_EQ(monitor_exit(last_monitor_, 5000), 0);
+    std::string log = read_file(last_log_);
+    EXPECT_NE(log.find("has shut down (reason poweroff); on_poweroff = destroy"), std::string::npos) << log;
+    EXPECT_NE(log.find("destroyed"), std::string::npos) << log;
+}
+
+TEST_F(Cli, ShutdownOfIgnoringGuestTimesOutAndForceDestroys) {
+    std::uint32_t d = create(guest_cfg("stubborn"));
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, false);
+    ASSERT_TRUE(agent.ready());
+    Result r = xlkit({"shutdown", "-t", "1", "stubborn"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));  // after the stage line
+    EXPECT_NE(r.err.find("did not acknowledge"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("guest did not respond in time"), std::string::npos) << r.err;
+    EXPECT_GE(r.secs, 0.9);
+    EXPECT_LT(r.secs, 10);
+    EXPECT_GE(agent.requests(), 1);
+    ASSERT_TRUE(find("stubborn")) << "a timed-out shutdown leaves the domain";
+    // -F: destroyed instead.
+    r = xlkit({"--json", "shutdown", "-F", "-t", "0.5", "stubborn"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_TRUE(j->as_object().at("forced").as_bool());
+    EXPECT_EQ(j->as_object().at("progress").as_array().size(), 5u);
+    EXPECT_NE(r.err.find("destroying the domain (-F)"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("stubborn"));
+    EXPECT_EQ(monitor_exit(last_monitor_, 5000), 0);
+}
+
+TEST_F(Cli, DestroyShowsEachStage) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    Result r = xlkit({"destroy", "guest1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string label = "destroy domain " + std::to_string(d) + " (guest1): ";
+    const char *stages[] = {"pause (1/5)", "devices (2/5)", "destroy (3/5)", "release (4/5)", "cleanup (5/5)"};
+    auto l = lines(r.err);
+    ASSERT_EQ(l.size(), 5u) << r.err;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(l[std::size_t(i)], label + stages[i]);
+    EXPECT_FALSE(find("guest1"));
+    EXPECT_EQ(monitor_exit(last_monitor_, 5000), 0);
+    EXPECT_NE(read_file(last_log_).find("has been destroyed; the monitor exits"), std::string::npos);
+
+    d = create(guest_cfg("guest2"));
+    r = xlkit({"--json", "destroy", std::to_string(d)});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &prog = j->as_object().at("progress").as_array();
+    ASSERT_EQ(prog.size(), 5u);
+    EXPECT_EQ(jstr(prog[4].as_object(), "type"), "operation_progress");
+    EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
+}
+
+TEST_F(Cli, WaitTimesOutThenSeesDeath) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    Result r = xlkit({"wait", "guest1", "-t", "0.5"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("still alive after 0.5 s: timed out"), std::string::npos) << r.err;
+    Proc w(xlkit_argv({"--json", "wait", std::to_string(d)}));
+    usleep(300000);
+    EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    r = w.wait(10);
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_EQ(jstr(j->as_object(), "status"), "dead");
+}
+
+TEST_F(Cli, CtrlCDuringWaitExits130Promptly) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    Proc w(xlkit_argv({"wait", "guest1"}));
+    // Once it waits (its stage line is out), interrupt it.
+    ASSERT_TRUE(eventually([&] { return w.err_so_far().find("waiting for the domain to die") != std::string::npos; }));
+    usleep(300000);
+    auto t0 = Clock::now();
+    w.signal(SIGINT);
+    Result r = w.wait(10);
+    double after = std::chrono::duration<double>(Clock::now() - t0).count();
+    EXPECT_EQ(r.status, 130) << r.err;
+    EXPECT_LT(after, 2.0);
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(": aborted"), std::string::npos) << r.err;
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_TRUE(find("guest1")) << "the domain is left alone";
+    // SIGTERM: 143.
+    Proc w2(xlkit_argv({"wait", "guest1"}));
+    usleep(500000);
+    w2.signal(SIGTERM);
+    EXPECT_EQ(w2.wait(10).status, 143);
+}
+
+// ---- the monitor: on_reboot / on_crash ------------------------------------------
+
+TEST_F(Cli, RebootRestartsTheDomainAsANewOne) {
+    std::uint32_t d = create(guest_cfg("guest1", "on_reboot = \"restart\"\n"));
+    ASSERT_GT(d, 0u);
+    pid_t mon = last_monitor_;
+    {
+        GuestAgent agent(host_.sim(), d, true);
+        ASSERT_TRUE(agent.ready());
+        Result r = xlkit({"reboot", "-w", "guest1"});
+        ASSERT_EQ(r.status, 0) << r.err;
+    }
+    std::uint32_t d2 = 0;
+    ASSERT_TRUE(eventually([&] {
+        auto g = find("guest1");
+        if (g && g->domid != d) d2 = g->domid;
+        return d2 != 0;
+    })) << read_file(last_log_);
+    auto g = find("guest1");
+    EXPECT_EQ(g->current_memkb, 64u * 1024);
+    EXPECT_EQ(g->vcpus, 2u);
+    EXPECT_EQ(monitor_exit(mon, 0), -1) << "the monitor goes on with the new domain";
+    std::string log = read_file(last_log_);
+    EXPECT_NE(log.find("on_reboot = restart"), std::string::npos) << log;
+    EXPECT_NE(log.find("restarted as domain " + std::to_string(d2)), std::string::npos) << log;
+    // ... and exits when the new one is destroyed.
+    EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    EXPECT_EQ(monitor_exit(mon, 5000), 0);
+}
+
+TEST_F(Cli, CrashWithPreserveLeavesTheDomain) {
+    std::uint32_t d = create(guest_cfg("guest1", "on_crash = \"preserve\"\n"));
+    ASSERT_GT(d, 0u);
+    ASSERT_EQ(sim_domain_crash(host_.sim(), d), 0);
+    EXPECT_EQ(monitor_exit(last_monitor_, 5000), 0);
+    EXPECT_NE(read_file(last_log_).find("preserving domain"), std::string::npos) << read_file(last_log_);
+    auto g = find("guest1");
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->state, "crashed");
+    Result r = xlkit({"list", "guest1"});
+    EXPECT_NE(r.out.find("     ---sc-  "), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, UnsupportedActionDestroys) {
+    std::uint32_t d = create(guest_cfg("guest1", "on_crash = \"rename-restart\"\n"));
+    ASSERT_GT(d, 0u);
+    ASSERT_EQ(sim_domain_crash(host_.sim(), d), 0);
+    EXPECT_EQ(monitor_exit(last_monitor_, 5000), 0);
+    EXPECT_NE(read_file(last_log_).find("on_crash = rename-restart is not supported by xlkit, destroying"),
+              std::string::npos)
+        << read_file(last_log_);
+    EXPECT_TRUE(eventually([&] { return !find("guest1"); }));
+}
+
+TEST_F(Cli, ForegroundMonitorActsAndExits) {
+    std::string c = guest_cfg("fg", "on_poweroff = \"destroy\"\n");
+    Proc fg(xlkit_argv({"create", "-F", c}));
+    std::optional<Dom> g;
+    ASSERT_TRUE(eventually([&] { return (g = find("fg")).has_value(); }));
+    GuestAgent agent(host_.sim(), g->domid, true);
+    ASSERT_TRUE(agent.ready());
+    EXPECT_EQ(xlkit({"shutdown", "fg"}).status, 0);
+    Result r = fg.wait(10);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("Created domain " + std::to_string(g->domid) + " (fg)"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("on_poweroff = destroy"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("fg"));
+}
+
+// ---- events -------------------------------------------------------------------------
+
+TEST_F(Cli, EventsPrintsOneJsonObjectPerLine) {
+    std::uint32_t a = create(guest_cfg("a", "on_poweroff = \"preserve\"\n"));
+    ASSERT_GT(a, 0u);
+    GuestAgent agent(host_.sim(), a, true);
+    ASSERT_TRUE(agent.ready());
+    Proc ev(xlkit_argv({"events", "--count", "3"}));
+    usleep(700000);  // it lists and watches the domains
+    EXPECT_EQ(xlkit({"shutdown", "a"}).status, 0);
+    // A domain created after `events` started is watched too (re-listed).
+    std::uint32_t b = create(guest_cfg("b"));
+    ASSERT_GT(b, 0u);
+    usleep(1200000);
+    EXPECT_EQ(xlkit({"destroy", "b"}).status, 0);
+    EXPECT_EQ(xlkit({"destroy", "a"}).status, 0);
+    Result r = ev.wait(10);
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto l = lines(r.out);
+    ASSERT_EQ(l.size(), 3u) << r.out;
+    std::vector<std::pair<std::uint32_t, std::string>> got;
+    for (const auto &line : l) {
+        auto j = parse_json(line);
+        ASSERT_TRUE(j && j->is_object()) << line;
+        got.emplace_back(std::uint32_t(jint(j->as_object(), "domid")), jstr(j->as_object(), "type"));
+        if (got.back().second == "domain_shutdown") {
+            EXPECT_EQ(jstr(j->as_object().at("type.domain_shutdown").as_object(), "shutdown_reason"), "poweroff");
+        }
+    }
+    std::vector<std::pair<std::uint32_t, std::string>> want = {
+        {a, "domain_shutdown"}, {b, "domain_death"}, {a, "domain_death"}};
+    EXPECT_EQ(got, want) << r.out;
+}
+
+TEST_F(Cli, CtrlCEndsEvents) {
+    Proc ev(xlkit_argv({"events"}));
+    usleep(400000);
+    ev.signal(SIGINT);
+    Result r = ev.wait(5);
+    EXPECT_EQ(r.status, 130);
+    EXPECT_EQ(r.out, "");
+}
+
+// ---- info, JSON -----------------------------------------------------------------------
+
+TEST_F(Cli, InfoNamesTheBackendAndWhatIsNotAvailable) {
+    Result r = xlkit({"info"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("hypervisor             : sim:" + host_.dir()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("total_memory           : not available"), std::string::npos) << r.out;
+    r = xlkit({"--json", "--hypervisor=sim:" + host_.dir(), "info"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_EQ(jstr(j->as_object(), "hypervisor_from"), "--hypervisor");
+    EXPECT_EQ(jint(j->as_object(), "nr_domains"), 1);
+    EXPECT_TRUE(j->as_object().at("total_memory_mib").is_null());
+}
+
+TEST_F(Cli, EveryCommandsJsonParses) {
+    std::uint32_t d = create(guest_cfg("j1"));
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    for (auto args : std::vector<std::vector<std::string>>{{"--json", "list"},
+                                                            {"--json", "info"},
+                                                            {"--json", "create", "-n", guest_cfg("j2")},
+                                                            {"--json", "pause", "j1"},
+                                                            {"--json", "unpause", "j1"},
+                                                            {"--json", "wait", "-t", "0.1", "j1"},
+                                                            {"--json", "destroy", "nosuch"},
+                                                            {"--json", "shutdown", "-w", "j1"}}) {
+        Result r = xlkit(args);
+        auto l = lines(r.out);
+        ASSERT_EQ(l.size(), 1u) << args[1] << ": " << r.out << r.err;
+        EXPECT_TRUE(parse_json(l[0])) << l[0];
+    }
+}
+
+// ---- config files and bad input --------------------------------------------------------
+
+TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
+    std::string c = cfg("full", "name = 'full'\n"
+                                "type = \"pv\"\n"
+                                "kernel = '/bin/sh'\n"
+                                "ramdisk = '/bin/true'\n"
+                                "root = '/dev/xvda1 ro'\n"
+                                "extra = 'console=hvc0'\n"
+                                "memory = 256 ; maxmem = 512\n"
+                                "vcpus = 4\n"
+                                "on_poweroff = 'preserve'\non_reboot = 'destroy'\non_crash = 'coredump-restart'\n"
+                                "disk = [ '/srv/full.img,qcow2,xvda,rw',\n"
+                                "         'vdev=xvdb,access=ro,devtype=cdrom,target=/srv/cd.iso' ]\n");
+    Result r = xlkit({"--json", "create", "-n", c, "memory=300", "extra=\"quiet\""});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &o = j->as_object();
+    EXPECT_EQ(jstr(o, "name"), "full");
+    EXPECT_EQ(jstr(o, "ramdisk"), "/bin/true");
+    EXPECT_EQ(jstr(o, "cmdline"), "root=/dev/xvda1 ro quiet") << "xl: root= then extra=, KEY=VALUE overrides";
+    EXPECT_EQ(jint(o, "memory"), 300);
+    EXPECT_EQ(jint(o, "maxmem"), 512);
+    EXPECT_EQ(jint(o, "vcpus"), 4);
+    EXPECT_EQ(jstr(o, "on_poweroff"), "preserve");
+    EXPECT_EQ(jstr(o, "on_reboot"), "destroy");
+    EXPECT_EQ(jstr(o, "on_crash"), "coredump_restart");
+    const auto &disks = o.at("disks").as_array();
+    ASSERT_EQ(disks.size(), 2u);
+    EXPECT_EQ(jstr(disks[0].as_object(), "pdev_path"), "/srv/full.img");
+    EXPECT_EQ(jstr(disks[0].as_object(), "format"), "qcow2");
+    EXPECT_EQ(jstr(disks[0].as_object(), "vdev"), "xvda");
+    EXPECT_TRUE(disks[1].as_object().at("is_cdrom").as_bool());
+    EXPECT_FALSE(disks[1].as_object().at("readwrite").as_bool());
+    // cmdline= wins over root=/extra=, with a warning (as xl).
+    r = xlkit({"--json", "create", "-n", c, "cmdline='console=hvc0 init=/bin/sh'"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "cmdline"), "console=hvc0 init=/bin/sh");
+    EXPECT_NE(r.err.find("ignoring root= and extra= in favour of cmdline="), std::string::npos) << r.err;
+    // Plain -n: pretty JSON.
+    r = xlkit({"create", "-n", c});
+    ASSERT_EQ(r.status, 0);
+    EXPECT_TRUE(parse_json(r.out));
+    EXPECT_GT(lines(r.out).size(), 10u);
+    EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
+}
+
+TEST_F(Cli, CreateWithDisksOnTheSimHost) {
+    std::uint32_t d = create(guest_cfg("disky", "disk = [ '/bin/sh,raw,xvda,rw', ',,hdc:cdrom,r' ]\n"));
+    EXPECT_GT(d, 0u);
+    EXPECT_TRUE(find("disky"));
+}
+
+struct BadCase {
+    const char *what;
+    std::string body;                 // config file (after "name = 'bad'" if add_name)
+    std::vector<std::string> extra;   // KEY=VALUE arguments
+    std::vector<std::string> expect;  // substrings of the error line
+};
+
+TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
+    std::uint32_t keep = create(guest_cfg("keep"));
+    ASSERT_GT(keep, 0u);
+    const std::string k = "kernel = '/bin/sh'\n";
+    std::vector<BadCase> cases = {
+        {"missing kernel", "name = 'bad'\nkernel = '/nonexistent/vmlinuz'\n", {},
+         {"bad.cfg:2: kernel: '/nonexistent/vmlinuz' is not a readable file (No such file or directory)",
+          "invalid argument"}},
+        {"no kernel", "name = 'bad'\n", {}, {"bad.cfg: kernel: missing"}},
+        {"no name", k, {}, {"bad.cfg: name: missing"}},
+        {"bad memory", "name = 'bad'\n" + k + "memory = \"lots\"\n", {},
+         {"bad.cfg:3: memory: 'lots' is not a valid number"}},
+        {"memory 0", "name = 'bad'\n" + k + "memory = 0\n", {}, {"bad.cfg:3: memory: must be at least 1"}},
+        {"vcpus 0", "name = 'bad'\n" + k + "vcpus = 0\n", {}, {"bad.cfg:3: vcpus: must be between 1 and 512, not 0"}},
+        {"maxmem below memory", "name = 'bad'\n" + k + "memory = 256\nmaxmem = 128\n", {},
+         {"bad.cfg:4: maxmem: 128 is below memory (256)"}},
+        {"unsupported key", "name = 'bad'\n" + k + "vif = [ 'bridge=xenbr0' ]\nvfb = []\n", {},
+         {"bad.cfg:3: key 'vif' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
+        {"hvm", "name = 'bad'\n" + k + "type = 'hvm'\n", {},
+         {"bad.cfg:3: type: 'hvm' domains are not supported by xlkit"}},
+        {"bad action", "name = 'bad'\n" + k + "on_crash = 'explode'\n", {},
+         {"bad.cfg:3: on_crash: 'explode' is not an action"}},
+        {"syntax error", "name = 'bad' oops\n" + k, {}, {"bad.cfg:1: config parsing error near `oops'"}},
+        {"list where a value is wanted", "name = [ 'a', 'b' ]\n" + k, {},
+         {"bad.cfg:1: name: is a list, but must be a single value"}},
+        {"bad disk", "name = 'bad'\n" + k + "disk = [ 'nonsense' ]\n", {},
+         {"bad.cfg:3: disk: entry 1 'nonsense': ", "no vdev specified"}},
+        {"bad argument", "name = 'bad'\n" + k, {"memory='lots'"},
+         {"argument 'memory='lots'': memory: 'lots' is not a valid number"}},
+        {"argument with a syntax error", "name = 'bad'\n" + k, {"memory=lots"},
+         {"argument 'memory=lots': config parsing error near `lots'"}},
+        {"unsupported argument", "name = 'bad'\n" + k, {"vif=['']"}, {"argument 'vif=['']': key 'vif'"}},
+        {"more memory than the host has", "name = 'bad'\n" + k + "memory = 2000000000\n", {},
+         {"bad.cfg:3: memory: 2000000000 MiB wanted", "out of memory"}},
+        {"duplicate name", "name = 'keep'\n" + k, {}, {"bad.cfg:1: name: a domain called 'keep' exists already"}},
+    };
+    for (const BadCase &c : cases) {
+        SCOPED_TRACE(c.what);
+        std::string path = cfg("bad", c.body);
+        std::vector<std::string> args = {"create", path};
+        args.insert(args.end(), c.extra.begin(), c.extra.end());
+        Result r = xlkit(args);
+        EXPECT_EQ(r.status, 1);
+        // Progress lines may precede it when the library rejects the config.
+        EXPECT_TRUE(last_line_error(r));
+        auto l = lines(r.err);
+        ASSERT_FALSE(l.empty());
+        std::string last = l.back();
+        EXPECT_EQ(last.rfind("xlkit: create: ", 0), 0u) << r.err;
+        for (const std::string &s : c.expect) EXPECT_NE(last.find(s), std::string::npos) << "want '" << s << "' in\n" << r.err;
+        EXPECT_EQ(names(), (std::vector<std::string>{"Domain-0", "keep"})) << "nothing left behind";
+    }
+    // Config errors found before anything runs are exactly one line.
+    Result r = xlkit({"create", cfg("bad", "name = 'bad'\nmemory = 'lots'\n" + k)});
+    EXPECT_TRUE(one_line_error(r));
+    r = xlkit({"create", host_.dir() + "/nonexistent.cfg"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("nonexistent.cfg"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+    r = xlkit({"create"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line_error(r));
+}
+
+TEST_F(Cli, UnknownDomainIsAOneLineError) {
+    for (auto args : std::vector<std::vector<std::string>>{{"destroy", "nosuch"},
+                                                            {"pause", "nosuch"},
+                                                            {"unpause", "42"},
+                                                            {"shutdown", "-w", "nosuch"},
+                                                            {"reboot", "nosuch"},
+                                                            {"wait", "nosuch"},
+                                                            {"list", "nosuch"}}) {
+        Result r = xlkit(args);
+        EXPECT_EQ(r.status, 1) << args[0];
+        EXPECT_TRUE(one_line_error(r)) << args[0];
+        EXPECT_NE(r.err.find("xlkit: " + args[0] + ": no domain '" + args.back() + "': domain not found"),
+                  std::string::npos)
+            << r.err;
+    }
+}
+
+} // namespace

@@ -1,0 +1,483 @@
+// app.cpp: the CLI's plumbing: signals, logger, progress display, the event
+// loop that drives the ctx, and JSON helpers.
+#include "cli.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+namespace xlcli {
+
+using xlkit::Error;
+
+// ---- signals ------------------------------------------------------------------
+
+namespace signals {
+namespace {
+int g_pipe[2] = {-1, -1};
+volatile sig_atomic_t g_first = 0;
+
+extern "C" void on_signal(int sig) {
+    int saved = errno;
+    if (!g_first) g_first = sig;
+    unsigned char b = static_cast<unsigned char>(sig);
+    if (g_pipe[1] >= 0) (void)!write(g_pipe[1], &b, 1);
+    errno = saved;
+}
+} // namespace
+
+void install() {
+    if (g_pipe[0] >= 0) close(g_pipe[0]);
+    if (g_pipe[1] >= 0) close(g_pipe[1]);
+    g_pipe[0] = g_pipe[1] = -1;
+    if (pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) < 0) g_pipe[0] = g_pipe[1] = -1;
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+int fd() { return g_pipe[0]; }
+
+int drain() {
+    int last = 0;
+    unsigned char buf[64];
+    for (;;) {
+        ssize_t n = read(g_pipe[0], buf, sizeof buf);
+        if (n <= 0) break;
+        last = buf[n - 1];
+    }
+    return last;
+}
+
+int first() { return g_first; }
+void reset() { g_first = 0; }
+
+} // namespace signals
+
+// ---- logger ---------------------------------------------------------------------
+
+namespace {
+// The active progress display, so that log lines do not overwrite it.
+Progress *g_progress = nullptr;
+} // namespace
+
+struct Logger::Impl {
+    xentoollog_level print_min = XTL_WARN;
+    bool print_errors = false;
+    std::vector<std::string> errors;
+};
+
+namespace {
+
+struct XtlShim {
+    xentoollog_logger vt;  // first: the library calls through it
+    Logger::Impl *impl;
+};
+
+__attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, xentoollog_level level,
+                                                         int errnoval, const char *context,
+                                                         const char *format, va_list al) {
+    (void)context;
+    Logger::Impl *impl = reinterpret_cast<XtlShim *>(lg)->impl;
+    char buf[4096];
+    va_list ap;
+    va_copy(ap, al);
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    va_end(ap);
+    std::string msg = buf;
+    if (errnoval >= 0) msg += std::string(": ") + std::strerror(errnoval);
+    bool is_error = level >= XTL_ERROR;
+    if (is_error) impl->errors.push_back(msg);
+    if ((is_error && impl->print_errors) || (!is_error && level >= impl->print_min)) {
+        Progress::suspend_current();
+        std::fprintf(stderr, "xlkit: %s: %s\n", xtl_level_to_string(level), msg.c_str());
+    }
+}
+
+void shim_progress(xentoollog_logger *, const char *, const char *, int, unsigned long, unsigned long) {}
+void shim_destroy(xentoollog_logger *) {}
+
+} // namespace
+
+Logger::Logger(int verbose) : impl_(std::make_unique<Impl>()), verbose_(verbose) {
+    impl_->print_min = verbose > 0 ? XTL_DEBUG : XTL_WARN;
+    impl_->print_errors = verbose > 0;
+    auto *s = new XtlShim;
+    s->vt.vmessage = shim_vmessage;
+    s->vt.progress = shim_progress;
+    s->vt.destroy = shim_destroy;
+    s->impl = impl_.get();
+    shim_ = s;
+}
+
+Logger::~Logger() { delete static_cast<XtlShim *>(shim_); }
+
+xentoollog_logger *Logger::xtl() noexcept { return &static_cast<XtlShim *>(shim_)->vt; }
+
+std::vector<std::string> Logger::take_errors() {
+    std::vector<std::string> e;
+    e.swap(impl_->errors);
+    return e;
+}
+
+// ---- progress ---------------------------------------------------------------------
+
+namespace {
+double now_s() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+} // namespace
+
+Progress::Progress() : tty_(isatty(2) == 1) {}
+
+Progress::~Progress() { end(); }
+
+void Progress::suspend_current() {
+    Progress *p = g_progress;
+    if (p && p->tty_ && p->drawn_) {
+        std::fputs("\r\033[K", stderr);
+        p->drawn_ = false;
+    }
+}
+
+void Progress::begin(const std::string &title) {
+    end();
+    title_ = title;
+    stage_.clear();
+    done_ = total_ = 0;
+    t0_ = now_s();
+    active_ = true;
+    g_progress = this;
+    if (tty_) draw();
+}
+
+void Progress::draw() {
+    std::string line = "\r\033[K" + title_;
+    if (total_ > 0) {
+        const int width = 20;
+        int fill = total_ ? done_ * width / total_ : 0;
+        line += " [" + std::string(std::size_t(fill), '#') + std::string(std::size_t(width - fill), '.') + "] " +
+                std::to_string(done_) + "/" + std::to_string(total_);
+        if (!stage_.empty()) line += " " + stage_;
+    } else {
+        static const char spin[] = "|/-\\";
+        char t[32];
+        std::snprintf(t, sizeof t, " %c %.1fs", spin[spin_ % 4], now_s() - t0_);
+        line += t;
+        if (!stage_.empty()) line += " " + stage_;
+    }
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
+    drawn_ = true;
+}
+
+void Progress::stage(const std::string &name, int done, int total) {
+    stage_ = name;
+    done_ = done;
+    total_ = total;
+    if (tty_) {
+        draw();
+    } else {
+        if (total > 0)
+            std::fprintf(stderr, "%s: %s (%d/%d)\n", title_.c_str(), name.c_str(), done, total);
+        else
+            std::fprintf(stderr, "%s: %s\n", title_.c_str(), name.c_str());
+        std::fflush(stderr);
+    }
+}
+
+void Progress::note(const std::string &msg) {
+    if (tty_) {
+        suspend_current();
+        std::fprintf(stderr, "%s: %s\n", title_.c_str(), msg.c_str());
+        if (active_) draw();
+    } else {
+        std::fprintf(stderr, "%s: %s\n", title_.c_str(), msg.c_str());
+    }
+    std::fflush(stderr);
+}
+
+void Progress::tick() {
+    if (!active_ || !tty_) return;
+    ++spin_;
+    draw();
+}
+
+void Progress::end() {
+    if (!active_) return;
+    if (tty_ && drawn_) std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    drawn_ = false;
+    active_ = false;
+    if (g_progress == this) g_progress = nullptr;
+}
+
+// ---- App --------------------------------------------------------------------------
+
+std::string App::hypervisor_spec() const {
+    if (!g.hypervisor.empty()) return g.hypervisor;
+    const char *e = std::getenv("XLKIT_HYPERVISOR");
+    if (e && *e) return e;
+    return "xenctrl";
+}
+
+bool App::open_ctx() {
+    if (ctx) return true;
+    if (!log) log = std::make_unique<Logger>(g.verbose);
+    xlkit::CtxOptions o;
+    o.logger = log->xtl();
+    o.hypervisor = g.hypervisor;
+    Error rc = xlkit::Ctx::create(&ctx, o);
+    if (rc != Error::Success) {
+        (void)fail("cannot create the xlkit context", rc);
+        return false;
+    }
+    return true;
+}
+
+int App::fail(const std::string &what, Error rc) {
+    Progress::suspend_current();
+    std::string msg = what;
+    if (log) {
+        std::vector<std::string> errs = log->take_errors();
+        std::string joined;
+        for (const std::string &e : errs) {
+            if (!joined.empty()) joined += "; ";
+            joined += e;
+        }
+        // The CLI's own wording first, then what the library said (if it
+        // adds anything).
+        if (!joined.empty() && msg.find(joined) == std::string::npos)
+            msg = msg.empty() ? joined : msg + ": " + joined;
+    }
+    int sig = signals::first();
+    if (sig && rc == Error::Aborted) msg += msg.empty() ? "interrupted" : " (interrupted)";
+    std::fprintf(stderr, "xlkit: %s: %s: %s\n", cmd.c_str(), msg.c_str(), xlkit::error_string(xlkit::rc_of(rc)));
+    std::fflush(stderr);
+    if (g.json) {
+        const char *name = xlkit::to_string(rc);
+        print_json("{\"command\":" + json_quote(cmd) + ",\"error\":" + json_quote(name ? name : "unknown") +
+                   ",\"rc\":" + std::to_string(xlkit::rc_of(rc)) + ",\"message\":" + json_quote(msg) + "}");
+    }
+    return sig ? 128 + sig : kExitFail;
+}
+
+int App::fail_msg(const std::string &what, int status) {
+    Progress::suspend_current();
+    std::fprintf(stderr, "xlkit: %s: %s\n", cmd.c_str(), what.c_str());
+    std::fflush(stderr);
+    if (g.json && status != kExitUsage)
+        print_json("{\"command\":" + json_quote(cmd) + ",\"error\":\"fail\",\"message\":" + json_quote(what) + "}");
+    int sig = signals::first();
+    return sig ? 128 + sig : status;
+}
+
+int App::usage(const std::string &what) {
+    std::string c = cmd.empty() ? std::string("xlkit") : cmd;
+    std::fprintf(stderr, "xlkit: %s: %s (see 'xlkit help%s%s')\n", c.c_str(), what.c_str(), cmd.empty() ? "" : " ",
+                 cmd.c_str());
+    return kExitUsage;
+}
+
+int App::turn(int timeout_ms) {
+    if (fds_.size() < 16) fds_.resize(16);
+    int nfds = 0;
+    int timeout = timeout_ms;
+    for (;;) {
+        nfds = int(fds_.size()) - 1;
+        timeout = timeout_ms;
+        struct timeval now;
+        gettimeofday(&now, nullptr);
+        Error rc = ctx->beforepoll(fds_.data() + 1, &nfds, &timeout, now);
+        if (rc == Error::Bufferfull) {
+            fds_.resize(std::size_t(nfds) + 9);
+            continue;
+        }
+        if (rc != Error::Success) return -1;
+        break;
+    }
+    fds_[0] = pollfd{signals::fd(), POLLIN, 0};
+    for (int i = 0; i <= nfds; ++i) fds_[std::size_t(i)].revents = 0;
+    int r = poll(fds_.data(), nfds_t(nfds + 1), timeout);
+    if (r < 0)
+        for (int i = 0; i <= nfds; ++i) fds_[std::size_t(i)].revents = 0;
+    int sig = 0;
+    if (r > 0 && fds_[0].revents) sig = signals::drain();
+    struct timeval now;
+    gettimeofday(&now, nullptr);
+    ctx->afterpoll(fds_.data() + 1, nfds, now);
+    return sig;
+}
+
+Error App::run_op(const std::function<Error(xlkit::AoHow)> &start, Progress *prog) {
+    struct State {
+        bool done = false;
+        Error rc = Error::Success;
+    };
+    auto st = std::make_shared<State>();
+    std::stop_source stop;
+    if (signals::first()) return Error::Aborted;  // interrupted before we began
+    Error rc = start(xlkit::AoHow::callback([st](Error e) {
+                         st->done = true;
+                         st->rc = e;
+                     }).abort_on(stop.get_token()));
+    if (rc != Error::Success) return rc;
+    int signals_seen = 0;
+    while (!st->done) {
+        bool animate = prog && prog->active() && prog->tty();
+        int sig = turn(animate ? 100 : -1);
+        if (sig < 0) return Error::Fail;
+        if (sig > 0) {
+            if (++signals_seen == 1) {
+                if (prog && prog->active()) prog->note("interrupted: aborting the operation");
+                stop.request_stop();
+            } else {
+                Progress::suspend_current();
+                std::fprintf(stderr, "xlkit: %s: interrupted again: exiting without waiting for the abort\n",
+                             cmd.c_str());
+                _exit(128 + signals::first());
+            }
+        }
+        if (animate) prog->tick();
+    }
+    return st->rc;
+}
+
+std::string domain_label(std::uint32_t domid, const std::string &name) {
+    std::string s = "domain " + std::to_string(domid);
+    if (!name.empty()) s += " (" + name + ")";
+    return s;
+}
+
+bool App::resolve(const std::string &dom, std::uint32_t *domid, std::string *name_r) {
+    Error rc = xlkit::domain_qualifier_to_domid(*ctx, dom, domid);
+    if (rc != Error::Success) {
+        (void)fail("no domain '" + dom + "'", rc);
+        return false;
+    }
+    if (name_r) {
+        xlkit::DomainInfo info;
+        name_r->clear();
+        if (xlkit::domain_info(*ctx, *domid, &info) == Error::Success) *name_r = info.name;
+    }
+    return true;
+}
+
+void App::print_json(const std::string &doc) {
+    std::fputs(doc.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status) {
+    opterr = 0;
+    std::string so = std::string(":") + shortopts;
+    int c = getopt_long(argc, argv, so.c_str(), longopts, nullptr);
+    if (c == '?' || c == ':') {
+        std::string bad = optopt ? std::string("-") + char(optopt) : std::string(argv[optind - 1]);
+        std::size_t eq = bad.find('=');
+        if (eq != std::string::npos && bad.rfind("--", 0) == 0) bad.resize(eq);
+        *status = app.usage(c == '?' ? "unknown option '" + bad + "'" : "option '" + bad + "' needs a value");
+        return '?';
+    }
+    return c;
+}
+
+int print_command_help(App &app) {
+    const char *u = command_usage(app.cmd);
+    const char *h = command_help(app.cmd);
+    std::printf("usage: xlkit %s\n\n%s", u ? u : app.cmd.c_str(), h ? h : "");
+    return kExitOk;
+}
+
+bool parse_seconds(const char *s, double *out) {
+    if (!s || !*s) return false;
+    char *end = nullptr;
+    errno = 0;
+    double v = std::strtod(s, &end);
+    if (errno || *end || !std::isfinite(v) || v < 0 || v > 1e6) return false;
+    *out = v;
+    return true;
+}
+
+// ---- JSON ---------------------------------------------------------------------
+
+std::string json_quote(const std::string &s) {
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': o += "\\\""; break;
+        case '\\': o += "\\\\"; break;
+        case '\n': o += "\\n"; break;
+        case '\r': o += "\\r"; break;
+        case '\t': o += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char b[8];
+                std::snprintf(b, sizeof b, "\\u%04x", c);
+                o += b;
+            } else {
+                o += char(c);
+            }
+        }
+    }
+    return o + "\"";
+}
+
+std::string json_pretty(const std::string &in) {
+    std::string o;
+    int depth = 0;
+    bool in_str = false;
+    auto nl = [&] { o += '\n' + std::string(std::size_t(depth) * 4, ' '); };
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (in_str) {
+            o += c;
+            if (c == '\\' && i + 1 < in.size()) o += in[++i];
+            else if (c == '"') in_str = false;
+            continue;
+        }
+        switch (c) {
+        case '"': in_str = true; o += c; break;
+        case '{':
+        case '[':
+            // Empty containers stay on one line.
+            if (i + 1 < in.size() && (in[i + 1] == '}' || in[i + 1] == ']')) {
+                o += c;
+                o += in[++i];
+                break;
+            }
+            o += c;
+            ++depth;
+            nl();
+            break;
+        case '}':
+        case ']':
+            --depth;
+            nl();
+            o += c;
+            break;
+        case ',': o += c; nl(); break;
+        case ':': o += ": "; break;
+        case ' ': case '\n': case '\t': case '\r': break;
+        default: o += c;
+        }
+    }
+    return o;
+}
+
+} // namespace xlcli

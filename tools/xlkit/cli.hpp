@@ -1,0 +1,208 @@
+// cli.hpp: what the xlkit CLI's parts share: the global options, the
+// logger that turns the library's error messages into the one-line error,
+// the event loop (the ctx and the Ctrl-C self-pipe in one poll()), progress
+// display and JSON helpers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <getopt.h>
+#include <poll.h>
+
+#include <xlkit/ao.hpp>
+#include <xlkit/ctx.hpp>
+#include <xlkit/domain.hpp>
+#include <xlkit/error.hpp>
+#include <xlkit/progress.hpp>
+
+namespace xlcli {
+
+// Exit statuses.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFail = 1;
+inline constexpr int kExitUsage = 2;
+
+// ---- signals: SIGINT/SIGTERM through a self-pipe --------------------------
+
+namespace signals {
+/* Installs handlers for SIGINT and SIGTERM that only write the signal number
+ * to a non-blocking close-on-exec pipe. Idempotent; call again in a forked
+ * child (after closing inherited fds) to get a fresh pipe. */
+void install();
+int fd();
+/* Reads what is in the pipe; returns the last signal number read, 0 if none. */
+int drain();
+/* The first signal received so far (0: none). */
+int first();
+/* Forget signals received (the monitor child starts clean). */
+void reset();
+} // namespace signals
+
+// ---- logging ----------------------------------------------------------------
+
+/* The library's xentoollog logger. Messages at ERROR and above are kept
+ * (they become part of the command's one-line error) and only printed when
+ * verbose; others are printed to stderr from `print_min` up. */
+class Logger {
+public:
+    explicit Logger(int verbose);
+    ~Logger();
+    Logger(const Logger &) = delete;
+    Logger &operator=(const Logger &) = delete;
+    xentoollog_logger *xtl() noexcept;
+    /* The error messages logged since the last take(). */
+    std::vector<std::string> take_errors();
+    bool verbose() const noexcept { return verbose_ > 0; }
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+    void *shim_ = nullptr;  // the xentoollog_logger handed to the library
+    int verbose_;
+};
+
+// ---- progress display -----------------------------------------------------
+
+/* One long operation's progress on stderr: on a terminal a redrawn bar (when
+ * the stages are known) or a spinner, otherwise one plain line per stage. */
+class Progress {
+public:
+    Progress();
+    ~Progress();
+    bool tty() const noexcept { return tty_; }
+    /* Starts a display: "title" with a spinner until stage() is called. */
+    void begin(const std::string &title);
+    /* A stage reached: done of total (total 0: unknown). */
+    void stage(const std::string &name, int done, int total);
+    /* A message line (kept on screen). */
+    void note(const std::string &msg);
+    /* Redraws the spinner (call every ~100 ms while active on a terminal). */
+    void tick();
+    /* Ends the display (clears the bar on a terminal). */
+    void end();
+    bool active() const noexcept { return active_; }
+    /* Clears the drawn line so that someone else can print; it is redrawn
+     * at the next tick. */
+    static void suspend_current();
+
+private:
+    void draw();
+    bool tty_;
+    bool active_ = false;
+    bool drawn_ = false;
+    std::string title_, stage_;
+    int done_ = 0, total_ = 0;
+    unsigned spin_ = 0;
+    double t0_ = 0;
+};
+
+// ---- the application ---------------------------------------------------------
+
+struct Globals {
+    bool json = false;
+    int verbose = 0;
+    std::string hypervisor;  // --hypervisor; empty: XLKIT_HYPERVISOR, else xenctrl
+};
+
+class App {
+public:
+    Globals g;
+    std::string cmd;  // the subcommand, for messages
+    std::unique_ptr<Logger> log;
+    std::unique_ptr<xlkit::Ctx> ctx;
+
+    /* The backend spec actually used (option, environment, default). */
+    std::string hypervisor_spec() const;
+
+    /* Creates the ctx; on failure prints the error and returns false. */
+    bool open_ctx();
+
+    /* Prints "xlkit: CMD: WHAT: ERROR" (WHAT extended by what the library
+     * logged) and returns the exit status: 128+signal if a signal arrived,
+     * else kExitFail. In --json mode a JSON error object goes to stdout. */
+    int fail(const std::string &what, xlkit::Error rc);
+    /* The same without an error code: "xlkit: CMD: WHAT". */
+    int fail_msg(const std::string &what, int status = kExitFail);
+    /* A usage problem: "xlkit: CMD: WHAT (see 'xlkit help CMD')", status 2. */
+    int usage(const std::string &what);
+
+    /* One turn of the event loop: poll() over the ctx's fds and the signal
+     * pipe for up to timeout_ms (-1: no limit). Returns the signal number
+     * that arrived during the turn, else 0. */
+    int turn(int timeout_ms);
+
+    /* Starts an operation with an AoHow that aborts when Ctrl-C arrives and
+     * drives the ctx until it completes; the progress display (if active)
+     * is animated meanwhile. A second signal exits at once. */
+    xlkit::Error run_op(const std::function<xlkit::Error(xlkit::AoHow)> &start, Progress *prog = nullptr);
+
+    /* Resolves DOM (name or domid); on failure prints the error, returns
+     * false. *name_r gets the domain's name. */
+    bool resolve(const std::string &dom, std::uint32_t *domid, std::string *name_r = nullptr);
+
+    /* Prints a JSON document (one line) to stdout. */
+    void print_json(const std::string &doc);
+
+private:
+    std::vector<pollfd> fds_;
+};
+
+/* "domain 3 (guest1)" or "domain 3". */
+std::string domain_label(std::uint32_t domid, const std::string &name);
+
+// ---- JSON --------------------------------------------------------------------
+
+std::string json_quote(const std::string &s);
+/* Re-indents a compact JSON document with 4 spaces, as xl prints JSON. */
+std::string json_pretty(const std::string &compact);
+template <class T>
+std::string to_json_string(const T &v) {
+    std::string out;
+    if (xlkit::to_json(v, &out) != xlkit::Error::Success) return "null";
+    return out;
+}
+
+// ---- commands ---------------------------------------------------------------
+
+int cmd_list(App &app, int argc, char **argv);
+int cmd_create(App &app, int argc, char **argv);
+int cmd_destroy(App &app, int argc, char **argv);
+int cmd_shutdown(App &app, int argc, char **argv);
+int cmd_reboot(App &app, int argc, char **argv);
+int cmd_pause(App &app, int argc, char **argv);
+int cmd_unpause(App &app, int argc, char **argv);
+int cmd_wait(App &app, int argc, char **argv);
+int cmd_events(App &app, int argc, char **argv);
+int cmd_info(App &app, int argc, char **argv);
+int cmd_help(App &app, int argc, char **argv);
+
+/* The help text of one command (usage line first), or nullptr. */
+const char *command_help(const std::string &cmd);
+const char *command_usage(const std::string &cmd);
+
+/* The six-letter state of `xl list`: r b p s c d, '-' for unset. */
+std::string state_letters(const xlkit::DomainInfo &d);
+
+/* Runs the on_poweroff/on_reboot/on_crash monitor for domid in this
+ * process until the domain is gone; returns the exit status. Once it
+ * watches the domain it writes "r" to ready_fd (if >= 0) and closes it.
+ * say: where its messages go (default: stderr). */
+int run_monitor(App &app, std::uint32_t domid, const xlkit::DomainConfig &cfg, int ready_fd,
+                std::function<void(const std::string &)> say = {});
+
+/* getopt_long over a subcommand's argv (argv[0] is the command name), with
+ * "-h"/"--help" handled by the caller. Returns the option, -1 at the end, or
+ * '?' after printing a usage error (*status then holds the exit status). */
+int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status);
+/* Prints the command's help to stdout; returns kExitOk. */
+int print_command_help(App &app);
+
+/* Parses a non-negative number of seconds ("5", "0.5"); false if bad. */
+bool parse_seconds(const char *s, double *out);
+
+} // namespace xlcli

@@ -1,0 +1,243 @@
+// xlkit destroy, shutdown, reboot, pause, unpause, wait: one domain each.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "cli.hpp"
+
+namespace xlcli {
+
+using namespace xlkit;
+
+namespace {
+
+std::string secs(double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g s", s);
+    return b;
+}
+
+int to_ms(double s) { return s <= 0 ? 0 : std::max(1, int(std::lround(s * 1000))); }
+
+std::string result_json(const App &app, std::uint32_t domid, const std::string &name, const std::string &extra) {
+    return "{\"command\":" + json_quote(app.cmd) + ",\"domid\":" + std::to_string(domid) +
+           ",\"name\":" + json_quote(name) + extra + "}";
+}
+
+// Destroys domid with a stage display; *progress_json collects the
+// OPERATION_PROGRESS events as JSON.
+Error destroy_with_progress(App &app, std::uint32_t domid, const std::string &label, bool quiet,
+                            std::vector<std::string> *progress_json) {
+    Progress prog;
+    if (!quiet) prog.begin("destroy " + label);
+    ProgressHow stages = ProgressHow::callback([&](const Event &ev) {
+        if (const auto *p = std::get_if<EventOperationProgress>(&ev.u)) {
+            if (!quiet) prog.stage(p->stage, p->done, p->total);
+            if (progress_json) progress_json->push_back(to_json_string(ev));
+        }
+    });
+    Error rc = app.run_op(
+        [&](AoHow how) { return domain_destroy(*app.ctx, domid, std::move(how), std::move(stages)); }, &prog);
+    prog.end();
+    return rc;
+}
+
+// Parses the single DOM argument left after the options.
+bool one_dom(App &app, int argc, char **argv, std::string *dom, int *status) {
+    if (optind >= argc) {
+        *status = app.usage("which domain? (a name or a domid)");
+        return false;
+    }
+    if (optind + 1 < argc) {
+        *status = app.usage(std::string("unexpected argument '") + argv[optind + 1] + "'");
+        return false;
+    }
+    *dom = argv[optind];
+    return true;
+}
+
+int shutdown_like(App &app, int argc, char **argv, bool reboot) {
+    static const struct option longopts[] = {{"wait", no_argument, nullptr, 'w'},
+                                              {"force", no_argument, nullptr, 'F'},
+                                              {"timeout", required_argument, nullptr, 't'},
+                                              {"help", no_argument, nullptr, 'h'},
+                                              {nullptr, 0, nullptr, 0}};
+    bool wait = false, force = false;
+    double timeout_s = 0;
+    int c, status = 0;
+    while ((c = getopt_cmd(app, argc, argv, "wFt:h", longopts, &status)) != -1) {
+        switch (c) {
+        case 'w': wait = true; break;
+        case 'F': force = true; break;
+        case 't':
+            if (!parse_seconds(optarg, &timeout_s) || timeout_s == 0)
+                return app.usage(std::string("-t: '") + optarg + "' is not a number of seconds");
+            break;
+        case 'h': return print_command_help(app);
+        default: return status;
+        }
+    }
+    std::string dom;
+    if (!one_dom(app, argc, argv, &dom, &status)) return status;
+    if (!app.open_ctx()) return kExitFail;
+    std::uint32_t domid;
+    std::string name;
+    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    const std::string label = domain_label(domid, name);
+    const char *verb = reboot ? "reboot" : "shutdown";
+    const double shown_timeout = timeout_s > 0 ? timeout_s : 60;
+
+    Progress prog;
+    prog.begin(std::string(verb) + " " + label);
+    prog.stage(reboot ? "asking the guest to reboot" : "asking the guest to power off", 0, 0);
+    Error rc = app.run_op(
+        [&](AoHow how) {
+            return reboot ? domain_reboot(*app.ctx, domid, to_ms(timeout_s), std::move(how))
+                          : domain_shutdown(*app.ctx, domid, to_ms(timeout_s), std::move(how));
+        },
+        &prog);
+    bool forced = false;
+    std::vector<std::string> progress;
+    if (rc == Error::GuestTimedout && force) {
+        (void)app.log->take_errors();
+        prog.note("the guest did not acknowledge within " + secs(shown_timeout) + ": destroying the domain (-F)");
+        prog.end();
+        rc = destroy_with_progress(app, domid, label, false, &progress);
+        if (rc != Error::Success) return app.fail("cannot destroy " + label + " after the guest did not respond", rc);
+        forced = true;
+    } else if (rc == Error::GuestTimedout) {
+        prog.end();
+        (void)app.log->take_errors();  // "timed out after N ms": said below
+        return app.fail(label + " did not acknowledge the " + verb + " request within " + secs(shown_timeout) +
+                            " (-F destroys it instead)",
+                        rc);
+    } else if (rc != Error::Success) {
+        prog.end();
+        return app.fail(std::string("cannot ") + verb + " " + label, rc);
+    } else {
+        prog.note("the guest acknowledged the request");
+    }
+    bool dead = forced;
+    if (wait && !forced) {
+        prog.stage("waiting for the domain to die", 0, 0);
+        rc = app.run_op([&](AoHow how) { return domain_wait_death(*app.ctx, domid, 0, std::move(how)); }, &prog);
+        prog.end();
+        if (rc != Error::Success) return app.fail("waiting for " + label + " to die", rc);
+        dead = true;
+        if (!app.g.json) std::fprintf(stderr, "%s %s: the domain is dead\n", verb, label.c_str());
+    }
+    prog.end();
+    if (app.g.json) {
+        std::string extra = std::string(",\"acknowledged\":") + (forced ? "false" : "true") +
+                            ",\"forced\":" + (forced ? "true" : "false") + ",\"dead\":" + (dead ? "true" : "false");
+        if (forced) {
+            extra += ",\"progress\":[";
+            for (std::size_t i = 0; i < progress.size(); ++i) extra += (i ? "," : "") + progress[i];
+            extra += "]";
+        }
+        app.print_json(result_json(app, domid, name, extra));
+    }
+    return kExitOk;
+}
+
+int simple_op(App &app, int argc, char **argv, const char *verb,
+              Error (*op)(Ctx &, std::uint32_t, AoHow)) {
+    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    int c, status = 0;
+    while ((c = getopt_cmd(app, argc, argv, "h", longopts, &status)) != -1) {
+        if (c == 'h') return print_command_help(app);
+        return status;
+    }
+    std::string dom;
+    if (!one_dom(app, argc, argv, &dom, &status)) return status;
+    if (!app.open_ctx()) return kExitFail;
+    std::uint32_t domid;
+    std::string name;
+    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    Error rc = app.run_op([&](AoHow how) { return op(*app.ctx, domid, std::move(how)); });
+    if (rc != Error::Success) return app.fail(std::string("cannot ") + verb + " " + domain_label(domid, name), rc);
+    if (app.g.json) app.print_json(result_json(app, domid, name, ",\"status\":\"ok\""));
+    return kExitOk;
+}
+
+} // namespace
+
+int cmd_destroy(App &app, int argc, char **argv) {
+    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    int c, status = 0;
+    while ((c = getopt_cmd(app, argc, argv, "h", longopts, &status)) != -1) {
+        if (c == 'h') return print_command_help(app);
+        return status;
+    }
+    std::string dom;
+    if (!one_dom(app, argc, argv, &dom, &status)) return status;
+    if (!app.open_ctx()) return kExitFail;
+    std::uint32_t domid;
+    std::string name;
+    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    const std::string label = domain_label(domid, name);
+    std::vector<std::string> progress;
+    Error rc = destroy_with_progress(app, domid, label, false, &progress);
+    if (rc != Error::Success) return app.fail("cannot destroy " + label, rc);
+    if (app.g.json) {
+        std::string extra = ",\"status\":\"destroyed\",\"progress\":[";
+        for (std::size_t i = 0; i < progress.size(); ++i) extra += (i ? "," : "") + progress[i];
+        app.print_json(result_json(app, domid, name, extra + "]"));
+    }
+    return kExitOk;
+}
+
+int cmd_shutdown(App &app, int argc, char **argv) { return shutdown_like(app, argc, argv, false); }
+int cmd_reboot(App &app, int argc, char **argv) { return shutdown_like(app, argc, argv, true); }
+
+int cmd_pause(App &app, int argc, char **argv) {
+    return simple_op(app, argc, argv, "pause", [](Ctx &ctx, std::uint32_t d, AoHow how) {
+        return domain_pause(ctx, d, std::move(how));
+    });
+}
+
+int cmd_unpause(App &app, int argc, char **argv) {
+    return simple_op(app, argc, argv, "unpause", [](Ctx &ctx, std::uint32_t d, AoHow how) {
+        return domain_unpause(ctx, d, std::move(how));
+    });
+}
+
+int cmd_wait(App &app, int argc, char **argv) {
+    static const struct option longopts[] = {{"timeout", required_argument, nullptr, 't'},
+                                              {"help", no_argument, nullptr, 'h'},
+                                              {nullptr, 0, nullptr, 0}};
+    double timeout_s = 0;
+    int c, status = 0;
+    while ((c = getopt_cmd(app, argc, argv, "t:h", longopts, &status)) != -1) {
+        switch (c) {
+        case 't':
+            if (!parse_seconds(optarg, &timeout_s))
+                return app.usage(std::string("-t: '") + optarg + "' is not a number of seconds");
+            break;
+        case 'h': return print_command_help(app);
+        default: return status;
+        }
+    }
+    std::string dom;
+    if (!one_dom(app, argc, argv, &dom, &status)) return status;
+    if (!app.open_ctx()) return kExitFail;
+    std::uint32_t domid;
+    std::string name;
+    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    const std::string label = domain_label(domid, name);
+    Progress prog;
+    prog.begin("wait " + label);
+    prog.stage("waiting for the domain to die", 0, 0);
+    Error rc = app.run_op(
+        [&](AoHow how) { return domain_wait_death(*app.ctx, domid, to_ms(timeout_s), std::move(how)); }, &prog);
+    prog.end();
+    if (rc == Error::Timedout) return app.fail(label + " is still alive after " + secs(timeout_s), rc);
+    if (rc != Error::Success) return app.fail("waiting for " + label + " to die", rc);
+    if (app.g.json)
+        app.print_json(result_json(app, domid, name, ",\"status\":\"dead\""));
+    else
+        std::fprintf(stderr, "wait %s: the domain is dead\n", label.c_str());
+    return kExitOk;
+}
+
+} // namespace xlcli

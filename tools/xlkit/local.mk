@@ -1,0 +1,35 @@
+# tools/xlkit: the xlkit CLI (xl's domain subcommands over the public API),
+# its man page, bash completion and tests.
+
+bin_PROGRAMS += tools/xlkit/xlkit
+tools_xlkit_xlkit_SOURCES = \
+	tools/xlkit/main.cpp \
+	tools/xlkit/app.cpp \
+	tools/xlkit/config.cpp \
+	tools/xlkit/cmd_list.cpp \
+	tools/xlkit/cmd_create.cpp \
+	tools/xlkit/cmd_domain.cpp \
+	tools/xlkit/cmd_events.cpp \
+	tools/xlkit/xlcfg.c
+noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h
+tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)
+# Public API only: the installed-style shared library. libxlutil needs
+# libxenlight for the disk structure it fills (xl links both too).
+tools_xlkit_xlkit_LDADD = libxlkit.la $(XLUTIL_LIBS) -lxenlight $(XEN_LIBS) -lpthread
+
+# The tests: every subcommand end to end on a sim host started per test,
+# with a guest agent that plays the simulated domains' kernels (it links the
+# sim host's state library and libxenstore; the CLI itself does not).
+check_PROGRAMS += tests/cli-tests
+TESTS += tests/cli-tests
+tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
+noinst_HEADERS += tests/cli/cli_support.hpp
+tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
+	-I$(top_srcdir)/tools/hosts/sim/tests \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
+	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\" \
+	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\"
+tests_cli_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
+EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
+	tools/hosts/sim/xlkit-sim-preload.la

@@ -1,0 +1,216 @@
+// xlkit: xl's domain subcommands over xlkit's public API.
+//
+//   xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]
+//
+// Every slow operation runs as an ao in callback mode, with an AoHow that
+// aborts on Ctrl-C; the main thread drives the ctx in one poll() loop over
+// xlkit's fds (beforepoll/afterpoll) and the signal self-pipe.
+#include <config.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli.hpp"
+
+namespace xlcli {
+
+namespace {
+
+struct Command {
+    const char *name;
+    int (*fn)(App &, int, char **);
+    const char *usage;
+    const char *summary;
+    const char *help;
+};
+
+const Command kCommands[] = {
+    {"list", cmd_list, "list [-l] [DOM...]", "list domains",
+     "Lists domains with xl list's columns: Name, ID, Mem (MiB), VCPUs, State\n"
+     "(r running, b blocked, p paused, s shut down, c crashed, d dying) and\n"
+     "Time(s) (CPU time). DOM... restricts the list to those domains.\n"
+     "\n"
+     "  -l, --long   every field of each domain, as JSON (xl list -l)\n"},
+    {"create", cmd_create, "create [-f] CONFIG [-p] [-F|-e] [-n] [-q] [--log FILE] [KEY=VALUE...]",
+     "create a domain from an xl.cfg file",
+     "Creates a PV domain from CONFIG, an xl.cfg(5) file read with Xen's libxlutil.\n"
+     "xlkit maps name, type (pv), kernel, ramdisk, cmdline (or root= and extra=),\n"
+     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash and disk; any other\n"
+     "key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
+     "create, so they override it.\n"
+     "\n"
+     "After creating the domain, xlkit forks a monitor process (as xl does) that\n"
+     "waits for the domain to shut down and carries out on_poweroff, on_reboot or\n"
+     "on_crash: destroy, restart (destroy, then create it again), preserve (leave\n"
+     "it); rename-restart, coredump-destroy, coredump-restart and soft-reset are\n"
+     "not supported and destroy the domain. The monitor logs to --log FILE, else\n"
+     "$XLKIT_LOG_DIR/NAME.log, /var/log/xlkit/NAME.log (root),\n"
+     "$XDG_RUNTIME_DIR/xlkit/NAME.log or /tmp/xlkit-UID/NAME.log.\n"
+     "\n"
+     "  -f FILE      the config file (instead of the CONFIG argument)\n"
+     "  -p           leave the domain paused\n"
+     "  -F           run the monitor in the foreground until the domain is gone\n"
+     "  -e           no monitor: on_poweroff/on_reboot/on_crash are not acted on\n"
+     "  -n           dry run: print the resulting configuration as JSON\n"
+     "  -q           quiet: no progress display\n"
+     "  --log FILE   the monitor's log file\n"},
+    {"destroy", cmd_destroy, "destroy DOM", "destroy a domain at once",
+     "Destroys DOM (a name or a domid) without asking the guest, showing each\n"
+     "stage: pause, devices, destroy, release, cleanup.\n"},
+    {"shutdown", cmd_shutdown, "shutdown [-w] [-F] [-t SECONDS] DOM", "ask a domain to power off",
+     "Asks the guest of DOM to power off (xenstore control/shutdown) and waits\n"
+     "for it to acknowledge the request.\n"
+     "\n"
+     "  -w           then wait until the domain is dead (destroyed by its\n"
+     "               monitor's on_poweroff action, or by anyone)\n"
+     "  -F           if the guest does not acknowledge in time, destroy the\n"
+     "               domain (xl's -F falls back to an ACPI event for HVM guests;\n"
+     "               xlkit runs PV guests only, so it destroys them)\n"
+     "  -t SECONDS   how long the guest has to acknowledge (default 60; an\n"
+     "               xlkit addition)\n"},
+    {"reboot", cmd_reboot, "reboot [-w] [-F] [-t SECONDS] DOM", "ask a domain to reboot",
+     "Asks the guest of DOM to reboot, as shutdown does; -w waits until this\n"
+     "instance of the domain is dead (its monitor restarts it as a new domain\n"
+     "when on_reboot = \"restart\"). -F and -t as for shutdown.\n"},
+    {"pause", cmd_pause, "pause DOM", "pause a domain", "Pauses DOM: its vcpus stop running.\n"},
+    {"unpause", cmd_unpause, "unpause DOM", "unpause a domain", "Unpauses DOM.\n"},
+    {"wait", cmd_wait, "wait DOM [-t SECONDS]", "wait until a domain is dead",
+     "Waits until DOM is dying or gone.\n"
+     "\n"
+     "  -t SECONDS   give up after SECONDS (exit status 1, \"timed out\")\n"},
+    {"events", cmd_events, "events [--count N]", "print domain events as JSON lines",
+     "Prints each domain event (DOMAIN_SHUTDOWN, DOMAIN_DEATH) as one JSON object\n"
+     "a line, for every domain that exists and every new one (the domain list\n"
+     "is re-read every 500 ms), until interrupted.\n"
+     "\n"
+     "  -c, --count N  exit after N events\n"},
+    {"info", cmd_info, "info", "information about the host and xlkit",
+     "Prints the host, the xlkit version, the hypervisor backend in use and what\n"
+     "xlkit's API can tell about the domains' memory. Host memory totals are\n"
+     "not available through xlkit's API yet, and are shown as such.\n"},
+    {"help", cmd_help, "help [COMMAND]", "show this help, or a command's",
+     "Shows the list of commands, or the help of COMMAND.\n"},
+};
+
+const Command *find_command(const std::string &name) {
+    for (const Command &c : kCommands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+void print_usage(FILE *f) {
+    std::fprintf(f,
+                 "usage: xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]\n"
+                 "\n"
+                 "Commands:\n");
+    for (const Command &c : kCommands) std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
+    std::fprintf(f,
+                 "\n"
+                 "Global options:\n"
+                 "  --json              machine-readable JSON output for every command\n"
+                 "  -v, --verbose       verbose logging (repeat for more)\n"
+                 "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
+                 "                      default: $XLKIT_HYPERVISOR, else xenctrl\n"
+                 "  --version           print the version\n"
+                 "\n"
+                 "DOM is a domain name or a domid. 'xlkit help COMMAND' for a command's options.\n");
+}
+
+} // namespace
+
+const char *command_help(const std::string &cmd) {
+    const Command *c = find_command(cmd);
+    return c ? c->help : nullptr;
+}
+
+const char *command_usage(const std::string &cmd) {
+    const Command *c = find_command(cmd);
+    return c ? c->usage : nullptr;
+}
+
+int cmd_help(App &app, int argc, char **argv) {
+    if (argc > 2) return app.usage("too many arguments");
+    if (argc == 2 && argv[1][0] == '-' && std::strcmp(argv[1], "-h") && std::strcmp(argv[1], "--help"))
+        return app.usage(std::string("unknown option '") + argv[1] + "'");
+    if (argc < 2 || argv[1][0] == '-') {
+        if (app.g.json) {
+            std::string j = "{\"commands\":[";
+            bool first = true;
+            for (const Command &c : kCommands) {
+                j += std::string(first ? "" : ",") + "{\"name\":" + json_quote(c.name) +
+                     ",\"usage\":" + json_quote(std::string("xlkit ") + c.usage) + ",\"summary\":" + json_quote(c.summary) + "}";
+                first = false;
+            }
+            app.print_json(j + "]}");
+        } else {
+            print_usage(stdout);
+        }
+        return kExitOk;
+    }
+    const Command *c = find_command(argv[1]);
+    if (!c) {
+        app.cmd = argv[1];
+        return app.usage("unknown command");
+    }
+    if (app.g.json)
+        app.print_json("{\"name\":" + json_quote(c->name) + ",\"usage\":" + json_quote(std::string("xlkit ") + c->usage) +
+                       ",\"summary\":" + json_quote(c->summary) + ",\"help\":" + json_quote(c->help) + "}");
+    else
+        std::printf("usage: xlkit %s\n\n%s", c->usage, c->help);
+    return kExitOk;
+}
+
+} // namespace xlcli
+
+int main(int argc, char **argv) {
+    using namespace xlcli;
+    signals::install();
+    App app;
+    int i = 1;
+    for (; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--json") {
+            app.g.json = true;
+        } else if (a == "--verbose") {
+            app.g.verbose++;
+        } else if (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos) {
+            app.g.verbose += int(a.size()) - 1;  // -v, -vv, ...
+        } else if (a.rfind("--hypervisor=", 0) == 0) {
+            app.g.hypervisor = a.substr(std::strlen("--hypervisor="));
+            if (app.g.hypervisor.empty()) return app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
+        } else if (a == "--hypervisor") {
+            if (i + 1 >= argc) return app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
+            app.g.hypervisor = argv[++i];
+        } else if (a == "-h" || a == "--help") {
+            print_usage(stdout);
+            return kExitOk;
+        } else if (a == "--version") {
+            std::printf("xlkit %s\n", PACKAGE_VERSION);
+            return kExitOk;
+        } else if (a == "--") {
+            ++i;
+            break;
+        } else if (a[0] == '-') {
+            std::fprintf(stderr, "xlkit: unknown option '%s' (see 'xlkit help')\n", a.c_str());
+            return kExitUsage;
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        print_usage(stderr);
+        return kExitUsage;
+    }
+    app.cmd = argv[i];
+    const Command *c = find_command(app.cmd);
+    if (!c) {
+        std::fprintf(stderr, "xlkit: %s: unknown command (see 'xlkit help')\n", app.cmd.c_str());
+        return kExitUsage;
+    }
+    int status = c->fn(app, argc - i, argv + i);
+    std::fflush(stdout);
+    // The ctx goes first: it completes anything still in flight.
+    app.ctx.reset();
+    return status;
+}

@@ -1,0 +1,61 @@
+/* xlcfg.h: xl.cfg files read with Xen's own parser, libxlutil (the one `xl`
+ * uses), behind a plain C interface: libxlutil.h pulls in libxl.h, which is
+ * C and not meant for pedantic C++, so only xlcfg.c includes it.
+ *
+ * Every function that can fail returns 0 or an errno value, as libxlutil
+ * does: ESRCH "not set", EINVAL "set, but not of the wanted form", ENOMEM.
+ * What libxlutil reports (syntax errors with file:line, disk specification
+ * errors) accumulates in a buffer read with xlcfg_take_report(). */
+#ifndef XLKIT_CLI_XLCFG_H
+#define XLKIT_CLI_XLCFG_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct xlcfg xlcfg;
+
+/* Parses len bytes of xl.cfg text; source names it in messages (a file
+ * name, as xl passes it). Returns NULL on a syntax error or ENOMEM, with
+ * *report_r (malloc'ed, caller frees; may be NULL) holding libxlutil's
+ * report. */
+xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_r);
+void xlcfg_free(xlcfg *cfg);
+
+/* The value of key as a single string (a number is a string too). */
+int xlcfg_get_string(xlcfg *cfg, const char *key, const char **value_r);
+/* The value of key as a number, strtol(value, 0) as libxlutil reads it. */
+int xlcfg_get_long(xlcfg *cfg, const char *key, long *value_r);
+/* The value of key as a list: *n_r entries. */
+int xlcfg_get_list(xlcfg *cfg, const char *key, int *n_r);
+/* Entry i of list key: a string, or NULL if the entry is itself a list. */
+const char *xlcfg_list_item(xlcfg *cfg, const char *key, int i);
+/* 1 if key is set at all (to anything), else 0. */
+int xlcfg_is_set(xlcfg *cfg, const char *key);
+
+/* What libxlutil printed since the last call (malloc'ed, "" if nothing). */
+char *xlcfg_take_report(xlcfg *cfg);
+
+/* One disk of the disk=[...] list, read by xlu_disk_parse (the
+ * xl-disk-configuration(5) syntax). Enum values are libxl's, which
+ * xlkit's IDL shares. */
+typedef struct xlcfg_disk {
+    char *backend_domname; /* backend=, NULL if not given */
+    char *pdev_path;
+    char *vdev;
+    char *script;
+    int backend;  /* libxl_disk_backend */
+    int format;   /* libxl_disk_format */
+    int removable;
+    int readwrite;
+    int is_cdrom;
+} xlcfg_disk;
+
+int xlcfg_parse_disk(xlcfg *cfg, const char *spec, xlcfg_disk *out);
+void xlcfg_disk_free(xlcfg_disk *disk);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
