@@ -13,6 +13,7 @@ XLKIT_PACKAGES=(
   libxen-dev libboost1.81-dev libgtest-dev libbenchmark-dev
   libev-dev libuv1-dev clang libclang-rt-14-dev
   libvirt-dev libglib2.0-dev
+  xen-utils-4.17 xenstore-utils ccache
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -41,7 +42,10 @@ configure_build() {
   local want="$*"
   if [ ! -f "$dir/Makefile" ] || [ "$(cat "$dir/.xlkit-configure-args" 2>/dev/null)" != "$want" ]; then
     say "configure $(basename "$dir") $want"
-    (cd "$dir" && "$XLKIT_TOP/configure" -q "$@")
+    # ccache makes the repeated builds of scripts/test cheap.
+    local cc=(CC=gcc CXX=g++)
+    command -v ccache >/dev/null && cc=("CC=ccache gcc" "CXX=ccache g++")
+    (cd "$dir" && "$XLKIT_TOP/configure" -q "${cc[@]}" "$@")
     echo "$want" > "$dir/.xlkit-configure-args"
   fi
 }
