@@ -38,7 +38,10 @@ Error destroy_with_progress(App &app, std::uint32_t domid, const std::string &la
     });
     Error rc = app.run_op(
         [&](AoHow how) { return domain_destroy(*app.ctx, domid, std::move(how), std::move(stages)); }, &prog);
+    bool shown = prog.tty() && prog.active();
     prog.end();
+    // On a terminal the bar is gone: leave a line saying how it ended.
+    if (shown && rc == Error::Success) std::fprintf(stderr, "destroy %s: done\n", label.c_str());
     return rc;
 }
 

@@ -17,6 +17,15 @@ tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)
 # libxenlight for the disk structure it fills (xl links both too).
 tools_xlkit_xlkit_LDADD = libxlkit.la $(XLUTIL_LIBS) -lxenlight $(XEN_LIBS) -lpthread
 
+# The man page, and bash completion (installed under the command's name).
+dist_man1_MANS = docs/xlkit.1
+bashcompletiondir = $(datadir)/bash-completion/completions
+nodist_bashcompletion_DATA = tools/xlkit/completion/xlkit
+EXTRA_DIST += tools/xlkit/xlkit.bash-completion
+CLEANFILES += tools/xlkit/completion/xlkit
+tools/xlkit/completion/xlkit: $(srcdir)/tools/xlkit/xlkit.bash-completion
+	$(AM_V_GEN)$(MKDIR_P) tools/xlkit/completion && cp $(srcdir)/tools/xlkit/xlkit.bash-completion $@
+
 # The tests: every subcommand end to end on a sim host started per test,
 # with a guest agent that plays the simulated domains' kernels (it links the
 # sim host's state library and libxenstore; the CLI itself does not).

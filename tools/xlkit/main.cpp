@@ -32,7 +32,7 @@ const Command kCommands[] = {
      "Time(s) (CPU time). DOM... restricts the list to those domains.\n"
      "\n"
      "  -l, --long   every field of each domain, as JSON (xl list -l)\n"},
-    {"create", cmd_create, "create [-f] CONFIG [-p] [-F|-e] [-n] [-q] [--log FILE] [KEY=VALUE...]",
+    {"create", cmd_create, "create CONFIG [-p] [-F|-e] [-n] [-q] [--log FILE] [KEY=VALUE...]",
      "create a domain from an xl.cfg file",
      "Creates a PV domain from CONFIG, an xl.cfg(5) file read with Xen's libxlutil.\n"
      "xlkit maps name, type (pv), kernel, ramdisk, cmdline (or root= and extra=),\n"
