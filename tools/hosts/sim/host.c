@@ -2,7 +2,7 @@
  * real C xenstored of xen-utils-4.17 as an ordinary process, with xlkit's
  * LD_PRELOAD stand-in and the simulated hypervisor of simstate.h.
  *
- *   eval "$(xlkit-sim-host start [DIR] [-- XENSTORED-ARGS...])"
+ *   eval "$(xlkit-sim-host start [--owner PID] [DIR] [-- XENSTORED-ARGS...])"
  *   xlkit-sim-host status DIR
  *   xlkit-sim-host env DIR
  *   xlkit-sim-host stop DIR
@@ -12,7 +12,9 @@
  * detached from the caller (new session, reparented) and reaps xenstored,
  * recording how it ended in DIR/xenstored.exit. It returns once xenstored
  * answers a read of "/" and prints the environment a client needs as shell
- * export lines. Files in DIR: hypervisor (the state), dom-exc (the
+ * export lines. With --owner PID the host stops itself (xenstored killed,
+ * DIR removed) when process PID exits, so a test that is killed or times
+ * out leaves nothing behind. Files in DIR: hypervisor (the state), dom-exc (the
  * interrupt socket), socket (xenstored's), xenstored.pid, supervisor.pid,
  * xenstored.log (its stdout and stderr), env, xenstored.exit.
  *
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -50,7 +53,7 @@ static const char *prog = "xlkit-sim-host";
 
 static void die_usage(void) {
     fprintf(stderr,
-            "usage: %s start [DIR] [-- XENSTORED-ARGS...]\n"
+            "usage: %s start [--owner PID] [DIR] [-- XENSTORED-ARGS...]\n"
             "       %s stop DIR | status DIR | env DIR\n",
             prog, prog);
     exit(2);
@@ -301,7 +304,7 @@ static const char *find_preload(void) {
 
 /* The supervisor: detached, runs xenstored as its child and reaps it. */
 static void supervise(const char *dir, const char *preload, const char *xenstored, int ready_w,
-                      char **extra, int nextra) {
+                      char **extra, int nextra, pid_t owner) {
     setsid();
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
@@ -345,8 +348,28 @@ static void supervise(const char *dir, const char *preload, const char *xenstore
     snprintf(buf, sizeof buf, "%d\n", (int)getpid());
     write_file(dir, "supervisor.pid", buf);
 
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    /* Wait for xenstored to end, or for the owner (if any) to exit. */
+    int xfd = pidfd_open(pid, 0);
+    int ofd = owner > 0 ? pidfd_open(owner, 0) : -1;
+    bool owner_gone = owner > 0 && ofd < 0 && errno == ESRCH;
+    int status = 0;
+    for (;;) {
+        if (owner_gone) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR)) break;
+        struct pollfd p[2];
+        nfds_t n = 0;
+        if (xfd >= 0) p[n++] = (struct pollfd){xfd, POLLIN, 0};
+        if (ofd >= 0) p[n++] = (struct pollfd){ofd, POLLIN, 0};
+        bool polling = xfd < 0 || (owner > 0 && ofd < 0); /* no pidfds: poll by time */
+        poll(p, n, polling ? 100 : -1);
+        if (ofd >= 0 && (p[n - 1].revents & POLLIN)) owner_gone = true;
+        if (owner > 0 && ofd < 0 && kill(owner, 0) != 0 && errno == ESRCH) owner_gone = true;
     }
     char how[128];
     if (WIFEXITED(status))
@@ -357,15 +380,25 @@ static void supervise(const char *dir, const char *preload, const char *xenstore
     else
         snprintf(how, sizeof how, "ended, status %d\n", status);
     write_file(dir, "xenstored.exit", how);
+    if (owner_gone) remove_dir(dir);
     _exit(0);
 }
 
 static int cmd_start(int argc, char **argv) {
-    /* start [DIR] [-- XENSTORED-ARGS...] */
+    /* start [--owner PID] [DIR] [-- XENSTORED-ARGS...] */
     const char *dirarg = NULL;
     char **extra = NULL;
     int nextra = 0;
+    pid_t owner = 0;
     for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--owner") == 0) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (v <= 0 || v > INT_MAX || *end) die_usage();
+            owner = (pid_t)v;
+            i++;
+            continue;
+        }
         if (strcmp(argv[i], "--") == 0) {
             extra = argv + i + 1;
             nextra = argc - i - 1;
@@ -450,7 +483,7 @@ static int cmd_start(int argc, char **argv) {
     if (mid == 0) { /* detach: the supervisor is orphaned at once */
         close(ready[0]);
         pid_t sup = fork();
-        if (sup == 0) supervise(dir, preload, xenstored, ready[1], extra, nextra);
+        if (sup == 0) supervise(dir, preload, xenstored, ready[1], extra, nextra, owner);
         _exit(sup < 0 ? 1 : 0);
     }
     close(ready[1]);

@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <vector>
 
 #include "sim_support.hpp"
@@ -279,6 +281,32 @@ TEST(SimHostCommand, StopKillsXenstoredAndRemovesTheFolder) {
     EXPECT_EQ(h.stop(), 0);
     EXPECT_FALSE(dir_exists(dir));
     EXPECT_FALSE(alive(pid));
+}
+
+TEST(SimHostCommand, HostStopsItselfWhenItsOwnerExits) {
+    std::string dir = make_temp_dir("simhost-owner");
+    int gate[2];
+    ASSERT_EQ(pipe2(gate, O_CLOEXEC), 0);
+    pid_t owner = fork();
+    if (owner == 0) { // exits when the test closes the gate
+        close(gate[1]);
+        char c;
+        (void)!read(gate[0], &c, 1);
+        _exit(0);
+    }
+    close(gate[0]);
+    auto r = run(host_cmd("start --owner " + std::to_string(owner) + " '" + dir + "'"));
+    close(gate[1]);
+    ASSERT_EQ(r.status, 0);
+    pid_t pid = read_pid_file(dir + "/xenstored.pid");
+    ASSERT_GT(pid, 0);
+    int st;
+    ASSERT_EQ(waitpid(owner, &st, 0), owner);
+    auto t0 = Clock::now();
+    while (dir_exists(dir) && ms_since(t0) < 5000) usleep(2000);
+    EXPECT_FALSE(dir_exists(dir));
+    EXPECT_FALSE(alive(pid));
+    if (dir_exists(dir)) run(host_cmd("stop '" + dir + "'"));
 }
 
 TEST(SimHostCommand, StatusReportsARunningHost) {

@@ -159,7 +159,8 @@ public:
     bool start(const char *tag, const std::string &extra = "") {
         dir_ = make_temp_dir(tag);
         if (dir_.empty()) return false;
-        auto r = run(host_cmd("start '" + dir_ + "'" + extra));
+        // --owner: the host goes away with this process, even if it is killed.
+        auto r = run(host_cmd("start --owner " + std::to_string(getpid()) + " '" + dir_ + "'" + extra));
         start_out_ = r.out;
         if (r.status != 0) return false;
         sim_ = sim_open(dir_.c_str(), 0);
