@@ -74,7 +74,9 @@ Progress *g_progress = nullptr;
 } // namespace
 
 struct Logger::Impl {
-    xentoollog_level print_min = XTL_WARN;
+    // The printing is xentoollog's own stdio logger; errors are also kept
+    // for the command's one-line error (and only printed when verbose).
+    xentoollog_logger_stdiostream *stdio = nullptr;
     bool print_errors = false;
     std::vector<std::string> errors;
 };
@@ -89,21 +91,25 @@ struct XtlShim {
 __attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, xentoollog_level level,
                                                          int errnoval, const char *context,
                                                          const char *format, va_list al) {
-    (void)context;
     Logger::Impl *impl = reinterpret_cast<XtlShim *>(lg)->impl;
-    char buf[4096];
+    bool is_error = level >= XTL_ERROR;
+    if (is_error) {
+        char buf[4096];
+        va_list ap;
+        va_copy(ap, al);
+        std::vsnprintf(buf, sizeof buf, format, ap);
+        va_end(ap);
+        std::string msg = buf;
+        if (errnoval >= 0) msg += std::string(": ") + std::strerror(errnoval);
+        impl->errors.push_back(msg);
+        if (!impl->print_errors) return;
+    }
+    if (!impl->stdio) return;
+    Progress::suspend_current();
     va_list ap;
     va_copy(ap, al);
-    std::vsnprintf(buf, sizeof buf, format, ap);
+    xtl_logv(reinterpret_cast<xentoollog_logger *>(impl->stdio), level, errnoval, context, format, ap);
     va_end(ap);
-    std::string msg = buf;
-    if (errnoval >= 0) msg += std::string(": ") + std::strerror(errnoval);
-    bool is_error = level >= XTL_ERROR;
-    if (is_error) impl->errors.push_back(msg);
-    if ((is_error && impl->print_errors) || (!is_error && level >= impl->print_min)) {
-        Progress::suspend_current();
-        std::fprintf(stderr, "xlkit: %s: %s\n", xtl_level_to_string(level), msg.c_str());
-    }
 }
 
 void shim_progress(xentoollog_logger *, const char *, const char *, int, unsigned long, unsigned long) {}
@@ -112,7 +118,9 @@ void shim_destroy(xentoollog_logger *) {}
 } // namespace
 
 Logger::Logger(int verbose) : impl_(std::make_unique<Impl>()), verbose_(verbose) {
-    impl_->print_min = verbose > 0 ? XTL_DEBUG : XTL_WARN;
+    // Warnings and worse by default (errors go into the error line);
+    // everything down to debug with -v.
+    impl_->stdio = xtl_createlogger_stdiostream(stderr, verbose > 0 ? XTL_DEBUG : XTL_WARN, 0);
     impl_->print_errors = verbose > 0;
     auto *s = new XtlShim;
     s->vt.vmessage = shim_vmessage;
@@ -122,7 +130,10 @@ Logger::Logger(int verbose) : impl_(std::make_unique<Impl>()), verbose_(verbose)
     shim_ = s;
 }
 
-Logger::~Logger() { delete static_cast<XtlShim *>(shim_); }
+Logger::~Logger() {
+    delete static_cast<XtlShim *>(shim_);
+    if (impl_->stdio) xtl_logger_destroy(reinterpret_cast<xentoollog_logger *>(impl_->stdio));
+}
 
 xentoollog_logger *Logger::xtl() noexcept { return &static_cast<XtlShim *>(shim_)->vt; }
 

@@ -46,7 +46,8 @@ void reset();
 
 /* The library's xentoollog logger. Messages at ERROR and above are kept
  * (they become part of the command's one-line error) and only printed when
- * verbose; others are printed to stderr from `print_min` up. */
+ * verbose; others go to a xentoollog stdio logger on stderr, from WARN up
+ * (DEBUG with -v). */
 class Logger {
 public:
     explicit Logger(int verbose);
