@@ -99,9 +99,10 @@ typedef struct sim_hostinfo {
 } sim_hostinfo;
 
 /* Opens (or with SIM_OPEN_CREATE creates: DIR must exist) the state of the
- * sim host in DIR. On creation dom0 exists with dom0_memkb (0: 4 GiB) and
- * 1 vcpu; the host has SIM_NR_DOMIDS - 1 guest slots and 1 TiB of memory
- * until sim_set_limits says otherwise. */
+ * sim host in DIR. On creation dom0 exists (4 GiB, 1 vcpu, uuid all zero)
+ * and the host has room for SIM_NR_DOMIDS domains and 1 TiB of memory until
+ * sim_set_limits says otherwise. The file is created complete and then
+ * linked into place, so an opener never sees it half made. */
 sim_t *sim_open(const char *dir, unsigned flags);
 /* Unmaps and frees the handle (NULL is fine). Returns 0. */
 int sim_close(sim_t *sim);
