@@ -36,8 +36,8 @@ XLKIT_API Error domain_qualifier_to_domid(Ctx &ctx, const std::string &name_or_d
  * completion). Progress: DOMAIN_CREATE_CONSOLE_AVAILABLE through console_how.
  * Errors: Error::Inval for a bad config (the log names the field: missing
  * or unreadable kernel, memory 0, maxmem < memory, vcpus out of 1..512, a
- * bad name), Error::DeviceExists... no: Error::Inval also for a name already
- * in use, Error::Nomem if the host has less free memory than cfg.memory.
+ * bad name) and for a name already in use; Error::Nomem if the host has
+ * less free memory than cfg.memory.
  * On any failure the half-made domain is destroyed: nothing is left behind.
  * Abortable (the domain is then destroyed, Error::Aborted). */
 XLKIT_API Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid,
@@ -54,9 +54,9 @@ XLKIT_API Error domain_reboot(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoH
 
 /* domain_destroy: pause, remove its devices' xenstore entries, destroy it,
  * wait until the hypervisor released it (dying or gone), then remove its
- * xenstore directories. Progress: one OPERATION_PROGRESS-style report per
- * stage through stage_how (HELPER_OUTPUT events whose line names the
- * stage: "pause", "devices", "destroy", "release", "cleanup"). */
+ * xenstore directories. Progress: one OPERATION_PROGRESS event per stage
+ * through stage_how (EventOperationProgress{stage, done, total}; stages
+ * "pause", "devices", "destroy", "release", "cleanup"). */
 XLKIT_API Error domain_destroy(Ctx &ctx, std::uint32_t domid, AoHow how, ProgressHow stage_how = {});
 
 XLKIT_API Error domain_pause(Ctx &ctx, std::uint32_t domid, AoHow how);
