@@ -426,6 +426,22 @@ TEST_F(Cli, CtrlCDuringWaitExits130Promptly) {
     EXPECT_EQ(w2.wait(10).status, 143);
 }
 
+TEST_F(Cli, CtrlCDuringCreateLeavesNothingBehind) {
+    // The sim host builds in microseconds: make the build take 2 s.
+    setenv("XLKIT_FILTERS", "fault=create:delay:2000", 1);
+    Proc c(xlkit_argv({"create", guest_cfg("slow")}));
+    unsetenv("XLKIT_FILTERS");
+    ASSERT_TRUE(eventually([&] { return c.err_so_far().find("building the domain") != std::string::npos; }));
+    usleep(200000);
+    c.signal(SIGINT);
+    Result r = c.wait(15);
+    EXPECT_EQ(r.status, 130) << r.err;
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("xlkit: create: cannot create domain 'slow' (interrupted): aborted"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
+}
+
 // ---- the monitor: on_reboot / on_crash ------------------------------------------
 
 TEST_F(Cli, RebootRestartsTheDomainAsANewOne) {
