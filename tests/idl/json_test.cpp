@@ -27,6 +27,17 @@ void expect_rejected(const std::string &json, const std::string &want) {
     EXPECT_TRUE(out == before) << "the output was modified for " << json;
 }
 
+// The same, for a message whose end depends on how many values an enum has.
+template <class T>
+void expect_rejected_prefix(const std::string &json, const std::string &want) {
+    T out{};
+    const T before = out;
+    std::string why;
+    EXPECT_EQ(from_json(json, &out, &why), Error::Inval) << json;
+    EXPECT_EQ(why.substr(0, want.size()), want) << json;
+    EXPECT_TRUE(out == before) << "the output was modified for " << json;
+}
+
 template <class T>
 T parse_ok(const std::string &json) {
     T out{};
@@ -164,10 +175,11 @@ TEST(IdlJson, UnknownEnumStringIsRejectedNamingTheField) {
         R"({"disks":[{},{"format":"qcow9"}]})",
         "domain_config.disks[1].format: unknown disk_format \"qcow9\" "
         "(expected one of: unknown, qcow, qcow2, vhd, raw, empty, qed)");
-    expect_rejected<Event>(R"({"type":"reboot","type.domain_death":{}})",
-                           "event.type: unknown event_type \"reboot\" (expected one of: domain_shutdown, "
-                           "domain_death, disk_eject, operation_complete, domain_create_console_available, "
-                           "helper_output)");
+    // event_type grows with xlkit: check the start of its list.
+    expect_rejected_prefix<Event>(R"({"type":"reboot","type.domain_death":{}})",
+                                  "event.type: unknown event_type \"reboot\" (expected one of: domain_shutdown, "
+                                  "domain_death, disk_eject, operation_complete, domain_create_console_available, "
+                                  "helper_output");
     expect_rejected<ShutdownReason>(R"("halt")",
                                     "shutdown_reason: unknown shutdown_reason \"halt\" (expected one of: "
                                     "unknown, poweroff, reboot, suspend, crash, watchdog, soft_reset)");
@@ -192,10 +204,10 @@ TEST(IdlJson, JsonOfTheWrongShapeIsRejectedNamingTheField) {
 TEST(IdlJson, MissingKeyedUnionMemberIsRejected) {
     expect_rejected<Event>(R"({"type":"disk_eject"})",
                            "event: missing \"type.disk_eject\", the member for type \"disk_eject\"");
-    expect_rejected<Event>("{}",
-                           "event: missing the keyed-union member: one of \"type.domain_shutdown\", "
-                           "\"type.domain_death\", \"type.disk_eject\", \"type.operation_complete\", "
-                           "\"type.domain_create_console_available\", \"type.helper_output\"");
+    expect_rejected_prefix<Event>("{}",
+                                  "event: missing the keyed-union member: one of \"type.domain_shutdown\", "
+                                  "\"type.domain_death\", \"type.disk_eject\", \"type.operation_complete\", "
+                                  "\"type.domain_create_console_available\", \"type.helper_output\"");
 }
 
 TEST(IdlJson, KeyThatContradictsTheMemberIsRejected) {
