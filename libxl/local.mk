@@ -7,6 +7,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/progress.cpp \
 	libxl/src/capi/ao.cpp \
 	libxl/src/capi/ctx.cpp \
+	libxl/src/capi/domain.cpp \
 	libxl/src/capi/events.cpp \
 	libxl/src/event/atfork.cpp \
 	libxl/src/event/child.cpp \

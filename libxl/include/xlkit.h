@@ -72,7 +72,7 @@ XLKIT_API int xlkit_ao_abort(xlkit_ctx *ctx, const xlkit_asyncop_how *how);
 
 /* ---- events -------------------------------------------------------------- */
 
-#define XLKIT_EVENTMASK_ALL (~(unsigned long)0)
+#define XLKIT_EVENTMASK_ALL (~0UL)
 
 typedef int xlkit_event_predicate(const xlkit_event *, void *user);
 
@@ -126,6 +126,27 @@ XLKIT_API void xlkit_childproc_setmode(xlkit_ctx *ctx, const xlkit_childproc_hoo
 XLKIT_API int xlkit_childproc_reaped(xlkit_ctx *ctx, pid_t pid, int status);
 XLKIT_API void xlkit_childproc_sigchld_occurred(xlkit_ctx *ctx);
 XLKIT_API void xlkit_postfork_child_noexec(xlkit_ctx *ctx);
+
+/* ---- domain operations (as libxl 4.17's; docs/ops.md) ------------------------ */
+
+XLKIT_API int xlkit_domain_create_new(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
+                                      const xlkit_asyncop_how *ao_how,
+                                      const xlkit_asyncprogress_how *aop_console_how);
+/* Ask the guest; wait (60 s) for it to acknowledge: XLKIT_ERROR_GUEST_TIMEDOUT. */
+XLKIT_API int xlkit_domain_shutdown(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_domain_reboot(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_domain_destroy(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_domain_pause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_domain_unpause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+/* xlkit addition: completes when the domain is dying or gone, or
+ * XLKIT_ERROR_TIMEDOUT after timeout_ms (0: no limit). */
+XLKIT_API int xlkit_domain_wait_death(xlkit_ctx *ctx, uint32_t domid, int timeout_ms,
+                                      const xlkit_asyncop_how *ao_how);
+/* NULL on error (and *nb_domain_out = 0). Free with xlkit_dominfo_list_free. */
+XLKIT_API xlkit_dominfo *xlkit_list_domain(xlkit_ctx *ctx, int *nb_domain_out);
+XLKIT_API void xlkit_dominfo_list_free(xlkit_dominfo *list, int nb_domain);
+/* info_r may be NULL (just checks that domid exists). */
+XLKIT_API int xlkit_domain_info(xlkit_ctx *ctx, xlkit_dominfo *info_r, uint32_t domid);
 
 /* ---- xlkit additions ------------------------------------------------------- */
 

@@ -248,3 +248,79 @@ TYPED_TEST(DomainOpsTest, MoreMemoryThanTheHostHasIsNomem) {
 }
 
 } // namespace
+
+#include <xlkit.h>
+
+namespace {
+
+// The C API's operations, as a libxl embedder would call them.
+class CDomainOps : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(host_.start("capi"));
+        simtest::use_host(host_.dir());
+        setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+        ASSERT_EQ(xlkit_ctx_alloc(&ctx_, XLKIT_VERSION, 0, nullptr), 0);
+    }
+    void TearDown() override {
+        xlkit_ctx_free(ctx_);
+        unsetenv("XLKIT_HYPERVISOR");
+        (void)host_.stop();
+    }
+    Host host_;
+    xlkit_ctx *ctx_ = nullptr;
+};
+
+int complete_for(const xlkit_event *ev, void *user) {
+    return ev->type == XLKIT_EVENT_TYPE_OPERATION_COMPLETE && ev->for_user == *static_cast<uint64_t *>(user);
+}
+
+TEST_F(CDomainOps, CreateListPauseDestroyThroughTheCApi) {
+    xlkit_domain_config cfg;
+    xlkit_domain_config_init(&cfg);
+    cfg.name = strdup("cguest");
+    cfg.kernel = strdup("/bin/sh");
+    cfg.memory = 32;
+    cfg.vcpus = 1;
+    uint32_t domid = 0;
+    ASSERT_EQ(xlkit_domain_create_new(ctx_, &cfg, &domid, nullptr, nullptr), 0);  // synchronous
+    xlkit_domain_config_dispose(&cfg);
+    EXPECT_GT(domid, 0u);
+
+    int nb = 0;
+    xlkit_dominfo *list = xlkit_list_domain(ctx_, &nb);
+    ASSERT_TRUE(list);
+    ASSERT_EQ(nb, 2);
+    EXPECT_STREQ(list[1].name, "cguest");
+    EXPECT_EQ(list[1].current_memkb, 32u * 1024);
+    xlkit_dominfo_list_free(list, nb);
+
+    xlkit_dominfo info;
+    xlkit_dominfo_init(&info);
+    EXPECT_EQ(xlkit_domain_pause(ctx_, domid, nullptr), 0);
+    ASSERT_EQ(xlkit_domain_info(ctx_, &info, domid), 0);
+    EXPECT_EQ(info.state, XLKIT_DOMAIN_STATE_PAUSED);
+    xlkit_dominfo_dispose(&info);
+    EXPECT_EQ(xlkit_domain_info(ctx_, nullptr, 4242), XLKIT_ERROR_DOMAIN_NOTFOUND);
+
+    uint64_t cookie = 99;
+    xlkit_asyncop_how how = {};
+    how.u.for_event = cookie;
+    ASSERT_EQ(xlkit_domain_destroy(ctx_, domid, &how), 0);  // event mode
+    xlkit_event *ev = nullptr;
+    ASSERT_EQ(xlkit_event_wait(ctx_, &ev, XLKIT_EVENTMASK_ALL, complete_for, &cookie), 0);
+    EXPECT_EQ(ev->u.operation_complete.rc, 0);
+    xlkit_event_free(ctx_, ev);
+    EXPECT_EQ(xlkit_domain_wait_death(ctx_, domid, 5000, nullptr), 0);
+}
+
+TEST_F(CDomainOps, BadArgumentsAreInval) {
+    uint32_t domid;
+    EXPECT_EQ(xlkit_domain_create_new(ctx_, nullptr, &domid, nullptr, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_domain_destroy(nullptr, 1, nullptr), XLKIT_ERROR_INVAL);
+    int nb = 5;
+    EXPECT_EQ(xlkit_list_domain(nullptr, &nb), nullptr);
+    EXPECT_EQ(nb, 0);
+}
+
+} // namespace

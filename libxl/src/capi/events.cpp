@@ -91,13 +91,17 @@ struct CProgress {
     }
 };
 
+} // namespace
+
+namespace xlkit::capi {
 xlkit::ProgressHow to_cxx_progress(xlkit_ctx *ctx, const xlkit_asyncprogress_how *how) {
     if (!how) return {};
     if (!how->callback) return xlkit::ProgressHow::event(how->for_event);
     return xlkit::ProgressHow::callback(CProgress(ctx, how->callback, how->for_callback, how->free_callback));
 }
+} // namespace xlkit::capi
 
-} // namespace
+using xlkit::capi::to_cxx_progress;
 
 extern "C" {
 
