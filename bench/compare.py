@@ -209,18 +209,18 @@ def markdown(context, results, errors, src):
     lines.append("A, B, C, E: `ns_per_op`, the benchmark thread's CPU time per operation (none of these "
                  "sections blocks, so on an idle machine it equals the wall-clock time, which is kept as "
                  "`wall_ns_per_op`); D: wall-clock round trips.")
-    noisy = []
+    load = []
     for row, v, _ in table:
         if row.counter != "ns_per_op":
             continue
         for impl in IMPLS:
             r = results.get(f"{row.workload}/{impl}", {})
             w, c = r.get("wall_ns_per_op"), r.get("ns_per_op")
-            if w and c and w / c > 1.15:
-                noisy.append(f"{row.workload}/{impl} (wall {w / c:.2f}× CPU)")
-    if noisy:
-        lines.append("Runs where other processes took the CPU (wall-clock more than 1.15× CPU time): "
-                     + ", ".join(noisy) + ".")
+            if w and c:
+                load.append(w / c)
+    if load:
+        lines.append(f"Machine load during the run: wall-clock ÷ CPU time of those sections, median "
+                     f"{statistics.median(load):.2f}, max {max(load):.2f} (1.00 = the CPU was ours alone).")
     lines.append("")
     met = [r.label for r, _, s in table if s is True]
     missed = [r.label for r, _, s in table if s is False]
