@@ -42,3 +42,7 @@ tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
 tests_cli_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
 EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
 	tools/hosts/sim/xlkit-sim-preload.la
+
+# Every object includes the generated <xlkit/_types.hpp>: make it first, also
+# when a program is made directly (`make tools/xlkit/xlkit`).
+$(tools_xlkit_xlkit_OBJECTS) $(tests_cli_tests_OBJECTS): libxl/include/xlkit/_types.h libxl/include/xlkit/_types.hpp
