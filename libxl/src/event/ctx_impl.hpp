@@ -188,6 +188,7 @@ private:
     EvFd *fd_lookup(int fd) const noexcept {
         return static_cast<std::size_t>(fd) < fd_table_.size() ? fd_table_[fd] : nullptr;
     }
+    bool someone_sleeps() const noexcept { return baton_ != nullptr || app_polling_; }
     Nanos sleeper_deadline() const noexcept {
         return baton_deadline_ < app_poll_deadline_ ? baton_deadline_ : app_poll_deadline_;
     }

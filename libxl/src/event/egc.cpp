@@ -20,7 +20,7 @@ Egc::~Egc() {
     ctx.run_immediates(*this);
     ctx.unlock();
     t_current = prev_;
-    deliver();
+    if (!deferred_.empty()) deliver();
 }
 
 void Egc::flush() noexcept {

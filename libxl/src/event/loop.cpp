@@ -72,13 +72,15 @@ void CtxImpl::wake_cb(Egc &egc, EvFd *ev, int fd, short events, short revents) {
 }
 
 int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
-    Nanos now = mono_now();
+    // No clock read when there is no deadline to compute a timeout from.
+    const bool timed = limit != kNever || !timers_.empty();
+    Nanos now = timed ? mono_now() : 0;
     if (!baton_) {
         baton_ = &p;
         Nanos next = timers_.next_deadline();
         if (limit < next) next = limit;
         baton_deadline_ = next;
-        int timeout = ms_until(next, now);
+        int timeout = timed ? ms_until(next, now) : -1;
         if (!immediates_.empty()) timeout = 0;
         unlock();
         int n = epoll_wait(epfd_.get(), p.events, Poller::kBatch, timeout);
@@ -111,7 +113,7 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
     waiting_.push_back(p);
     unlock();
     struct pollfd pfd = {p.efd.get(), POLLIN, 0};
-    int r = poll(&pfd, 1, ms_until(limit, now));
+    int r = poll(&pfd, 1, limit == kNever ? -1 : ms_until(limit, timed ? now : mono_now()));
     int err = errno;
     std::uint64_t v;
     if (r > 0) (void)!read(p.efd.get(), &v, sizeof v);

@@ -12,8 +12,9 @@ int CtxImpl::time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos ab
     ev.seq_ = ++timer_seq_;
     timers_.push(&ev);
     if (abs < sleeper_deadline() || hooks_) {
-        // Only an earlier deadline than anyone sleeps until needs work.
-        if (abs < sleeper_deadline()) wake();
+        // Only an earlier deadline than a sleeper sleeps until needs a
+        // wake-up (sleeper_deadline() is kNever when nobody sleeps).
+        if (someone_sleeps() && abs < sleeper_deadline()) wake();
         if (hooks_ && abs == timers_.next_deadline()) {
             int rc = app_timer_update(egc);
             if (rc) {
