@@ -5,6 +5,7 @@
 EXTRA_PROGRAMS += bench/xlkit-bench
 bench_xlkit_bench_SOURCES = \
 	bench/main.cpp \
+	bench/ao.cpp \
 	bench/common.cpp \
 	bench/impl_raw.cpp \
 	bench/impl_xlkit.cpp \
