@@ -176,7 +176,9 @@ public:
     void run_immediates(Egc &egc);
     void run_due_timers(Egc &egc, Nanos now);
     void dispatch_fd(Egc &egc, EvFd *ev, short revents);
-    void wake() noexcept;  // write the ctx wake eventfd (coalesced)
+    void wake() noexcept;  // write the ctx wake eventfd (coalesced; deferred past unlock)
+    void write_wakefd() noexcept;
+    bool wake_owed_ = false;  // a wake() under an egc, written when it unlocks
 
     // fork support (atfork.cpp)
     boost::intrusive::list_member_hook<> registry_hook_;

@@ -3,6 +3,8 @@
 
 #include "event/ctx_impl.hpp"
 
+#include <utility>
+
 namespace xlkit::detail {
 
 namespace {
@@ -18,16 +20,20 @@ Egc::Egc(CtxImpl &c) noexcept : ctx(c), prev_(t_current) {
 
 Egc::~Egc() {
     ctx.run_immediates(*this);
+    bool owed = std::exchange(ctx.wake_owed_, false);
     ctx.unlock();
     t_current = prev_;
+    if (owed) ctx.write_wakefd();
     if (!deferred_.empty()) deliver();
 }
 
 void Egc::flush() noexcept {
     ctx.run_immediates(*this);
-    if (deferred_.empty()) return;
+    bool owed = std::exchange(ctx.wake_owed_, false);
+    if (deferred_.empty() && !owed) return;
     ctx.unlock();
     t_current = prev_;
+    if (owed) ctx.write_wakefd();
     deliver();
     ctx.lock();
     t_current = this;

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <utility>
 
 #include "event/ctx_impl.hpp"
 #include "event/log.hpp"
@@ -40,6 +41,16 @@ void CtxImpl::poller_put(Poller *p) noexcept {
 
 void CtxImpl::wake() noexcept {
     if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    // Under our own egc, write after the lock is released: a woken loop
+    // thread must not preempt us only to block on the mutex we still hold.
+    if (Egc *e = Egc::current(); e && &e->ctx == this) {
+        wake_owed_ = true;
+        return;
+    }
+    write_wakefd();
+}
+
+void CtxImpl::write_wakefd() noexcept {
     std::uint64_t one = 1;
     // EAGAIN would mean the counter is saturated: it is readable anyway.
     (void)!write(wakefd_.get(), &one, sizeof one);
@@ -82,7 +93,9 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
         baton_deadline_ = next;
         int timeout = timed ? ms_until(next, now) : -1;
         if (!immediates_.empty()) timeout = 0;
+        bool owed = std::exchange(wake_owed_, false);
         unlock();
+        if (owed) write_wakefd();
         int n = epoll_wait(epfd_.get(), p.events, Poller::kBatch, timeout);
         int err = errno;
         lock();
@@ -111,7 +124,9 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
     }
 
     waiting_.push_back(p);
+    bool owed = std::exchange(wake_owed_, false);
     unlock();
+    if (owed) write_wakefd();
     struct pollfd pfd = {p.efd.get(), POLLIN, 0};
     int r = poll(&pfd, 1, limit == kNever ? -1 : ms_until(limit, timed ? now : mono_now()));
     int err = errno;
