@@ -94,7 +94,10 @@ def c_header(m, N, guard):
 def c_enum_decl(N, t):
     ct = N.c_type(t)
     o = c_comment(t.doc)
-    o += ["typedef enum %s {" % ct]
+    # In C++ (which implements this API, and may use it) a fixed underlying
+    # type makes every int a valid value, as in C: a C caller's out-of-range
+    # value is then an error to report, not undefined behaviour.
+    o += ["typedef enum %s" % ct, "#ifdef __cplusplus", "    : int", "#endif", "{"]
     for v in t.values:
         o += c_comment(v.doc, "    ")
         o += ["    %s = %d," % (N.c_value(v), v.value)]
