@@ -76,15 +76,15 @@ create stubborn; s=$id
 check "xl list shows obedient and stubborn" sh -c 'xl list | grep -q "^obedient " && xl list | grep -q "^stubborn "'
 
 # poweroff: powers itself off (through its init) and disappears by itself.
-check "poweroff guest disappears by itself (within 180 s)" wait_for 180 gone "$p"
+check "poweroff guest disappears by itself (within 300 s)" wait_for 300 gone "$p"
 check "poweroff guest went through init's shutdown" console_has poweroff "poweroff: shutting down"
 
-check "obedient guest is up (xenstore data/xenbox-state)" wait_for 180 is_up "$o"
-check "stubborn guest is up" wait_for 180 is_up "$s"
+check "obedient guest is up (xenstore data/xenbox-state)" wait_for 300 is_up "$o"
+check "stubborn guest is up" wait_for 300 is_up "$s"
 
 # obedient: reboot restarts it (on_reboot = restart, new domid); shutdown -w returns.
 check "xl reboot obedient" xl reboot obedient
-check "obedient rebooted: new domid, up again (within 180 s)" wait_for 180 restarted_up obedient "$o"
+check "obedient rebooted: new domid, up again (within 300 s)" wait_for 300 restarted_up obedient "$o"
 o=$(domid obedient)
 check "xl shutdown -w obedient returns (within 60 s)" timeout 60 xl shutdown -w obedient
 check "obedient is gone" wait_for 10 gone "$o"
