@@ -18,7 +18,7 @@ type = "pv"
 kernel = "$KERNEL"
 ramdisk = "$RAMDISK"
 extra = "console=hvc0 quiet"
-memory = 64
+memory = 96
 vcpus = 1
 on_poweroff = "destroy"
 on_reboot = "restart"

@@ -116,6 +116,7 @@ int xlkit_xc_build_pv(xlkit_xc *x, const uint8_t uuid[16], const char *kernel, c
     cfg.max_evtchn_port = 1023;
     cfg.max_grant_frames = -1;
     cfg.max_maptrack_frames = -1;
+    cfg.grant_opts = XEN_DOMCTL_GRANT_version(1);  /* as libxl: 0 is refused */
     uint32_t d = 0;
     errno = 0;
     if (xc_domain_create(x->xch, &d, &cfg)) return fail();
