@@ -1,8 +1,9 @@
 // xlkit create, and the monitor that carries out on_poweroff/on_reboot/
-// on_crash the way xl does (xl_vmcontrol.c): after the domain is created,
+// on_crash the way xl does (xl_vmcontrol.c): once the domain is created,
 // a daemonized child process (or, with -F, the create process itself)
 // enables domain death events for it and, when the domain shuts down,
 // applies the configured action; it exits when the domain is gone.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdarg>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <xlkit/evgen.hpp>
@@ -223,48 +225,120 @@ std::string monitor_log_path(const std::string &name, const std::string &opt, st
     return dir + "/" + name + ".log";
 }
 
-// Forks the daemonized monitor; returns its pid once it watches the domain
-// (or -1 with *err).
-pid_t spawn_monitor(App &app, std::uint32_t domid, const DomainConfig &cfg, const std::string &log_path,
-                    std::string *err) {
-    int logfd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (logfd < 0) {
-        *err = "cannot open the monitor log '" + log_path + "': " + std::strerror(errno);
-        return -1;
-    }
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC) < 0) {
-        *err = std::string("pipe: ") + std::strerror(errno);
-        close(logfd);
-        return -1;
-    }
-    std::fflush(nullptr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        *err = std::string("fork: ") + std::strerror(errno);
-        close(logfd);
-        close(ready[0]);
+// The daemonized monitor. It is forked before xlkit's context exists, while
+// this process still has a single thread (no lock of libxenstore's or of a
+// worker thread can be inherited held, and ThreadSanitizer accepts it); it
+// then waits for the domid of the created domain, or for its pipe to close
+// if the creation failed, and only then creates its own context.
+class MonitorChild {
+public:
+    ~MonitorChild() { cancel(); }
+
+    bool fork_early(App &app, const DomainConfig &cfg, const std::string &log_path, std::string *err) {
+        int go[2], ready[2];
+        if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+            *err = std::string("pipe: ") + std::strerror(errno);
+            return false;
+        }
+        // No signal reaches the child before it has its own handlers.
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        std::fflush(nullptr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(go[1]);
+            close(ready[0]);
+            child(app, cfg, log_path, go[0], ready[1], old);  // never returns
+        }
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        close(go[0]);
         close(ready[1]);
-        return -1;
+        if (pid < 0) {
+            *err = std::string("fork: ") + std::strerror(errno);
+            close(go[1]);
+            close(ready[0]);
+            return false;
+        }
+        pid_ = pid;
+        go_ = go[1];
+        ready_ = ready[0];
+        log_path_ = log_path;
+        return true;
     }
-    if (pid == 0) {
-        // The child: the inherited ctx is dead to us (its fds are closed);
-        // it is leaked rather than freed, its libxenstore handle belongs to
-        // threads that do not exist here.
-        Ctx::postfork_child_noexec();
-        (void)app.ctx.release();
+
+    // Hands the monitor its domain; returns once it watches it, so that a
+    // shutdown right after `xlkit create` returns is acted on.
+    bool start(std::uint32_t domid, std::string *err) {
+        std::uint32_t d = domid;
+        bool ok = write(go_, &d, sizeof d) == ssize_t(sizeof d);
+        close(go_);
+        go_ = -1;
+        char b = 0;
+        if (ok) {
+            pollfd p{ready_, POLLIN, 0};
+            int r;
+            do r = poll(&p, 1, 10000);
+            while (r < 0 && errno == EINTR);
+            ok = r == 1 && read(ready_, &b, 1) == 1 && b == 'r';
+        }
+        close(ready_);
+        ready_ = -1;
+        if (!ok) {
+            *err = "the monitor did not start (see " + log_path_ + ")";
+            return false;
+        }
+        started_ = true;
+        return true;
+    }
+
+    // Creation failed: the monitor sees its pipe close and exits at once.
+    void cancel() {
+        if (go_ >= 0) close(go_);
+        if (ready_ >= 0) close(ready_);
+        go_ = ready_ = -1;
+        if (pid_ > 0 && !started_) {
+            int st;
+            while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+            }
+        }
+        if (!started_) pid_ = -1;
+    }
+
+    pid_t pid() const { return started_ ? pid_ : -1; }
+
+private:
+    [[noreturn]] static void child(App &app, const DomainConfig &cfg, const std::string &log_path, int go, int ready,
+                                   const sigset_t &mask) {
         setsid();
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(null, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
-        // Nothing else of the parent's stays open (its caller's pipes).
-        int keep = ready[1];
-        if (keep > 3) close_range(3, unsigned(keep - 1), 0);
-        close_range(unsigned(keep + 1), ~0U, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        // Nothing of the caller's stays open (its pipes, its terminal).
+        int lo = std::min(go, ready), hi = std::max(go, ready);
+        if (lo > 3) close_range(3, unsigned(lo - 1), 0);
+        if (hi > lo + 1) close_range(unsigned(lo + 1), unsigned(hi - 1), 0);
+        close_range(unsigned(hi + 1), ~0U, 0);
         signals::install();
         signals::reset();
         signal(SIGHUP, SIG_IGN);
+        sigprocmask(SIG_SETMASK, &mask, nullptr);
+
+        std::uint32_t domid = 0;
+        ssize_t n;
+        do n = read(go, &domid, sizeof domid);
+        while (n < 0 && errno == EINTR);
+        if (n != ssize_t(sizeof domid)) _exit(0);  // the domain was not created
+        close(go);
+
+        int logfd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (logfd < 0) _exit(kExitFail);  // the parent sees no "r" and says so
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        close(logfd);
         setvbuf(stderr, nullptr, _IOLBF, 0);
 
         xentoollog_logger_stdiostream *lg = xtl_createlogger_stdiostream(
@@ -283,30 +357,19 @@ pid_t spawn_monitor(App &app, std::uint32_t domid, const DomainConfig &cfg, cons
         } else {
             say("monitoring " + domain_label(domid, cfg.name) + " (on_poweroff=" + action_name(cfg.on_poweroff) +
                 " on_reboot=" + action_name(cfg.on_reboot) + " on_crash=" + action_name(cfg.on_crash) + ")");
-            st = run_monitor(app, domid, cfg, ready[1], say);
+            st = run_monitor(app, domid, cfg, ready, say);
         }
         app.ctx.reset();
         std::fflush(nullptr);
         xtl_logger_destroy(xlg);
         _exit(st);
     }
-    close(logfd);
-    close(ready[1]);
-    // Wait until the monitor watches the domain, so that a shutdown right
-    // after `xlkit create` returns is acted on.
-    pollfd p{ready[0], POLLIN, 0};
-    int r;
-    do r = poll(&p, 1, 10000);
-    while (r < 0 && errno == EINTR);
-    char b = 0;
-    bool ok = r == 1 && read(ready[0], &b, 1) == 1 && b == 'r';
-    close(ready[0]);
-    if (!ok) {
-        *err = "the monitor did not start (see " + log_path + ")";
-        return -1;
-    }
-    return pid;
-}
+
+    pid_t pid_ = -1;
+    int go_ = -1, ready_ = -1;
+    bool started_ = false;
+    std::string log_path_;
+};
 
 } // namespace
 
@@ -380,6 +443,15 @@ int cmd_create(App &app, int argc, char **argv) {
         return kExitOk;
     }
 
+    // The monitor's process first, while there is no ctx and no thread.
+    MonitorChild mon;
+    bool have_mon = false;
+    std::string log_path, mon_err;
+    if (!no_monitor && !foreground) {
+        log_path = monitor_log_path(cfg.name, log_opt, &mon_err);
+        have_mon = !log_path.empty() && mon.fork_early(app, cfg, log_path, &mon_err);
+    }
+
     if (!app.open_ctx()) return kExitFail;
     std::uint32_t domid = 0;
     bool console = false;
@@ -400,6 +472,7 @@ int cmd_create(App &app, int argc, char **argv) {
         &prog);
     prog.end();
     if (rc != Error::Success) {
+        mon.cancel();
         // The library names the config field: say where the file sets it.
         std::string msg;
         for (const std::string &e : app.log->take_errors()) msg += (msg.empty() ? "" : "; ") + locate_message(xc, e);
@@ -409,24 +482,21 @@ int cmd_create(App &app, int argc, char **argv) {
     const std::string label = domain_label(domid, cfg.name);
 
     pid_t mon_pid = -1;
-    std::string log_path;
-    std::string mon_err;
     if (!no_monitor && !foreground) {
-        log_path = monitor_log_path(cfg.name, log_opt, &mon_err);
-        if (!log_path.empty()) mon_pid = spawn_monitor(app, domid, cfg, log_path, &mon_err);
+        if (have_mon && mon.start(domid, &mon_err)) mon_pid = mon.pid();
         if (mon_pid < 0)
             std::fprintf(stderr,
                          "xlkit: create: warning: %s: on_poweroff/on_reboot/on_crash will not be carried out\n",
                          mon_err.c_str());
     }
     if (app.g.json) {
-        std::string mon = "null";
-        if (mon_pid > 0) mon = "{\"pid\":" + std::to_string(mon_pid) + ",\"log\":" + json_quote(log_path) + "}";
-        else if (foreground) mon = "\"foreground\"";
+        std::string mj = "null";
+        if (mon_pid > 0) mj = "{\"pid\":" + std::to_string(mon_pid) + ",\"log\":" + json_quote(log_path) + "}";
+        else if (foreground) mj = "\"foreground\"";
         app.print_json("{\"command\":\"create\",\"domid\":" + std::to_string(domid) + ",\"name\":" +
                        json_quote(cfg.name) + ",\"paused\":" + (paused ? "true" : "false") +
                        ",\"console_available\":" + (console ? "true" : "false") + ",\"config\":" +
-                       to_json_string(cfg) + ",\"monitor\":" + mon + "}");
+                       to_json_string(cfg) + ",\"monitor\":" + mj + "}");
     } else {
         std::printf("Created %s%s\n", label.c_str(), paused ? " (paused)" : "");
         if (mon_pid > 0) std::printf("Monitor: pid %d, log %s\n", int(mon_pid), log_path.c_str());
