@@ -225,6 +225,19 @@ std::string monitor_log_path(const std::string &name, const std::string &opt, st
     return dir + "/" + name + ".log";
 }
 
+// The log path to use, checked to be writable (the monitor opens it later).
+std::string usable_log_path(const std::string &name, const std::string &opt, std::string *err) {
+    std::string path = monitor_log_path(name, opt, err);
+    if (path.empty()) return path;
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = "cannot open the monitor log '" + path + "': " + std::strerror(errno);
+        return {};
+    }
+    close(fd);
+    return path;
+}
+
 // The daemonized monitor. It is forked before xlkit's context exists, while
 // this process still has a single thread (no lock of libxenstore's or of a
 // worker thread can be inherited held, and ThreadSanitizer accepts it); it
@@ -448,7 +461,7 @@ int cmd_create(App &app, int argc, char **argv) {
     bool have_mon = false;
     std::string log_path, mon_err;
     if (!no_monitor && !foreground) {
-        log_path = monitor_log_path(cfg.name, log_opt, &mon_err);
+        log_path = usable_log_path(cfg.name, log_opt, &mon_err);
         have_mon = !log_path.empty() && mon.fork_early(app, cfg, log_path, &mon_err);
     }
 
