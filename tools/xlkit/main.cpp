@@ -109,7 +109,7 @@ void print_usage(FILE *f) {
                  "\n"
                  "Global options:\n"
                  "  --json              machine-readable JSON output for every command\n"
-                 "  -v, --verbose       verbose logging (repeat for more)\n"
+                 "  -v, --verbose       verbose logging (the library's debug messages)\n"
                  "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
                  "                      default: $XLKIT_HYPERVISOR, else xenctrl\n"
                  "  --version           print the version\n"
