@@ -1,7 +1,7 @@
 // xlkit events: every domain's death events, one JSON object a line.
 //
 // Domain death is enabled for each domain in the list, and the list is read
-// again every 500 ms and after each batch of events, so that new domains
+// again every 200 ms and after each batch of events, so that new domains
 // are watched too (xlkit's API has no "domain appeared" event; a domain
 // created and destroyed within one period can be missed).
 #include <algorithm>
@@ -20,7 +20,7 @@ using namespace xlkit;
 
 namespace {
 
-constexpr int kRelistMs = 500;
+constexpr int kRelistMs = 200;
 
 struct Watch {
     EvgenDomainDeath *evgen = nullptr;

@@ -82,7 +82,7 @@ const Command kCommands[] = {
     {"events", cmd_events, "events [--count N]", "print domain events as JSON lines",
      "Prints each domain event (DOMAIN_SHUTDOWN, DOMAIN_DEATH) as one JSON object\n"
      "a line, for every domain that exists and every new one (the domain list\n"
-     "is re-read every 500 ms), until interrupted.\n"
+     "is re-read every 200 ms), until interrupted.\n"
      "\n"
      "  -c, --count N  exit after N events\n"},
     {"info", cmd_info, "info", "information about the host and xlkit",
