@@ -155,7 +155,11 @@ void built_cb(Egc &egc, EvImmediate *im) {
     State &st = *static_cast<State *>(im->data);
     if (st.worker.joinable()) st.worker.join();
     if (st.build_r < 0) {
-        XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed", st.cfg.name.c_str());
+        if (st.built.failed_step.empty())
+            XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed", st.cfg.name.c_str());
+        else
+            XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed in %s", st.cfg.name.c_str(),
+                       st.built.failed_step.c_str());
         int rc = st.build_r == -ENOMEM ? rc_of(Error::Nomem)
                  : (st.build_r == -ENOENT || st.build_r == -EINVAL) ? rc_of(Error::Inval)
                                                                    : rc_of(Error::Fail);

@@ -48,9 +48,11 @@ public:
     int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
     int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
-        return xlkit_xc_build_pv(x_, b.uuid, b.kernel.c_str(), b.ramdisk.c_str(), b.cmdline.c_str(), b.memkb,
-                                 b.maxmemkb, b.vcpus, &out->domid, &out->store_mfn, &out->store_port,
-                                 &out->console_mfn, &out->console_port);
+        int r = xlkit_xc_build_pv(x_, b.uuid, b.kernel.c_str(), b.ramdisk.c_str(), b.cmdline.c_str(), b.memkb,
+                                  b.maxmemkb, b.vcpus, &out->domid, &out->store_mfn, &out->store_port,
+                                  &out->console_mfn, &out->console_port);
+        if (r < 0) out->failed_step = xlkit_xc_failed_step(x_);
+        return r;
     }
     int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) override {
         return xlkit_xc_physinfo(x_, total_kb, free_kb);

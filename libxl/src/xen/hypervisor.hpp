@@ -50,6 +50,8 @@ struct DomainBuilt {
     std::uint32_t domid = 0;
     unsigned long store_mfn = 0, console_mfn = 0;
     unsigned store_port = 0, console_port = 0;
+    /* On failure: the backend's failing step (e.g. "xc_dom_boot_mem_init(dom)"), or empty. */
+    std::string failed_step;
 };
 
 class Hypervisor {

@@ -13,7 +13,13 @@ struct xlkit_xc {
     xentoollog_logger *lg;
     xc_domaininfo_t *buf;
     unsigned cap;
+    const char *step; /* the build step that failed last, for the error message */
 };
+
+const char *xlkit_xc_failed_step(const xlkit_xc *x) { return x->step ? x->step : "?"; }
+
+/* Run one build step; on failure remember its name. */
+#define STEP(call) do { x->step = #call; errno = 0; if (call) goto fail; } while (0)
 
 static int fail(void) { return errno ? -errno : -EIO; }
 
@@ -21,7 +27,10 @@ xlkit_xc *xlkit_xc_open(void) {
     xlkit_xc *x = calloc(1, sizeof *x);
     if (!x) return NULL;
     /* Without a logger of ours libxenctrl prints its failure to stderr. */
-    x->lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
+    /* XLKIT_XC_DEBUG=1 shows libxenctrl's and the domain builder's own log. */
+    const char *dbg = getenv("XLKIT_XC_DEBUG");
+    x->lg = (xentoollog_logger *)xtl_createlogger_stdiostream(
+        stderr, dbg && *dbg && *dbg != '0' ? XTL_DEBUG : XTL_CRITICAL, 0);
     errno = 0;
     x->xch = xc_interface_open(x->lg, x->lg, 0);
     if (!x->xch) {
@@ -118,16 +127,23 @@ int xlkit_xc_build_pv(xlkit_xc *x, const uint8_t uuid[16], const char *kernel, c
     cfg.max_maptrack_frames = -1;
     cfg.grant_opts = XEN_DOMCTL_GRANT_version(1);  /* as libxl: 0 is refused */
     uint32_t d = 0;
+    x->step = "xc_domain_create";
     errno = 0;
     if (xc_domain_create(x->xch, &d, &cfg)) return fail();
     int r = 0;
     struct xc_dom_image *dom = NULL;
+    /* Xen 4.17 still allocates the vcpus themselves only through this call. */
+    STEP(xc_domain_max_vcpus(x->xch, d, vcpus));
+    /* A brand-new domain gets the default CPUID policy for a 64-bit PV guest, as libxl does. */
+    STEP(xc_cpuid_apply_policy(x->xch, d, false, NULL, 0, true, false, false, NULL, NULL));
     /* Like libxl: a little slack above maxmem for the builder's own pages. */
-    if (xc_domain_setmaxmem(x->xch, d, maxmemkb + 1024)) goto fail;
-    if (xc_domain_set_memmap_limit(x->xch, d, maxmemkb)) goto fail;
+    STEP(xc_domain_setmaxmem(x->xch, d, maxmemkb + 1024));
+    STEP(xc_domain_set_memmap_limit(x->xch, d, maxmemkb));
     int sp = xc_evtchn_alloc_unbound(x->xch, d, 0);
     int cp = xc_evtchn_alloc_unbound(x->xch, d, 0);
+    x->step = "xc_evtchn_alloc_unbound";
     if (sp < 0 || cp < 0) goto fail;
+    x->step = "xc_dom_allocate";
     dom = xc_dom_allocate(x->xch, cmdline ? cmdline : "", NULL);
     if (!dom) goto fail;
     dom->container_type = XC_DOM_PV_CONTAINER;
@@ -136,15 +152,15 @@ int xlkit_xc_build_pv(xlkit_xc *x, const uint8_t uuid[16], const char *kernel, c
     dom->console_domid = 0;
     dom->xenstore_evtchn = (unsigned)sp;
     dom->xenstore_domid = 0;
-    if (xc_dom_kernel_file(dom, kernel)) goto fail;
-    if (ramdisk && *ramdisk && xc_dom_module_file(dom, ramdisk, NULL)) goto fail;
-    if (xc_dom_boot_xen_init(dom, x->xch, d)) goto fail;
-    if (xc_dom_parse_image(dom)) goto fail;
-    if (xc_dom_mem_init(dom, (unsigned)(memkb / 1024))) goto fail;
-    if (xc_dom_boot_mem_init(dom)) goto fail;
-    if (xc_dom_build_image(dom)) goto fail;
-    if (xc_dom_boot_image(dom)) goto fail;
-    if (xc_dom_gnttab_init(dom)) goto fail;
+    STEP(xc_dom_kernel_file(dom, kernel));
+    if (ramdisk && *ramdisk) STEP(xc_dom_module_file(dom, ramdisk, NULL));
+    STEP(xc_dom_boot_xen_init(dom, x->xch, d));
+    STEP(xc_dom_parse_image(dom));
+    STEP(xc_dom_mem_init(dom, (unsigned)(memkb / 1024)));
+    STEP(xc_dom_boot_mem_init(dom));
+    STEP(xc_dom_build_image(dom));
+    STEP(xc_dom_boot_image(dom));
+    STEP(xc_dom_gnttab_init(dom));
     *store_mfn = xc_dom_p2m(dom, dom->xenstore_pfn);
     *console_mfn = xc_dom_p2m(dom, dom->console_pfn);
     *store_port = (unsigned)sp;

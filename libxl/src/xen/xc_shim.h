@@ -32,6 +32,8 @@ typedef struct {
 
 /* NULL with errno on failure. Quiet: nothing printed. */
 xlkit_xc *xlkit_xc_open(void);
+/* The name of the libxenctrl/libxenguest call whose failure ended the last build. */
+const char *xlkit_xc_failed_step(const xlkit_xc *x);
 void xlkit_xc_close(xlkit_xc *x);
 /* Each returns >= 0 on success, -errno on failure. */
 int xlkit_xc_getinfolist(xlkit_xc *x, uint32_t first, unsigned max, xlkit_xc_dominfo *out);
