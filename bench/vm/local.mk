@@ -1,0 +1,28 @@
+# bench/vm/: xlkit against real libxl (Debian's libxenlight 4.17) and the
+# xlkit CLI against xl, on real Xen in Xen in a box (docs/performance-vm.md).
+# Built on demand only; libxenlight is linked by this benchmark, never by the
+# library.
+#   make bench-vm                 # build, boot the box, run bench/vm/run.sh
+#   bench/vm/xlkit-vs-libxl lib|cli ...   (in dom0; see its header comment)
+EXTRA_PROGRAMS += bench/vm/xlkit-vs-libxl
+bench_vm_xlkit_vs_libxl_SOURCES = bench/vm/xlkit-vs-libxl.c
+bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAGS)
+# The installed (public) library, as an embedder links it; -no-install: no
+# libtool wrapper script, the binary runs from the build tree as it is.
+bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
+bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
+EXTRA_DIST += bench/vm/run.sh
+CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
+
+# XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
+# options for run.sh (e.g. --rounds 3 --runs 10).
+XENBOX_FLAGS =
+BENCH_VM_ARGS =
+.PHONY: bench-vm bench-vm-build
+bench-vm-build: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
+bench-vm: bench-vm-build
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    $(abs_top_srcdir)/bench/vm/run.sh --builddir $(abs_builddir) \
+	    --out $(abs_builddir)/bench/vm $(BENCH_VM_ARGS)

@@ -1,0 +1,476 @@
+/* xlkit-vs-libxl: xlkit's per-operation cost against real libxl (Debian's
+ * libxenlight 4.17), side by side in one process, on real Xen (run it in
+ * Xen in a box: bench/vm/run.sh, `make bench-vm`, docs/performance-vm.md).
+ *
+ *   xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]
+ *   xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...
+ *
+ * lib: both libraries get one context each, for the whole run (as a
+ * toolstack keeps its ctx). Each operation runs in R rounds; in a round each
+ * library runs one batch of the same number of iterations (the order of the
+ * two alternates from round to round), timed with CLOCK_PROCESS_CPUTIME_ID
+ * (every thread of the process, user and system, including the hypercalls,
+ * which a PV dom0 accounts to the calling process) and CLOCK_MONOTONIC. The
+ * batch size is calibrated on the slower of the two so that a batch takes
+ * about MS milliseconds. Each figure is the median over the rounds of the
+ * per-iteration time. xenstored's own work (a separate process) appears in
+ * the wall-clock time only.
+ *
+ * cli: each (XLKIT_CMD, XL_CMD) pair is run N times, alternately xlkit
+ * first and xl first; a command is split on spaces (no shell), its output
+ * discarded; wall time from fork to reaping, CPU time from the child's
+ * rusage (user + system). Each figure is the median of N. The pairs run in
+ * the order given, within each run (so "pause D" then "unpause D" pairs keep
+ * the domain's pause count balanced).
+ *
+ * The tables are printed as Markdown on stdout; --json writes the figures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xentoollog.h>
+#include <xlkit.h>
+
+#define TARGET_RATIO 0.5
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("xlkit-vs-libxl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static double now_ns(clockid_t clk) {
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the operations --------------------------------------------------------- */
+
+struct env {
+    xentoollog_logger *lg;
+    libxl_ctx *lx;
+    xlkit_ctx *xk;
+    uint32_t domid;
+};
+
+#define CHECK(what, rc)                                                     \
+    do {                                                                    \
+        int rc_ = (rc);                                                     \
+        if (rc_) die("%s failed: %d", what, rc_);                           \
+    } while (0)
+
+/* libxl */
+
+static void lx_list(struct env *e) {
+    int n = 0;
+    libxl_dominfo *l = libxl_list_domain(e->lx, &n);
+    if (!l || n < 2) die("libxl_list_domain failed (%d domains)", n);
+    libxl_dominfo_list_free(l, n);
+}
+
+static void lx_info(struct env *e) {
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    CHECK("libxl_domain_info", libxl_domain_info(e->lx, &info, e->domid));
+    libxl_dominfo_dispose(&info);
+}
+
+static void lx_pause_sync(struct env *e) {
+    CHECK("libxl_domain_pause", libxl_domain_pause(e->lx, e->domid, NULL));
+    CHECK("libxl_domain_unpause", libxl_domain_unpause(e->lx, e->domid, NULL));
+}
+
+static void lx_wait_complete(struct env *e, uint64_t cookie) {
+    libxl_event *ev = NULL;
+    CHECK("libxl_event_wait", libxl_event_wait(e->lx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL));
+    if (ev->type != LIBXL_EVENT_TYPE_OPERATION_COMPLETE || ev->for_user != cookie)
+        die("libxl: unexpected event type %d", (int)ev->type);
+    CHECK("libxl operation", ev->u.operation_complete.rc);
+    libxl_event_free(e->lx, ev);
+}
+
+static void lx_pause_event(struct env *e) {
+    libxl_asyncop_how how = {.callback = NULL, .u.for_event = 1};
+    CHECK("libxl_domain_pause (event)", libxl_domain_pause(e->lx, e->domid, &how));
+    lx_wait_complete(e, 1);
+    how.u.for_event = 2;
+    CHECK("libxl_domain_unpause (event)", libxl_domain_unpause(e->lx, e->domid, &how));
+    lx_wait_complete(e, 2);
+}
+
+static void lx_ctx(struct env *e) {
+    libxl_ctx *c = NULL;
+    CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&c, LIBXL_VERSION, 0, e->lg));
+    libxl_ctx_free(c);
+}
+
+static void lx_ctx_info(struct env *e) {
+    libxl_ctx *c = NULL;
+    CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&c, LIBXL_VERSION, 0, e->lg));
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    CHECK("libxl_domain_info", libxl_domain_info(c, &info, e->domid));
+    libxl_dominfo_dispose(&info);
+    libxl_ctx_free(c);
+}
+
+/* xlkit: the same calls, renamed */
+
+static void xk_list(struct env *e) {
+    int n = 0;
+    xlkit_dominfo *l = xlkit_list_domain(e->xk, &n);
+    if (!l || n < 2) die("xlkit_list_domain failed (%d domains)", n);
+    xlkit_dominfo_list_free(l, n);
+}
+
+static void xk_info(struct env *e) {
+    xlkit_dominfo info;
+    xlkit_dominfo_init(&info);
+    CHECK("xlkit_domain_info", xlkit_domain_info(e->xk, &info, e->domid));
+    xlkit_dominfo_dispose(&info);
+}
+
+static void xk_pause_sync(struct env *e) {
+    CHECK("xlkit_domain_pause", xlkit_domain_pause(e->xk, e->domid, NULL));
+    CHECK("xlkit_domain_unpause", xlkit_domain_unpause(e->xk, e->domid, NULL));
+}
+
+static void xk_wait_complete(struct env *e, uint64_t cookie) {
+    xlkit_event *ev = NULL;
+    CHECK("xlkit_event_wait", xlkit_event_wait(e->xk, &ev, XLKIT_EVENTMASK_ALL, NULL, NULL));
+    if (ev->type != XLKIT_EVENT_TYPE_OPERATION_COMPLETE || ev->for_user != cookie)
+        die("xlkit: unexpected event type %d", (int)ev->type);
+    CHECK("xlkit operation", ev->u.operation_complete.rc);
+    xlkit_event_free(e->xk, ev);
+}
+
+static void xk_pause_event(struct env *e) {
+    xlkit_asyncop_how how = {.callback = NULL, .u.for_event = 1};
+    CHECK("xlkit_domain_pause (event)", xlkit_domain_pause(e->xk, e->domid, &how));
+    xk_wait_complete(e, 1);
+    how.u.for_event = 2;
+    CHECK("xlkit_domain_unpause (event)", xlkit_domain_unpause(e->xk, e->domid, &how));
+    xk_wait_complete(e, 2);
+}
+
+static void xk_ctx(struct env *e) {
+    xlkit_ctx *c = NULL;
+    CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, e->lg));
+    xlkit_ctx_free(c);
+}
+
+static void xk_ctx_info(struct env *e) {
+    xlkit_ctx *c = NULL;
+    CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, e->lg));
+    xlkit_dominfo info;
+    xlkit_dominfo_init(&info);
+    CHECK("xlkit_domain_info", xlkit_domain_info(c, &info, e->domid));
+    xlkit_dominfo_dispose(&info);
+    xlkit_ctx_free(c);
+}
+
+typedef void op_fn(struct env *);
+
+static const struct op {
+    const char *name, *what;
+    op_fn *lx, *xk;
+    int targeted; /* 0: information only */
+} ops[] = {
+    {"list_domain", "`list_domain` + `dominfo_list_free`", lx_list, xk_list, 1},
+    {"domain_info", "`domain_info` of the guest + `dominfo_dispose`", lx_info, xk_info, 1},
+    {"pause_unpause_sync", "`domain_pause` + `domain_unpause`, `ao_how` NULL", lx_pause_sync,
+     xk_pause_sync, 1},
+    {"pause_unpause_event",
+     "`domain_pause` + `domain_unpause`, event mode (`callback` NULL, `event_wait` for each "
+     "OPERATION_COMPLETE)",
+     lx_pause_event, xk_pause_event, 1},
+    {"ctx_alloc_free", "`ctx_alloc` + `ctx_free`", lx_ctx, xk_ctx, 1},
+    {"ctx_alloc_info_free", "`ctx_alloc` + `domain_info` + `ctx_free` (a one-shot tool)",
+     lx_ctx_info, xk_ctx_info, 0},
+};
+#define NOPS (sizeof ops / sizeof ops[0])
+
+struct sample {
+    double cpu, wall; /* ns per iteration */
+};
+
+static struct sample run_batch(op_fn *f, struct env *e, long n) {
+    double c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), w0 = now_ns(CLOCK_MONOTONIC);
+    for (long i = 0; i < n; ++i) f(e);
+    double c1 = now_ns(CLOCK_PROCESS_CPUTIME_ID), w1 = now_ns(CLOCK_MONOTONIC);
+    return (struct sample){(c1 - c0) / (double)n, (w1 - w0) / (double)n};
+}
+
+static void fmt_time(char *buf, size_t len, double ns) {
+    if (ns >= 1e6)
+        snprintf(buf, len, "%.2f ms", ns / 1e6);
+    else
+        snprintf(buf, len, "%.1f µs", ns / 1e3);
+}
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; ++s) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int cmd_lib(int argc, char **argv) {
+    long domid = -1;
+    int rounds = 5;
+    double batch_ms = 300;
+    const char *json = NULL;
+    for (int i = 0; i < argc; ++i) {
+        if (!strcmp(argv[i], "--domid") && i + 1 < argc)
+            domid = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batch-ms") && i + 1 < argc)
+            batch_ms = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json = argv[++i];
+        else
+            die("lib: unknown argument %s", argv[i]);
+    }
+    if (domid <= 0) die("lib: --domid of a running guest (not 0) is required");
+    if (rounds < 1 || rounds > 100 || batch_ms <= 0) die("lib: bad --rounds or --batch-ms");
+
+    struct env e = {.domid = (uint32_t)domid};
+    e.lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!e.lg) die("cannot create a logger");
+    CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&e.lx, LIBXL_VERSION, 0, e.lg));
+    CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&e.xk, XLKIT_VERSION, 0, e.lg));
+
+    struct result {
+        double cpu[2], wall[2]; /* [0] libxl, [1] xlkit */
+        long iters;
+    } res[NOPS];
+    double load_cpu = 0, load_wall = 0;
+
+    for (size_t k = 0; k < NOPS; ++k) {
+        const struct op *o = &ops[k];
+        /* warm-up (opens xlkit's stacks on first use, faults pages in) and
+         * calibration on the slower of the two */
+        for (int i = 0; i < 3; ++i) {
+            o->lx(&e);
+            o->xk(&e);
+        }
+        struct sample a = run_batch(o->lx, &e, 3), b = run_batch(o->xk, &e, 3);
+        double per = a.wall > b.wall ? a.wall : b.wall;
+        long n = (long)(batch_ms * 1e6 / (per > 1 ? per : 1));
+        if (n < 3) n = 3;
+        if (n > 1000000) n = 1000000;
+        double cpu[2][100], wall[2][100];
+        for (int r = 0; r < rounds; ++r)
+            for (int j = 0; j < 2; ++j) {
+                int impl = (r % 2) ? 1 - j : j;
+                struct sample s = run_batch(impl ? o->xk : o->lx, &e, n);
+                cpu[impl][r] = s.cpu;
+                wall[impl][r] = s.wall;
+                load_cpu += s.cpu * (double)n;
+                load_wall += s.wall * (double)n;
+            }
+        for (int impl = 0; impl < 2; ++impl) {
+            res[k].cpu[impl] = median(cpu[impl], rounds);
+            res[k].wall[impl] = median(wall[impl], rounds);
+        }
+        res[k].iters = n;
+        fprintf(stderr, "  %-22s libxl %10.0f ns  xlkit %10.0f ns CPU (%ld iterations x %d rounds)\n",
+                o->name, res[k].cpu[0], res[k].cpu[1], n, rounds);
+    }
+
+    xlkit_ctx_free(e.xk);
+    libxl_ctx_free(e.lx);
+
+    printf("| Operation | libxl CPU | xlkit CPU | xlkit ÷ libxl | Target | Met | libxl wall | xlkit wall | wall ratio |\n");
+    printf("|---|---:|---:|---:|---|:---:|---:|---:|---:|\n");
+    int met = 0, targeted = 0;
+    for (size_t k = 0; k < NOPS; ++k) {
+        char lc[32], xc[32], lw[32], xw[32];
+        fmt_time(lc, sizeof lc, res[k].cpu[0]);
+        fmt_time(xc, sizeof xc, res[k].cpu[1]);
+        fmt_time(lw, sizeof lw, res[k].wall[0]);
+        fmt_time(xw, sizeof xw, res[k].wall[1]);
+        double ratio = res[k].cpu[1] / res[k].cpu[0];
+        int ok = ratio <= TARGET_RATIO;
+        if (ops[k].targeted) {
+            targeted++;
+            met += ok;
+        }
+        printf("| %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× |\n", ops[k].what, lc, xc, ratio,
+               ops[k].targeted ? "≤ 0.5× libxl" : "(information)",
+               ops[k].targeted ? (ok ? "**yes**" : "**no**") : "—", lw, xw,
+               res[k].wall[1] / res[k].wall[0]);
+    }
+    printf("\nTargets met: %d of %d. Wall ÷ CPU over every batch: %.2f.\n", met, targeted,
+           load_cpu > 0 ? load_wall / load_cpu : 0);
+
+    if (json) {
+        FILE *f = fopen(json, "w");
+        if (!f) die("cannot write %s: %s", json, strerror(errno));
+        fprintf(f, "{\n  \"rounds\": %d,\n  \"batch_ms\": %g,\n  \"domid\": %ld,\n", rounds,
+                batch_ms, domid);
+        fprintf(f, "  \"wall_over_cpu\": %.3f,\n  \"ops\": [\n",
+                load_cpu > 0 ? load_wall / load_cpu : 0);
+        for (size_t k = 0; k < NOPS; ++k) {
+            fprintf(f, "    {\"name\": ");
+            json_str(f, ops[k].name);
+            fprintf(f,
+                    ", \"iterations\": %ld, \"targeted\": %s, \"libxl_cpu_ns\": %.0f, "
+                    "\"xlkit_cpu_ns\": %.0f, \"libxl_wall_ns\": %.0f, \"xlkit_wall_ns\": %.0f, "
+                    "\"ratio_cpu\": %.3f}%s\n",
+                    res[k].iters, ops[k].targeted ? "true" : "false", res[k].cpu[0], res[k].cpu[1],
+                    res[k].wall[0], res[k].wall[1], res[k].cpu[1] / res[k].cpu[0],
+                    k + 1 < NOPS ? "," : "");
+        }
+        fprintf(f, "  ]\n}\n");
+        fclose(f);
+    }
+    xtl_logger_destroy(e.lg);
+    return 0;
+}
+
+/* ---- the CLI against xl ------------------------------------------------------- */
+
+static struct sample run_cmd(const char *cmd) {
+    char buf[1024];
+    char *argv[64];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", cmd);
+    for (char *t = strtok(buf, " "); t && argc < 63; t = strtok(NULL, " ")) argv[argc++] = t;
+    argv[argc] = NULL;
+    if (!argc) die("empty command");
+    double w0 = now_ns(CLOCK_MONOTONIC);
+    pid_t pid = fork();
+    if (pid < 0) die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid) die("wait4: %s", strerror(errno));
+    double w1 = now_ns(CLOCK_MONOTONIC);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("`%s` failed (status 0x%x)", cmd, status);
+    double cpu = ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e9 +
+                 ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e3;
+    return (struct sample){cpu, w1 - w0};
+}
+
+static int cmd_cli(int argc, char **argv) {
+    int runs = 20;
+    const char *json = NULL;
+    int i = 0;
+    for (; i < argc; ++i) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json = argv[++i];
+        else if (!strcmp(argv[i], "--")) {
+            ++i;
+            break;
+        } else
+            die("cli: unknown argument %s", argv[i]);
+    }
+    int npairs = (argc - i) / 3;
+    if (npairs < 1 || (argc - i) % 3 || runs < 1 || runs > 1000)
+        die("cli: expected -- LABEL XLKIT_CMD XL_CMD ... and 1 <= --runs <= 1000");
+    char **p = argv + i;
+    double *cpu = calloc((size_t)(npairs * 2 * runs), sizeof *cpu);
+    double *wall = calloc((size_t)(npairs * 2 * runs), sizeof *wall);
+    if (!cpu || !wall) die("out of memory");
+#define AT(arr, k, impl, r) arr[((k)*2 + (impl)) * runs + (r)]
+    for (int r = 0; r < runs; ++r)
+        for (int k = 0; k < npairs; ++k)
+            for (int j = 0; j < 2; ++j) {
+                int impl = (r % 2) ? 1 - j : j; /* 0: xlkit, 1: xl */
+                struct sample s = run_cmd(p[k * 3 + 1 + impl]);
+                AT(cpu, k, impl, r) = s.cpu;
+                AT(wall, k, impl, r) = s.wall;
+            }
+    printf("| Command | xlkit wall | xl wall | wall ratio | xlkit CPU | xl CPU | CPU ratio |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    FILE *f = NULL;
+    if (json) {
+        f = fopen(json, "w");
+        if (!f) die("cannot write %s: %s", json, strerror(errno));
+        fprintf(f, "{\n  \"runs\": %d,\n  \"commands\": [\n", runs);
+    }
+    for (int k = 0; k < npairs; ++k) {
+        double m[2][2]; /* [impl][0 wall, 1 cpu] */
+        for (int impl = 0; impl < 2; ++impl) {
+            m[impl][0] = median(&AT(wall, k, impl, 0), runs);
+            m[impl][1] = median(&AT(cpu, k, impl, 0), runs);
+        }
+        char b[4][32];
+        fmt_time(b[0], sizeof b[0], m[0][0]);
+        fmt_time(b[1], sizeof b[1], m[1][0]);
+        fmt_time(b[2], sizeof b[2], m[0][1]);
+        fmt_time(b[3], sizeof b[3], m[1][1]);
+        printf("| `%s` vs `%s` | %s | %s | %.2f× | %s | %s | %.2f× |\n", p[k * 3 + 1], p[k * 3 + 2],
+               b[0], b[1], m[0][0] / m[1][0], b[2], b[3], m[0][1] / m[1][1]);
+        if (f) {
+            fprintf(f, "    {\"label\": ");
+            json_str(f, p[k * 3]);
+            fprintf(f, ", \"xlkit\": ");
+            json_str(f, p[k * 3 + 1]);
+            fprintf(f, ", \"xl\": ");
+            json_str(f, p[k * 3 + 2]);
+            fprintf(f,
+                    ", \"xlkit_wall_ns\": %.0f, \"xl_wall_ns\": %.0f, \"xlkit_cpu_ns\": %.0f, "
+                    "\"xl_cpu_ns\": %.0f}%s\n",
+                    m[0][0], m[1][0], m[0][1], m[1][1], k + 1 < npairs ? "," : "");
+        }
+    }
+    if (f) {
+        fprintf(f, "  ]\n}\n");
+        fclose(f);
+    }
+    free(cpu);
+    free(wall);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "lib")) return cmd_lib(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "cli")) return cmd_cli(argc - 2, argv + 2);
+    fprintf(stderr,
+            "usage: xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]\n"
+            "       xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...\n"
+            "(in dom0 of real Xen; see bench/vm/run.sh and docs/performance-vm.md)\n");
+    return 2;
+}
