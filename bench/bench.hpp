@@ -34,6 +34,12 @@ struct Params {
     long d_warmup;
     // E: one-shot op
     long e_ops;
+    // W, X, Y: the Xen layer on the userspace sim host (xen_*.cpp)
+    long xw_round_trips;  // W: xenstore write -> watch callback
+    long xw_warmup;
+    int xd_watched[3];    // X: domains watched for death
+    int xd_deaths;        // X: deaths timed per run (in rounds of fresh domains)
+    int xo_domains;       // Y: domains created and destroyed per run
 
     static Params full();
     static Params smoke();
@@ -73,6 +79,13 @@ inline Stamp stamp() noexcept {
     struct timespec c;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
     return Stamp{now_ns(), std::int64_t(c.tv_sec) * 1'000'000'000 + c.tv_nsec};
+}
+/* The whole process's CPU time (all its threads: libxenstore's reader
+ * thread, xlkit's create workers), ns. */
+inline std::int64_t process_cpu_ns() noexcept {
+    struct timespec c;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+    return std::int64_t(c.tv_sec) * 1'000'000'000 + c.tv_nsec;
 }
 inline Cost per_op(Stamp a, Stamp b, double ops) noexcept {
     return Cost{double(b.cpu - a.cpu) / ops, double(b.wall - a.wall) / ops};
@@ -153,5 +166,19 @@ struct Impl {
 };
 
 extern const Impl kRaw, kXlkit, kLibev, kLibuv;
+
+/* The Xen-layer benchmarks on the sim host (xen_watch.cpp, xen_death.cpp,
+ * xen_ops.cpp); each run starts its own host and stops it. */
+void register_xen_watch_benchmarks();
+void register_xen_death_benchmarks();
+void register_xen_ops_benchmarks();
+/* Nanoseconds process pid has run on a CPU (all its threads, from
+ * /proc/PID/task/TID/schedstat), or -1. */
+std::int64_t other_process_cpu_ns(int pid);
+/* p50, p99 and mean of samples in ns, in µs (sorts samples). */
+struct Dist {
+    double p50_us = 0, p99_us = 0, mean_us = 0;
+};
+Dist dist_us(std::vector<std::int64_t> &samples_ns);
 
 } // namespace xbench

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <random>
+#include <string>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -30,6 +32,13 @@ Params Params::full() {
     p.d_round_trips = 100'000;
     p.d_warmup = 1'000;
     p.e_ops = 1'000'000;
+    p.xw_round_trips = 5'000;
+    p.xw_warmup = 200;
+    p.xd_watched[0] = 1;
+    p.xd_watched[1] = 100;
+    p.xd_watched[2] = 1'000;
+    p.xd_deaths = 20;
+    p.xo_domains = 100;
     return p;
 }
 
@@ -46,6 +55,13 @@ Params Params::smoke() {
     p.d_round_trips = 1'000;
     p.d_warmup = 50;
     p.e_ops = 20'000;
+    p.xw_round_trips = 100;
+    p.xw_warmup = 10;
+    p.xd_watched[0] = 1;
+    p.xd_watched[1] = 10;
+    p.xd_watched[2] = 50;
+    p.xd_deaths = 2;
+    p.xo_domains = 10;
     return p;
 }
 
@@ -142,6 +158,39 @@ bool pin_to_cpu(int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+std::int64_t other_process_cpu_ns(int pid) {
+    std::string task = "/proc/" + std::to_string(pid) + "/task";
+    DIR *d = opendir(task.c_str());
+    if (!d) return -1;
+    std::int64_t sum = 0;
+    while (struct dirent *e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        FILE *f = std::fopen((task + "/" + e->d_name + "/schedstat").c_str(), "r");
+        if (!f) continue;
+        long long ns = 0;
+        if (std::fscanf(f, "%lld", &ns) == 1) sum += ns;
+        std::fclose(f);
+    }
+    closedir(d);
+    return sum;
+}
+
+Dist dist_us(std::vector<std::int64_t> &s) {
+    Dist d;
+    if (s.empty()) return d;
+    double sum = 0;
+    for (auto x : s) sum += static_cast<double>(x);
+    std::sort(s.begin(), s.end());
+    auto rank = [&](double q) {
+        std::size_t k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(s.size())));
+        return static_cast<double>(s[k ? k - 1 : 0]);
+    };
+    d.p50_us = rank(0.50) / 1000.0;
+    d.p99_us = rank(0.99) / 1000.0;
+    d.mean_us = sum / static_cast<double>(s.size()) / 1000.0;
+    return d;
 }
 
 // ---- D -----------------------------------------------------------------------

@@ -9,7 +9,11 @@ Reads Google Benchmark JSON (bench/xlkit-bench --benchmark_format=json, or
     hand-written analysis, is kept; a new file gets a skeleton);
   - docs/performance.svg, a bar plot of every implementation relative to the
     raw limit (log scale), with the targets marked.
-The table is also printed on stdout. Exit status 0 even if targets are missed
+  - a second table for the Xen layer on the userspace sim host (W_, X_, Y_
+    benchmarks: watch latency against raw libxenstore, the cost of one
+    domain death against the number of domains watched, concurrent against
+    sequential domain operations), between the "compare.py xen" markers;
+The tables are also printed on stdout. Exit status 0 even if targets are missed
 (this is a report, not a test); 2 if the input has no usable benchmark.
 
 usage: compare.py RESULTS.json [--md PATH] [--svg PATH] [--stdout-only]
@@ -27,6 +31,8 @@ PEERS = ["libev", "libuv"]
 COLORS = {"xlkit": "#1f6fb4", "libev": "#e8871e", "libuv": "#3a9a3a"}
 BEGIN = "<!-- compare.py: begin (generated, do not edit by hand) -->"
 END = "<!-- compare.py: end -->"
+XEN_BEGIN = "<!-- compare.py xen: begin (generated, do not edit by hand) -->"
+XEN_END = "<!-- compare.py xen: end -->"
 
 
 # ---- input -------------------------------------------------------------------
@@ -236,6 +242,106 @@ def markdown(context, results, errors, src):
     return "\n".join(lines), table
 
 
+# ---- the Xen layer (W_, X_, Y_) ------------------------------------------------------
+
+XEN_WATCH_LIMIT = 1.2     # W: xlkit <= 1.2x raw libxenstore
+XEN_DEATH_LIMIT = 1.25    # X: cost per death at the most domains watched <= 1.25x at 1
+
+
+def by_size(results, prefix):
+    """{N: counters} for benchmarks named PREFIX<N>."""
+    out = {}
+    for name, r in results.items():
+        if name.startswith(prefix):
+            try:
+                out[int(name[len(prefix):])] = r
+            except ValueError:
+                pass
+    return dict(sorted(out.items()))
+
+
+def xen_markdown(context, results, errors, src):
+    """The Xen-layer block, or None if the run has none of its benchmarks."""
+    wx, wr = results.get("W_xs_watch/xlkit"), results.get("W_xs_watch/raw")
+    deaths = by_size(results, "X_death/watched:")
+    conc = by_size(results, "Y_ops/concurrent_callback:")
+    seq = by_size(results, "Y_ops/sequential_sync:")
+    if not (wx or wr or deaths or conc or seq):
+        return None, []
+    reps = sorted({r.get("_reps") for n, r in results.items() if n[:2] in ("W_", "X_", "Y_") and r.get("_reps")})
+    L = []
+    verdicts = []  # (label, met)
+    L.append(f"Source: `{os.path.basename(src)}`; {context.get('date', '?')}; each cell the median of "
+             f"{'/'.join(map(str, reps)) or '?'} repetitions, in the same run as the table above.")
+    L.append("")
+    L.append("**W: xenstore write → watch callback** (wall clock per round trip; the same writer, "
+             "libxenstore and xenstored on both sides)")
+    L.append("")
+    L.append("| Figure | raw libxenstore | xlkit | xlkit ÷ raw | Target | Met |")
+    L.append("|---|---:|---:|---:|---|:---:|")
+    for key, label, target in [("p50_us", "p50", True), ("mean_us", "mean", True), ("p99_us", "p99", False),
+                               ("cpu_us_per_rt", "CPU per round trip, this process (all threads)", False)]:
+        a = (wr or {}).get(key)
+        b = (wx or {}).get(key)
+        q = div(b, a)
+        met = le(q, XEN_WATCH_LIMIT) if target else None
+        if target:
+            verdicts.append((f"W {label}", met))
+        L.append(f"| {label} | {fmt(a, 'µs')} | {fmt(b, 'µs')} | {fmt_ratio(q)} | "
+                 f"{f'≤ {XEN_WATCH_LIMIT}× raw' if target else '(information)'} | "
+                 f"{'—' if met is None else ('**yes**' if met else '**no**')} |")
+    L.append("")
+    if deaths:
+        L.append("**X: one domain death while N domains are watched** (per death; CPU times in µs)")
+        L.append("")
+        L.append("| Domains watched | CPU destroy → DEATH, process | same, loop thread | ÷ 1 watched | "
+                 "CPU until idle again | hypervisor queries | @releaseDomain events | destroy → DEATH p50 | mean | "
+                 "xenstored CPU |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        base = deaths[min(deaths)].get("cpu_us_to_event")
+        for n, r in deaths.items():
+            L.append(f"| {n:,} | {fmt(r.get('cpu_us_to_event'))} | {fmt(r.get('loop_cpu_us_to_event'))} | "
+                     f"{fmt_ratio(div(r.get('cpu_us_to_event'), base))} | {fmt(r.get('cpu_us_per_death'))} | "
+                     f"{fmt(r.get('queries_per_death'))} | {fmt(r.get('watch_events_per_death'))} | "
+                     f"{fmt(r.get('p50_us'), 'µs')} | {fmt(r.get('mean_us'), 'µs')} | "
+                     f"{fmt(r.get('xenstored_us_per_death'))} |")
+        lo, hi = deaths[min(deaths)], deaths[max(deaths)]
+        q = div(hi.get("cpu_us_to_event"), lo.get("cpu_us_to_event"))
+        same_queries = (lo.get("queries_per_death") is not None and
+                        hi.get("queries_per_death") == lo.get("queries_per_death"))
+        met = None if q is None else (q <= XEN_DEATH_LIMIT and same_queries)
+        verdicts.append(("X cost per death independent of the domains watched", met))
+        L.append("")
+        L.append(f"Target: the cost per death grows with the domains changed, not watched — judged as: CPU "
+                 f"destroy → DEATH with {max(deaths):,} watched ≤ {XEN_DEATH_LIMIT}× that with {min(deaths):,} "
+                 f"(here {fmt_ratio(q)}) and as many hypervisor queries (here "
+                 f"{fmt(lo.get('queries_per_death'))} → {fmt(hi.get('queries_per_death'))}): "
+                 f"{'—' if met is None else ('**met**' if met else '**missed**')}.")
+        L.append("")
+    if conc or seq:
+        n = max(set(conc) | set(seq))
+        c, sq = conc.get(n, {}), seq.get(n, {})
+        L.append(f"**Y: {n} domains created, then destroyed, from one thread** (ms for all {n})")
+        L.append("")
+        L.append("| Figure | sequential, sync mode | concurrent, callback mode | concurrent ÷ sequential |")
+        L.append("|---|---:|---:|---:|")
+        for key, label in [("wall_ms", "wall clock, create + destroy"), ("cpu_ms", "CPU, this process (all threads)"),
+                           ("create_wall_ms", "wall clock, the creates"), ("destroy_wall_ms", "wall clock, the destroys"),
+                           ("xenstored_cpu_ms", "CPU, xenstored")]:
+            a, b = sq.get(key), c.get(key)
+            L.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt_ratio(div(b, a))} |")
+        L.append("")
+    met = [l for l, m in verdicts if m is True]
+    missed = [l for l, m in verdicts if m is False]
+    L.append(f"Xen-layer targets met: {len(met)} of {len(verdicts)}."
+             + (f" Missed: {'; '.join(missed)}." if missed else ""))
+    xen_err = {k: v for k, v in errors.items() if k[:2] in ("W_", "X_", "Y_")}
+    if xen_err:
+        L.append("")
+        L.append("Xen-layer benchmarks that failed: " + "; ".join(f"`{k}`: {v}" for k, v in sorted(xen_err.items())))
+    return "\n".join(L), verdicts
+
+
 SKELETON = """# Performance
 
 How xlkit's event core compares with libev, libuv and the raw limit on the
@@ -257,19 +363,20 @@ bench/compare.py results.json
 """
 
 
-def write_md(path, block):
-    generated = f"{BEGIN}\n{block}\n{END}"
+def write_md(path, block, begin=BEGIN, end=END):
+    generated = f"{begin}\n{block}\n{end}"
     if os.path.exists(path):
         with open(path) as f:
             text = f.read()
-        if BEGIN in text and END in text:
-            a = text.index(BEGIN)
-            b = text.index(END) + len(END)
+        if begin in text and end in text:
+            a = text.index(begin)
+            b = text.index(end) + len(end)
             text = text[:a] + generated + text[b:]
         else:
             text = text.rstrip("\n") + "\n\n" + generated + "\n"
     else:
-        text = SKELETON.replace("{begin}\n{end}", generated)
+        text = SKELETON.replace("{begin}\n{end}", f"{BEGIN}\n{END}")
+        text = text.replace(f"{BEGIN}\n{END}", generated) if begin == BEGIN else text + "\n" + generated + "\n"
     with open(path, "w") as f:
         f.write(text)
 
@@ -381,9 +488,15 @@ def main():
         return 2
     block, table = markdown(context, results, errors, args.results)
     print(block)
+    xen_block, _ = xen_markdown(context, results, errors, args.results)
+    if xen_block:
+        print()
+        print(xen_block)
     if args.stdout_only:
         return 0
     write_md(args.md, block)
+    if xen_block:
+        write_md(args.md, xen_block, XEN_BEGIN, XEN_END)
     pic = svg(table)
     if pic:
         with open(args.svg, "w") as f:

@@ -10,10 +10,21 @@ bench_xlkit_bench_SOURCES = \
 	bench/impl_raw.cpp \
 	bench/impl_xlkit.cpp \
 	bench/impl_libev.cpp \
-	bench/impl_libuv.cpp
+	bench/impl_libuv.cpp \
+	bench/xen_watch.cpp \
+	bench/xen_death.cpp \
+	bench/xen_ops.cpp
 noinst_HEADERS += bench/bench.hpp
-bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS)
-bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) -lpthread
+# W_, X_, Y_ (bench/xen_*.cpp) start userspace sim hosts (docs/hosts.md)
+# with the helpers of the sim host's tests.
+bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS) \
+	-I$(top_srcdir)/tools/hosts/sim -I$(top_srcdir)/tools/hosts/sim/tests \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
+	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) $(XEN_LIBS) -lpthread
+EXTRA_bench_xlkit_bench_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
+	tools/hosts/sim/xlkit-sim-preload.la
 EXTRA_DIST += bench/compare.py
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 

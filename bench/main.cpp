@@ -128,6 +128,10 @@ void register_all() {
         reg("D_wake_same_cpu", *im, [im](benchmark::State &st) { run_wake_bench(st, im->d, false); });
     for (const Impl *im : impls)
         reg("E_oneshot_op", *im, [im](benchmark::State &st) { run_ns(st, im->e); });
+    // The Xen layer on the userspace sim host (each run starts its own host).
+    register_xen_watch_benchmarks();
+    register_xen_death_benchmarks();
+    register_xen_ops_benchmarks();
 }
 
 void raise_nofile() {
@@ -154,6 +158,7 @@ int main(int argc, char **argv) {
                         "  --smoke    every benchmark once with tiny sizes (CI)\n"
                         "Counters: ns_per_op (A, B, C, E: thread CPU time per op; wall_ns_per_op\n"
                         "is the wall-clock time), p50_us/p99_us (D: wall-clock round trips).\n"
+                        "W_, X_, Y_: the Xen layer on the userspace sim host (see bench/xen_*.cpp).\n"
                         "Google Benchmark options follow.\n\n");
         args.push_back(argv[i]);
     }
