@@ -12,12 +12,12 @@
 #               (default: DIR/bench/vm)
 #   --wait-up   wait up to SECS for the guest's init to report `up` (an idle
 #               guest disturbs the measurements less than a booting one;
-#               default 45; 0: do not wait)
+#               default 40; 0: do not wait)
 # From the host: tools/hosts/xenbox/xenbox --share SRCDIR --share BUILDDIR --
 #   SRCDIR/bench/vm/run.sh --builddir BUILDDIR
 set -euo pipefail
 
-builddir= out= rounds=5 batch_ms=300 runs=20 wait_up=45
+builddir= out= rounds=7 batch_ms=250 runs=20 wait_up=40
 while [ $# -gt 0 ]; do
   case $1 in
     --builddir) builddir=$2; shift 2 ;;

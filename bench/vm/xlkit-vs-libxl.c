@@ -4,6 +4,8 @@
  *
  *   xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]
  *   xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...
+ *   xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (one side alone, for
+ *       strace -c -f or perf; OP as in the JSON: list_domain, domain_info, ...)
  *
  * lib: both libraries get one context each, for the whole run (as a
  * toolstack keeps its ctx). Each operation runs in R rounds; in a round each
@@ -359,6 +361,38 @@ static int cmd_lib(int argc, char **argv) {
     return 0;
 }
 
+/* One operation of one library, N times (after one untimed call), for
+ * strace -c / perf: xlkit-vs-libxl loop --domid D OP libxl|xlkit N */
+static int cmd_loop(int argc, char **argv) {
+    if (argc != 5 || strcmp(argv[0], "--domid")) die("loop: --domid D OP libxl|xlkit N");
+    struct env e = {.domid = (uint32_t)strtoul(argv[1], NULL, 10)};
+    const struct op *o = NULL;
+    for (size_t k = 0; k < NOPS; ++k)
+        if (!strcmp(ops[k].name, argv[2])) o = &ops[k];
+    if (!o) die("loop: unknown operation %s", argv[2]);
+    int xk = !strcmp(argv[3], "xlkit");
+    if (!xk && strcmp(argv[3], "libxl")) die("loop: libxl or xlkit, not %s", argv[3]);
+    long n = atol(argv[4]);
+    e.lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!e.lg) die("cannot create a logger");
+    if (xk)
+        CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&e.xk, XLKIT_VERSION, 0, e.lg));
+    else
+        CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&e.lx, LIBXL_VERSION, 0, e.lg));
+    op_fn *f = xk ? o->xk : o->lx;
+    f(&e);
+    fprintf(stderr, "loop: start\n");
+    struct sample s = run_batch(f, &e, n);
+    fprintf(stderr, "loop: %s/%s: %.0f ns CPU, %.0f ns wall per iteration\n", o->name, argv[3],
+            s.cpu, s.wall);
+    if (xk)
+        xlkit_ctx_free(e.xk);
+    else
+        libxl_ctx_free(e.lx);
+    xtl_logger_destroy(e.lg);
+    return 0;
+}
+
 /* ---- the CLI against xl ------------------------------------------------------- */
 
 static struct sample run_cmd(const char *cmd) {
@@ -468,9 +502,11 @@ static int cmd_cli(int argc, char **argv) {
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "lib")) return cmd_lib(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "cli")) return cmd_cli(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "loop")) return cmd_loop(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]\n"
             "       xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...\n"
+            "       xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (for strace -c, perf)\n"
             "(in dom0 of real Xen; see bench/vm/run.sh and docs/performance-vm.md)\n");
     return 2;
 }
