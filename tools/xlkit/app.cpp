@@ -1,5 +1,6 @@
 // app.cpp: the CLI's plumbing: signals, logger, progress display, the event
 // loop that drives the ctx, and JSON helpers.
+#include <cctype>
 #include "cli.hpp"
 
 #include <cerrno>
@@ -268,7 +269,9 @@ int App::fail(const std::string &what, Error rc) {
         std::string joined;
         for (const std::string &e : errs) {
             if (!joined.empty()) joined += "; ";
-            joined += e;
+            // The library names the operation ("create: ..."): so does our prefix.
+            const std::string own = cmd + ": ";
+            joined += e.compare(0, own.size(), own) == 0 ? e.substr(own.size()) : e;
         }
         // The CLI's own wording first, then what the library said (if it
         // adds anything).
@@ -277,7 +280,17 @@ int App::fail(const std::string &what, Error rc) {
     }
     int sig = signals::first();
     if (sig && rc == Error::Aborted) msg += msg.empty() ? "interrupted" : " (interrupted)";
-    std::fprintf(stderr, "xlkit: %s: %s: %s\n", cmd.c_str(), msg.c_str(), xlkit::error_string(xlkit::rc_of(rc)));
+    // "...: Invalid argument" from errno already says what error_string would.
+    const std::string es = xlkit::error_string(xlkit::rc_of(rc));
+    auto lower = [](std::string t) {
+        for (char &ch : t) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+        return t;
+    };
+    const bool said = msg.size() >= es.size() && lower(msg.substr(msg.size() - es.size())) == lower(es);
+    if (said)
+        std::fprintf(stderr, "xlkit: %s: %s\n", cmd.c_str(), msg.c_str());
+    else
+        std::fprintf(stderr, "xlkit: %s: %s: %s\n", cmd.c_str(), msg.c_str(), es.c_str());
     std::fflush(stderr);
     if (g.json) {
         const char *name = xlkit::to_string(rc);

@@ -120,10 +120,29 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
     } else {
         prog.note("the guest acknowledged the request");
     }
+    const bool acked = !forced;
     bool dead = forced;
     if (wait && !forced) {
+        // With -t the guest gets that long to go once it acknowledged (a
+        // guest whose kernel acknowledges but whose init ignores the request
+        // is as unresponsive as one that never answers); without, as xl, no limit.
         prog.stage("waiting for the domain to die", 0, 0);
-        rc = app.run_op([&](AoHow how) { return domain_wait_death(*app.ctx, domid, 0, std::move(how)); }, &prog);
+        rc = app.run_op(
+            [&](AoHow how) { return domain_wait_death(*app.ctx, domid, to_ms(timeout_s), std::move(how)); }, &prog);
+        if (rc == Error::Timedout && force) {
+            (void)app.log->take_errors();
+            prog.note("the guest did not shut down within " + secs(shown_timeout) + ": destroying the domain (-F)");
+            prog.end();
+            rc = destroy_with_progress(app, domid, label, false, &progress);
+            if (rc != Error::Success) return app.fail("cannot destroy " + label + " after the guest did not shut down", rc);
+            forced = true;
+        } else if (rc == Error::Timedout) {
+            prog.end();
+            (void)app.log->take_errors();
+            return app.fail(label + " acknowledged the " + verb + " request but did not shut down within " +
+                                secs(shown_timeout) + " (-F destroys it instead)",
+                            Error::GuestTimedout);
+        }
         prog.end();
         if (rc != Error::Success) return app.fail("waiting for " + label + " to die", rc);
         dead = true;
@@ -131,7 +150,7 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
     }
     prog.end();
     if (app.g.json) {
-        std::string extra = std::string(",\"acknowledged\":") + (forced ? "false" : "true") +
+        std::string extra = std::string(",\"acknowledged\":") + (acked ? "true" : "false") +
                             ",\"forced\":" + (forced ? "true" : "false") + ",\"dead\":" + (dead ? "true" : "false");
         if (forced) {
             extra += ",\"progress\":[";
