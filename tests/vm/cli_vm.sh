@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The xlkit CLI on real Xen 4.17, in dom0 of Xen in a box (run by
+# tests/vm/run.sh, which scripts/test starts through xenbox). Each check
+# prints "ok" or "FAIL"; the script exits 1 if any failed.
+# usage: cli_vm.sh XLKIT_BIN
+set -uo pipefail
+X=$1
+G=${XLKIT_VM_GUESTS:-/opt/xenbox/guests}
+work=$(mktemp -d)
+fails=0 checks=0
+trap 'rm -rf "$work"' EXIT
+
+ok() { checks=$((checks + 1)); echo "ok   $*"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+xl_has() { xl list "$1" >/dev/null 2>&1; }
+cfg() { # cfg NAME KIND [extra lines...]
+  local name=$1 kind=$2; shift 2
+  {
+    printf 'name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/%s.initrd"\n' "$name" "$G" "$G" "$kind"
+    printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
+    printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
+    for l in "$@"; do printf '%s\n' "$l"; done
+  } > "$work/$name.cfg"
+  echo "$work/$name.cfg"
+}
+# guest_up NAME: its console (xenconsoled's pty) said "NAME-kind: up" within 90 s.
+guest_up() {
+  local d tty
+  d=$(xl domid "$1" 2>/dev/null) || return 1
+  tty=$(xenstore-read "/local/domain/$d/console/tty") || return 1
+  python3 - "$tty" <<'PY'
+import os, select, sys, time, tty
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+tty.setraw(fd)
+end, seen = time.time() + 90, b""
+while time.time() < end and b": up" not in seen:
+    if select.select([fd], [], [], 0.2)[0]:
+        try: seen += os.read(fd, 4096)
+        except BlockingIOError: pass
+sys.exit(0 if b": up" in seen else 1)
+PY
+}
+wait_gone() { for _ in $(seq 150); do xl_has "$1" || return 0; sleep 0.2; done; return 1; }
+
+[ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
+
+echo "== create, list, list matches xl list"
+"$X" events > "$work/events" 2>&1 &
+events_pid=$!
+check "create obedient guest" "$X" create "$(cfg cli-ob obedient 'vcpus = 2' 'memory = 104')"
+check "create a second guest paused (-p)" "$X" create -p "$(cfg cli-paused obedient)"
+"$X" list > "$work/ours" 2>&1
+xl list > "$work/theirs" 2>&1
+# Name, ID, Mem, VCPUs of every row; State and Time move on their own.
+cols() { awk 'NR > 1 { print $1, $2, $3, $4 }' "$1" | sort; }
+cols "$work/ours" > "$work/ours.cols"; cols "$work/theirs" > "$work/theirs.cols"
+check "xlkit list matches xl list (name, id, mem, vcpus)" diff "$work/ours.cols" "$work/theirs.cols"
+check "list shows 104 MiB and 2 vcpus" grep -Eq '^cli-ob +[0-9]+ +104 +2 ' "$work/ours"
+check "the paused guest is listed paused" grep -Eq '^cli-paused +[0-9]+ +96 +1 +--p' "$work/ours"
+"$X" --json list > "$work/json" 2>&1
+check "--json list is JSON naming both guests" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); n={x["name"] for x in d}; sys.exit(0 if {"cli-ob","cli-paused"} <= n else 1)' "$work/json"
+
+echo "== pause, unpause, wait"
+check "pause" "$X" pause cli-ob
+check "xl sees it paused" bash -c "xl list cli-ob | awk 'NR==2{print \$5}' | grep -q p"
+check "unpause" "$X" unpause cli-ob
+"$X" wait -t 1 cli-ob > "$work/wait" 2>&1; st=$?
+check "wait -t 1 on a running guest fails (status $st) saying it is alive" \
+  bash -c "[ $st -ne 0 ] && grep -q 'still alive' '$work/wait'"
+
+echo "== shutdown -w of a guest that obeys: on_poweroff=destroy carried out, events seen"
+check "shutdown -w cli-ob" "$X" shutdown -w cli-ob
+check "cli-ob is gone" wait_gone cli-ob
+check "destroy the paused guest" "$X" destroy cli-paused
+check "cli-paused is gone" wait_gone cli-paused
+sleep 1
+kill -INT "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
+check "events: domain_shutdown (poweroff) seen" grep -q '"type":"domain_shutdown".*"poweroff"' "$work/events"
+check "events: domain_death seen for both guests" bash -c "[ \$(grep -c '\"type\":\"domain_death\"' '$work/events') -ge 2 ]"
+
+echo "== a guest that ignores the request: shutdown -w -t gives GUEST_TIMEDOUT"
+check "create stubborn guest" "$X" create "$(cfg cli-stub stubborn)"
+# A request during the guest's boot makes Linux power off at once: wait for init.
+check "the stubborn guest is up" guest_up cli-stub
+"$X" --json shutdown -w -t 5 cli-stub > "$work/stub.json" 2> "$work/stub.err"; st=$?
+check "shutdown -w -t 5 fails (status $st)" test "$st" -ne 0
+check "it says the guest did not shut down" grep -q 'did not shut down within 5 s' "$work/stub.err"
+check "--json names guest_timedout" grep -qi 'guest_timedout' "$work/stub.json"
+check "the stubborn guest is still there" xl_has cli-stub
+"$X" destroy cli-stub > "$work/destroy.out" 2>&1; st=$?
+check "destroy of the running stubborn guest" test "$st" -eq 0
+check "destroy reported its stages" grep -q '5/5' "$work/destroy.out"
+check "cli-stub is gone" wait_gone cli-stub
+
+echo "== bad configs: clear errors, nothing left behind"
+before=$(xl list | awk 'NR > 1 { print $1 }' | sort)
+vm_before=$(xenstore-list /vm 2>/dev/null | sort)
+c=$(cfg cli-bad obedient)
+sed -i "s|^kernel = .*|kernel = \"$work/no-such-kernel\"|" "$c"
+"$X" create "$c" > /dev/null 2> "$work/e1"; st=$?
+check "missing kernel: fails (status $st) naming the file" \
+  bash -c "[ $st -ne 0 ] && grep -q 'no-such-kernel' '$work/e1'"
+c=$(cfg cli-bad obedient 'vcpus = "lots"')
+"$X" create "$c" > /dev/null 2> "$work/e2"; st=$?
+check "bad value: fails (status $st) naming file, line and key" \
+  bash -c "[ $st -ne 0 ] && grep -q 'cli-bad.cfg' '$work/e2' && grep -q 'vcpus' '$work/e2' && grep -Eq ':[0-9]+' '$work/e2'"
+c=$(cfg cli-bad obedient 'memory = 1000000' 'maxmem = 1000000')
+"$X" create "$c" > /dev/null 2> "$work/e3"; st=$?
+check "more memory than the host: fails (status $st)" \
+  bash -c "[ $st -ne 0 ] && grep -qi 'memory' '$work/e3'"
+check "create a guest called cli-dup" "$X" create -p "$(cfg cli-dup obedient)"
+c=$(cfg cli-dup obedient)
+"$X" create "$c" > /dev/null 2> "$work/e4"; st=$?
+check "duplicate name: fails (status $st) naming it" bash -c "[ $st -ne 0 ] && grep -q 'cli-dup' '$work/e4'"
+check "destroy cli-dup" "$X" destroy cli-dup
+after=$(xl list | awk 'NR > 1 { print $1 }' | sort)
+check "no half-made domain left (xl list as before)" test "$before" = "$after"
+check "no stray xenstore /vm entries" test "$vm_before" = "$(xenstore-list /vm 2>/dev/null | sort)"
+
+echo "== Ctrl-C during create leaves nothing behind"
+set -m  # else bash starts the background job with SIGINT ignored
+"$X" create "$(cfg cli-int obedient)" > "$work/int.out" 2>&1 &
+pid=$!
+set +m
+sleep 0.4
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "interrupted create exits 130 (status $st)" test "$st" -eq 130
+check "no cli-int domain" bash -c "! xl list cli-int >/dev/null 2>&1"
+sleep 1  # the monitor sees its pipe close and exits
+check "no monitor left for cli-int" bash -c "! pgrep -f 'create .*cli-in[t][.]cfg' >/dev/null"
+after=$(xl list | awk 'NR > 1 { print $1 }' | sort)
+check "xl list as before" test "$before" = "$after"
+
+echo "cli_vm: $((checks - fails))/$checks checks passed"
+[ "$fails" -eq 0 ]

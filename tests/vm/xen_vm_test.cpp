@@ -1,0 +1,499 @@
+// The Xen layer and the domain operations against real Xen 4.17: libxenctrl,
+// the real xenstored and xenconsoled, real PV guests. Runs in dom0 of Xen in
+// a box (tools/hosts/xenbox/xenbox; scripts/test's "vm" tier), where the tiny
+// guests of docs/hosts.md live in /opt/xenbox/guests. Outside a Xen dom0
+// every test fails (it does not skip): a run that tested nothing must not
+// look like a pass.
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <poll.h>
+#include <sstream>
+#include <stop_token>
+#include <termios.h>
+#include <unistd.h>
+
+#include "sim_support.hpp"  // simtest::Xs: the test's own libxenstore connection
+#include "support/modes.hpp"
+#include "xen/xen_ctx.hpp"
+#include "xen/xswait.hpp"
+#include <xlkit/domain.hpp>
+#include <xlkit/evgen.hpp>
+
+namespace {
+
+using namespace xlkit;
+using namespace xlkit::detail;
+using namespace xlkit::testing;
+using Clock = std::chrono::steady_clock;
+
+std::string guests_dir() {
+    const char *d = std::getenv("XLKIT_VM_GUESTS");
+    return d && *d ? d : "/opt/xenbox/guests";
+}
+
+bool on_xen_dom0(std::string *why) {
+    std::ifstream caps("/proc/xen/capabilities");
+    std::string c;
+    if (!caps || !std::getline(caps, c)) {
+        *why = "/proc/xen/capabilities is missing: this is not a Xen dom0 (run the tests through "
+               "tools/hosts/xenbox/xenbox, as scripts/test does)";
+        return false;
+    }
+    if (c.find("control_d") == std::string::npos) {
+        *why = "/proc/xen/capabilities says '" + c + "': not the control domain";
+        return false;
+    }
+    return true;
+}
+
+// Output of a shell command (for `xl list`), or nullopt if it failed.
+std::optional<std::string> run_cmd(const std::string &cmd) {
+    FILE *f = popen(cmd.c_str(), "r");
+    if (!f) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    int st = pclose(f);
+    if (st != 0) return std::nullopt;
+    return out;
+}
+
+class XenVmTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string why;
+        ASSERT_TRUE(on_xen_dom0(&why)) << why;
+        xs_ = std::make_unique<simtest::Xs>();
+        ASSERT_TRUE(*xs_) << "xs_open: " << std::strerror(errno);
+        CtxOptions o;
+        o.hypervisor = "xenctrl";
+        ASSERT_EQ(Ctx::create(&ctx_, o), Error::Success);
+        ASSERT_EQ(list_domain(*ctx_, &before_), Error::Success);
+    }
+    void TearDown() override {
+        if (!ctx_) return;
+        for (std::uint32_t d : made_) {
+            DomainInfo di;
+            if (domain_info(*ctx_, d, &di) == Error::Success) (void)domain_destroy(*ctx_, d, AoHow{});
+        }
+        EXPECT_EQ(ao_inflight(*ctx_), 0u);
+        ctx_.reset();
+    }
+    CtxImpl &impl() { return ctx_->impl(); }
+
+    DomainConfig guest(const std::string &kind, const std::string &name) {
+        DomainConfig c;
+        c.name = name;
+        c.kernel = guests_dir() + "/vmlinux";
+        c.ramdisk = guests_dir() + "/" + kind + ".initrd";
+        c.cmdline = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests";
+        c.memory = 96;  // the guest kernel alone needs 58 MiB (docs/hosts.md)
+        c.vcpus = 1;
+        return c;
+    }
+    // Creates a guest synchronously and remembers it for TearDown.
+    std::uint32_t make(const DomainConfig &c, bool paused = false) {
+        std::uint32_t d = 0;
+        Error e = domain_create_new(*ctx_, c, paused, &d, AoHow{});
+        EXPECT_EQ(e, Error::Success) << "creating " << c.name;
+        if (e == Error::Success) made_.push_back(d);
+        return e == Error::Success ? d : 0;
+    }
+    bool run_until(const std::function<bool()> &pred, int ms) {
+        auto end = Clock::now() + std::chrono::milliseconds(ms);
+        while (!pred()) {
+            if (Clock::now() > end) return false;
+            EXPECT_EQ(ctx_->run_once(50), Error::Success);
+        }
+        return true;
+    }
+    void collect(std::vector<std::unique_ptr<Event>> &evs) {
+        std::unique_ptr<Event> ev;
+        while (ctx_->event_check(&ev) == Error::Success) evs.push_back(std::move(ev));
+    }
+    // Waits (driving the ctx) until the guest's console has printed text;
+    // the console is served by xenconsoled on the pty named in xenstore.
+    bool console_says(std::uint32_t d, const std::string &text, int ms, std::string *seen) {
+        // xenconsoled names the pty once it has noticed the new domain:
+        // shortly after creation, as for `xl console`.
+        const std::string node = "/local/domain/" + std::to_string(d) + "/console/tty";
+        auto tty = xs_->read(node);
+        for (int i = 0; i < 100 && (!tty || tty->empty()); ++i) {
+            usleep(100000);
+            tty = xs_->read(node);
+        }
+        if (!tty || tty->empty()) {
+            *seen = "(no console/tty node)";
+            return false;
+        }
+        int fd = open(tty->c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            *seen = "(cannot open " + *tty + ": " + std::strerror(errno) + ")";
+            return false;
+        }
+        termios t;
+        if (tcgetattr(fd, &t) == 0) {
+            cfmakeraw(&t);
+            (void)tcsetattr(fd, TCSANOW, &t);
+        }
+        auto end = Clock::now() + std::chrono::milliseconds(ms);
+        bool found = false;
+        while (!found && Clock::now() < end) {
+            pollfd p{fd, POLLIN, 0};
+            if (poll(&p, 1, 100) > 0) {
+                char buf[1024];
+                ssize_t n = read(fd, buf, sizeof buf);
+                if (n > 0) seen->append(buf, std::size_t(n));
+            }
+            found = seen->find(text) != std::string::npos;
+        }
+        close(fd);
+        return found;
+    }
+    bool xs_exists(const std::string &path) { return xs_->read(path).has_value(); }
+
+    std::unique_ptr<simtest::Xs> xs_;
+    std::unique_ptr<Ctx> ctx_;
+    std::vector<DomainInfo> before_;
+    std::vector<std::uint32_t> made_;
+};
+
+struct WatchRec {
+    EvXsWatch w;
+    std::vector<std::string> events;
+    int failures = 0;
+};
+
+void rec_cb(Egc &, EvXsWatch *w, const char *, const char *path, int rc) {
+    auto *r = static_cast<WatchRec *>(w->data);
+    if (rc)
+        ++r->failures;
+    else
+        r->events.push_back(path);
+}
+
+/* ---- the Xen layer ------------------------------------------------------- */
+
+TEST_F(XenVmTest, WatchFiresOnRegistrationAndOnEachChange) {
+    WatchRec r;
+    r.w.data = &r;
+    ASSERT_TRUE(xs_->write("/test/vm-a", ""));
+    {
+        Egc egc(impl());
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, "/test/vm-a"), 0);
+    }
+    ASSERT_TRUE(run_until([&] { return r.events.size() == 1; }, 5000));
+    ASSERT_TRUE(xs_->write("/test/vm-a/x", "1"));
+    ASSERT_TRUE(run_until([&] { return r.events.size() == 2; }, 5000));
+    EXPECT_EQ(r.events[1], "/test/vm-a/x");
+    EXPECT_EQ(r.failures, 0);
+    Egc egc(impl());
+    XenCtx::of(egc)->xswatch_deregister(egc, r.w);
+}
+
+TEST_F(XenVmTest, StaleEventForAReusedWatchSlotIsIgnored) {
+    WatchRec a, b;
+    a.w.data = &a;
+    b.w.data = &b;
+    {
+        Egc egc(impl());
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, a.w, rec_cb, "/test/vm-stale-a"), 0);
+    }
+    ASSERT_TRUE(run_until([&] { return a.events.size() == 1; }, 5000));
+    ASSERT_TRUE(xs_->write("/test/vm-stale-a", "queued"));  // an event in flight for a's token
+    usleep(100000);
+    {
+        Egc egc(impl());
+        XenCtx::of(egc)->xswatch_deregister(egc, a.w);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, b.w, rec_cb, "/test/vm-stale-b"), 0);  // a's slot
+    }
+    ASSERT_TRUE(run_until([&] { return b.events.size() == 1; }, 5000));
+    for (int i = 0; i < 10; ++i) ASSERT_EQ(ctx_->run_once(20), Error::Success);
+    for (auto &e : b.events) EXPECT_EQ(e, "/test/vm-stale-b") << "b got a's stale event";
+    EXPECT_EQ(a.events.size(), 1u);
+    Egc egc(impl());
+    XenCtx::of(egc)->xswatch_deregister(egc, b.w);
+}
+
+TEST_F(XenVmTest, TransactionConflictIsRetried) {
+    ASSERT_TRUE(xs_->write("/test/vm-c", "0"));
+    int attempts = 0;
+    Egc egc(impl());
+    int rc = xs_transact(egc, *XenCtx::of(egc), "increment /test/vm-c", [&](Xenstore &x, XsTxn t) {
+        ++attempts;
+        std::string v;
+        if (x.read(t, "/test/vm-c", &v) < 0) return rc_of(Error::Fail);
+        if (attempts == 1) {
+            EXPECT_TRUE(xs_->write("/test/vm-c", "10"));  // a conflicting write
+        }
+        return x.write(t, "/test/vm-c", std::to_string(std::stoi(v) + 1)) < 0 ? rc_of(Error::Fail) : 0;
+    });
+    EXPECT_EQ(rc, 0);
+    EXPECT_EQ(attempts, 2) << "the real xenstored should have refused the first commit with EAGAIN";
+    EXPECT_EQ(xs_->read("/test/vm-c").value_or(""), "11");
+}
+
+TEST_F(XenVmTest, DestroyedGuestGivesExactlyOneDeathAndNoShutdown) {
+    std::uint32_t d = make(guest("obedient", "vm-death-destroyed"));
+    ASSERT_NE(d, 0u);
+    EvgenDomainDeath *g = nullptr;
+    ASSERT_EQ(evenable_domain_death(*ctx_, d, 11, &g), Error::Success);
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(ctx_->run_once(20), Error::Success);
+    std::vector<std::unique_ptr<Event>> evs;
+    collect(evs);
+    EXPECT_TRUE(evs.empty()) << "an event for a running guest";
+    // Behind xlkit's back, as another toolstack would.
+    ASSERT_EQ(run_cmd("xl destroy " + std::to_string(d) + " 2>&1").has_value(), true);
+    ASSERT_TRUE(run_until([&] { collect(evs); return !evs.empty(); }, 20000));
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
+    collect(evs);
+    ASSERT_EQ(evs.size(), 1u);
+    EXPECT_EQ(evs[0]->type(), EventType::DomainDeath);
+    EXPECT_EQ(evs[0]->domid, d);
+    EXPECT_EQ(evs[0]->for_user, 11u);
+    evdisable_domain_death(*ctx_, g);
+}
+
+TEST_F(XenVmTest, GuestThatPowersItselfOffGivesOneShutdownThenOneDeath) {
+    std::uint32_t d = make(guest("poweroff", "vm-death-poweroff"));
+    ASSERT_NE(d, 0u);
+    EvgenDomainDeath *g = nullptr;
+    ASSERT_EQ(evenable_domain_death(*ctx_, d, 12, &g), Error::Success);
+    std::vector<std::unique_ptr<Event>> evs;
+    // The guest boots (under emulation: seconds) and powers itself off.
+    ASSERT_TRUE(run_until([&] { collect(evs); return !evs.empty(); }, 90000)) << "no event: did the guest boot?";
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
+    collect(evs);
+    ASSERT_EQ(evs.size(), 1u) << "exactly one event while the domain is shut down";
+    ASSERT_EQ(evs[0]->type(), EventType::DomainShutdown);
+    EXPECT_EQ(std::get<EventDomainShutdown>(evs[0]->u).shutdown_reason, ShutdownReason::Poweroff);
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.state, DomainState::Shutdown);
+    // What on_poweroff=destroy does.
+    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
+    ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }, 20000));
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
+    collect(evs);
+    ASSERT_EQ(evs.size(), 2u);
+    EXPECT_EQ(evs[1]->type(), EventType::DomainDeath);
+    evdisable_domain_death(*ctx_, g);
+}
+
+// xl list: "Name ID Mem VCPUs State Time(s)"; name, domid, MiB, vcpus.
+struct XlRow {
+    std::string name;
+    unsigned mem = 0, vcpus = 0;
+};
+std::map<std::uint32_t, XlRow> parse_xl_list(const std::string &out) {
+    std::map<std::uint32_t, XlRow> m;
+    std::istringstream in(out);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::istringstream l(line);
+        XlRow r;
+        std::uint32_t id;
+        std::string state, time;
+        if (l >> r.name >> id >> r.mem >> r.vcpus >> state >> time) m[id] = r;
+    }
+    return m;
+}
+
+TEST_F(XenVmTest, DomainListMatchesXlList) {
+    DomainConfig two = guest("obedient", "vm-list-two");
+    two.vcpus = 2;
+    two.memory = 112;
+    ASSERT_NE(make(guest("obedient", "vm-list-one")), 0u);
+    ASSERT_NE(make(two, true), 0u);
+    auto out = run_cmd("xl list");
+    ASSERT_TRUE(out);
+    auto xl = parse_xl_list(*out);
+    std::vector<DomainInfo> ours;
+    ASSERT_EQ(list_domain(*ctx_, &ours), Error::Success);
+    ASSERT_EQ(ours.size(), xl.size()) << *out;
+    for (const DomainInfo &d : ours) {
+        auto it = xl.find(d.domid);
+        ASSERT_NE(it, xl.end()) << "domid " << d.domid << " missing from xl list:\n" << *out;
+        EXPECT_EQ(d.name, it->second.name);
+        EXPECT_EQ(unsigned((d.current_memkb + d.outstanding_memkb) / 1024), it->second.mem) << d.name;
+        EXPECT_EQ(d.vcpu_online, it->second.vcpus) << d.name;
+    }
+}
+
+/* ---- the operations -------------------------------------------------------- */
+
+TEST_F(XenVmTest, CreatedGuestIsListedWithItsMemoryAndVcpusAndItsConsoleIsServed) {
+    DomainConfig c = guest("obedient", "vm-create");
+    c.memory = 104;
+    c.maxmem = 128;
+    c.vcpus = 2;
+    std::uint32_t d = 0;
+    int consoles = 0;
+    // Callback mode, from this thread.
+    Error e = CallbackMode::run(*ctx_, [&](AoHow how) {
+        return domain_create_new(*ctx_, c, false, &d, std::move(how), ProgressHow::callback([&](const Event &ev) {
+                                     if (ev.type() == EventType::DomainCreateConsoleAvailable) ++consoles;
+                                 }));
+    });
+    ASSERT_EQ(e, Error::Success);
+    made_.push_back(d);
+    EXPECT_EQ(consoles, 1) << "DOMAIN_CREATE_CONSOLE_AVAILABLE, once, before completion";
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.name, "vm-create");
+    EXPECT_EQ(di.max_memkb, 128u * 1024 + 1024) << "maxmem plus libxl's 1 MiB of slack";
+    EXPECT_NEAR(double(di.current_memkb), 104.0 * 1024, 1024.0);
+    EXPECT_EQ(di.vcpu_max_id + 1, 2u) << "vcpus";  // online: once the guest kernel brings them up
+    EXPECT_EQ(di.state == DomainState::Running || di.state == DomainState::Blocked, true);
+    std::uint32_t byname = 0;
+    EXPECT_EQ(domain_qualifier_to_domid(*ctx_, "vm-create", &byname), Error::Success);
+    EXPECT_EQ(byname, d);
+    std::string seen;
+    EXPECT_TRUE(console_says(d, "xenbox-guest: obedient: up", 90000, &seen))
+        << "the guest's console (served by xenconsoled) said:\n" << seen;
+}
+
+TEST_F(XenVmTest, ObedientGuestShutsDownAndReportsShutdownThenDeath) {
+    std::uint32_t d = make(guest("obedient", "vm-obedient"));
+    ASSERT_NE(d, 0u);
+    std::string seen;
+    ASSERT_TRUE(console_says(d, "obedient: up", 90000, &seen)) << seen;
+    EvgenDomainDeath *g = nullptr;
+    ASSERT_EQ(evenable_domain_death(*ctx_, d, 21, &g), Error::Success);
+    // Event mode.
+    ASSERT_EQ(EventMode::run(*ctx_, [&](AoHow how) { return domain_shutdown(*ctx_, d, 30000, std::move(how)); }),
+              Error::Success);
+    std::vector<std::unique_ptr<Event>> evs;
+    ASSERT_TRUE(run_until([&] { collect(evs); return !evs.empty(); }, 60000));
+    ASSERT_EQ(evs[0]->type(), EventType::DomainShutdown);
+    EXPECT_EQ(std::get<EventDomainShutdown>(evs[0]->u).shutdown_reason, ShutdownReason::Poweroff);
+    ASSERT_EQ(domain_wait_death(*ctx_, d, 2000, AoHow{}), Error::Timedout)
+        << "a guest that powered off is shut down, not dying, until the toolstack destroys it";
+    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
+    ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }, 20000));
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
+    collect(evs);
+    ASSERT_EQ(evs.size(), 2u);
+    EXPECT_EQ(evs[1]->type(), EventType::DomainDeath);
+    evdisable_domain_death(*ctx_, g);
+}
+
+TEST_F(XenVmTest, ShutdownOfAGuestThatCannotAnswerTimesOut) {
+    // Created paused: its kernel never runs, so nobody clears control/shutdown.
+    std::uint32_t d = make(guest("obedient", "vm-silent"), true);
+    ASSERT_NE(d, 0u);
+    auto t0 = Clock::now();
+    EXPECT_EQ(domain_shutdown(*ctx_, d, 2000, AoHow{}), Error::GuestTimedout);
+    EXPECT_LT(Clock::now() - t0, std::chrono::seconds(20));
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success) << "a timed-out request leaves the domain alone";
+}
+
+TEST_F(XenVmTest, DestroyOfARunningGuestReportsEveryStageAndLeavesNothing) {
+    std::uint32_t d = make(guest("stubborn", "vm-destroy"));
+    ASSERT_NE(d, 0u);
+    std::string seen;
+    ASSERT_TRUE(console_says(d, "stubborn: up", 90000, &seen)) << seen;
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    const std::string uuid_path = "/vm/" + to_string(di.uuid);
+    EXPECT_TRUE(xs_exists(uuid_path));
+    std::vector<std::string> stages;
+    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}, ProgressHow::callback([&](const Event &ev) {
+                                 if (ev.type() == EventType::OperationProgress)
+                                     stages.push_back(std::get<EventOperationProgress>(ev.u).stage);
+                             })),
+              Error::Success);
+    EXPECT_EQ(stages, (std::vector<std::string>{"pause", "devices", "destroy", "release", "cleanup"}));
+    EXPECT_EQ(domain_info(*ctx_, d, &di), Error::DomainNotfound);
+    EXPECT_FALSE(xs_exists("/local/domain/" + std::to_string(d)));
+    EXPECT_FALSE(xs_exists(uuid_path));
+}
+
+TEST_F(XenVmTest, BadConfigsFailCleanlyAndLeaveNothingBehind) {
+    auto names = [&] {
+        std::vector<DomainInfo> v;
+        EXPECT_EQ(list_domain(*ctx_, &v), Error::Success);
+        std::vector<std::uint32_t> ids;
+        for (auto &x : v) ids.push_back(x.domid);
+        return ids;
+    };
+    const auto start = names();
+    auto try_create = [&](DomainConfig c) {
+        std::uint32_t d = 0;
+        Error e = domain_create_new(*ctx_, c, false, &d, AoHow{});
+        if (e == Error::Success) made_.push_back(d);
+        return e;
+    };
+    DomainConfig c = guest("obedient", "vm-bad");
+    c.kernel = "/nonexistent/vmlinux";
+    EXPECT_EQ(try_create(c), Error::Inval) << "missing kernel";
+    c = guest("obedient", "vm-bad");
+    c.memory = 0;
+    EXPECT_EQ(try_create(c), Error::Inval) << "memory 0";
+    c = guest("obedient", "vm-bad");
+    c.kernel = "/etc/hostname";  // readable, not a kernel: the builder refuses it
+    EXPECT_NE(try_create(c), Error::Success) << "not a kernel";
+    c = guest("obedient", "vm-bad");
+    c.memory = c.maxmem = 1u << 20;  // 1 TiB
+    EXPECT_EQ(try_create(c), Error::Nomem) << "more memory than the host has";
+    EXPECT_EQ(names(), start) << "a failed create left a domain behind";
+    EXPECT_FALSE(xs_exists("/local/domain/" + std::to_string(start.back() + 1)));
+
+    std::uint32_t first = make(guest("obedient", "vm-dup"), true);
+    ASSERT_NE(first, 0u);
+    EXPECT_EQ(try_create(guest("obedient", "vm-dup")), Error::Inval) << "duplicate name";
+    std::uint32_t byname = 0;
+    EXPECT_EQ(domain_qualifier_to_domid(*ctx_, "vm-dup", &byname), Error::Success);
+    EXPECT_EQ(byname, first) << "the first domain of that name is untouched";
+    EXPECT_EQ(names().size(), start.size() + 1);
+}
+
+TEST_F(XenVmTest, AbortedCreateLeavesNothingBehind) {
+    std::vector<DomainInfo> v0;
+    ASSERT_EQ(list_domain(*ctx_, &v0), Error::Success);
+    std::stop_source stop;
+    std::atomic<bool> done{false};
+    Error result = Error::Nonspecific;
+    std::uint32_t d = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, guest("obedient", "vm-aborted"), false, &d,
+                                AoHow::callback([&](Error e) {
+                                    result = e;
+                                    done = true;
+                                }).abort_on(stop.get_token())),
+              Error::Success);
+    stop.request_stop();  // building takes over a second here: still running
+    ASSERT_TRUE(run_until([&] { return done.load(); }, 60000));
+    EXPECT_EQ(result, Error::Aborted);
+    std::vector<DomainInfo> v1;
+    ASSERT_EQ(list_domain(*ctx_, &v1), Error::Success);
+    EXPECT_EQ(v1.size(), v0.size()) << "the half-made domain was not destroyed";
+    if (d) {
+        EXPECT_FALSE(xs_exists("/local/domain/" + std::to_string(d)));
+    }
+}
+
+TEST_F(XenVmTest, PauseAndUnpauseChangeTheGuestsState) {
+    std::uint32_t d = make(guest("obedient", "vm-pause"));
+    ASSERT_NE(d, 0u);
+    ASSERT_EQ(EventMode::run(*ctx_, [&](AoHow how) { return domain_pause(*ctx_, d, std::move(how)); }),
+              Error::Success);
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.state, DomainState::Paused);
+    ASSERT_EQ(CallbackMode::run(*ctx_, [&](AoHow how) { return domain_unpause(*ctx_, d, std::move(how)); }),
+              Error::Success);
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_NE(di.state, DomainState::Paused);
+}
+
+} // namespace
