@@ -16,7 +16,9 @@ Reads Google Benchmark JSON (bench/xlkit-bench --benchmark_format=json, or
 The tables are also printed on stdout. Exit status 0 even if targets are missed
 (this is a report, not a test); 2 if the input has no usable benchmark.
 
-usage: compare.py RESULTS.json [--md PATH] [--svg PATH] [--stdout-only]
+usage: compare.py RESULTS.json [--md PATH] [--svg PATH] [--stdout-only] [--only core|xen]
+  --only xen   rewrite only the Xen-layer block of the .md (not the event-core
+               table, its hand-written verdict, or the plot)
 """
 import argparse
 import json
@@ -271,8 +273,10 @@ def xen_markdown(context, results, errors, src):
     reps = sorted({r.get("_reps") for n, r in results.items() if n[:2] in ("W_", "X_", "Y_") and r.get("_reps")})
     L = []
     verdicts = []  # (label, met)
-    L.append(f"Source: `{os.path.basename(src)}`; {context.get('date', '?')}; each cell the median of "
-             f"{'/'.join(map(str, reps)) or '?'} repetitions, in the same run as the table above.")
+    L.append(f"Source: `{os.path.basename(src)}`; {context.get('date', '?')} on {context.get('host_name', '?')}, "
+             f"{context.get('num_cpus', '?')} CPUs; each cell the median of "
+             f"{'/'.join(map(str, reps)) or '?'} repetitions in one run of `bench/xlkit-bench` "
+             f"(every benchmark, interleaved at random).")
     L.append("")
     L.append("**W: xenstore write → watch callback** (wall clock per round trip; the same writer, "
              "libxenstore and xenstored on both sides)")
@@ -480,6 +484,7 @@ def main():
     ap.add_argument("--md", default=os.path.join(docs, "performance.md"))
     ap.add_argument("--svg", default=os.path.join(docs, "performance.svg"))
     ap.add_argument("--stdout-only", action="store_true", help="print the table, write nothing")
+    ap.add_argument("--only", choices=["core", "xen"], help="write only the event-core or only the Xen-layer block")
     args = ap.parse_args()
 
     context, results, errors = load(args.results)
@@ -494,9 +499,13 @@ def main():
         print(xen_block)
     if args.stdout_only:
         return 0
-    write_md(args.md, block)
-    if xen_block:
+    if args.only != "xen":
+        write_md(args.md, block)
+    if xen_block and args.only != "core":
         write_md(args.md, xen_block, XEN_BEGIN, XEN_END)
+    if args.only == "xen":
+        print(f"\nwrote the Xen-layer block of {args.md}", file=sys.stderr)
+        return 0
     pic = svg(table)
     if pic:
         with open(args.svg, "w") as f:
