@@ -314,6 +314,60 @@ TEST_F(CDomainOps, CreateListPauseDestroyThroughTheCApi) {
     EXPECT_EQ(xlkit_domain_wait_death(ctx_, domid, 5000, nullptr), 0);
 }
 
+// Many operations in flight from one thread, in callback mode.
+class ConcurrentOpsTest : public DomainOpsTest<CallbackMode> {
+protected:
+    void drive(const std::function<bool()> &done) {
+        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!done() && std::chrono::steady_clock::now() < end) ASSERT_EQ(ctx_->run_once(20), Error::Success);
+        ASSERT_TRUE(done());
+    }
+};
+
+TEST_F(ConcurrentOpsTest, TwoCreatesOfOneNameInFlightTogetherGiveOneDomain) {
+    std::uint32_t d1 = 0, d2 = 0;
+    int done = 0;
+    Error r1 = Error::Nonspecific, r2 = Error::Nonspecific;
+    ASSERT_EQ(domain_create_new(*ctx_, config("twin"), false, &d1, AoHow::callback([&](Error e) {
+                                    r1 = e;
+                                    ++done;
+                                })),
+              Error::Success);
+    // The first has not written its name to xenstore yet.
+    Error init2 = domain_create_new(*ctx_, config("twin"), false, &d2, AoHow::callback([&](Error e) {
+                                        r2 = e;
+                                        ++done;
+                                    }));
+    EXPECT_EQ(init2, Error::Inval) << "the second create of 'twin' must fail";
+    drive([&] { return done == (init2 == Error::Success ? 2 : 1); });
+    EXPECT_EQ(r1, Error::Success);
+    EXPECT_EQ(list().size(), 2u) << "dom0 and one twin";
+    // Once the first is complete, the name is taken by the domain itself.
+    EXPECT_EQ(domain_create_new(*ctx_, config("twin"), false, &d2, AoHow{}), Error::Inval);
+}
+
+TEST_F(ConcurrentOpsTest, ConcurrentDestroysShareOneReleaseDomainWatch) {
+    constexpr int kN = 20;
+    std::vector<std::uint32_t> ids(kN);
+    for (int i = 0; i < kN; ++i) ASSERT_EQ(domain_create_new(*ctx_, config("c" + std::to_string(i)), false, &ids[i], AoHow{}), Error::Success);
+    int done = 0, ok = 0;
+    for (int i = 0; i < kN; ++i)
+        ASSERT_EQ(domain_destroy(*ctx_, ids[i], AoHow::callback([&](Error e) {
+                                     ok += e == Error::Success;
+                                     ++done;
+                                 })),
+                  Error::Success);
+    std::size_t most = 0;
+    drive([&] {
+        detail::Egc egc(ctx_->impl());
+        most = std::max(most, detail::XenCtx::of(egc)->watches_active());
+        return done == kN;
+    });
+    EXPECT_EQ(ok, kN);
+    EXPECT_LE(most, 1u) << "each destroy registered its own @releaseDomain watch";
+    EXPECT_EQ(list().size(), 1u);
+}
+
 TEST_F(CDomainOps, BadArgumentsAreInval) {
     uint32_t domid;
     EXPECT_EQ(xlkit_domain_create_new(ctx_, nullptr, &domid, nullptr, nullptr), XLKIT_ERROR_INVAL);

@@ -1,6 +1,7 @@
 // domain_create_new: a PV domain from a DomainConfig.
 //
-//   Start    --bad config / name in use / too little memory--> create_fail
+//   Start    --bad config / name in use (in xenstore, or being created by
+//             this ctx) / too little memory--> create_fail
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
@@ -39,12 +40,21 @@ struct State {
     DomainBuild build;
     DomainBuilt built;
     int build_r = 0;
+    bool name_reserved = false;  // in XenCtx's names being created
     std::thread worker;
     EvImmediate built_ev;
     ~State() {
         if (worker.joinable()) worker.join();
     }
 };
+
+// Completes the operation, first freeing the name for other creates.
+void finish(Egc &egc, State &st, int rc) {
+    if (st.name_reserved)
+        if (XenCtx *x = XenCtx::of(egc)) x->release_name(st.cfg.name);
+    st.name_reserved = false;
+    st.ao->complete(egc, rc);
+}
 
 bool readable_file(const std::string &p) { return !p.empty() && access(p.c_str(), R_OK) == 0; }
 
@@ -163,7 +173,7 @@ void built_cb(Egc &egc, EvImmediate *im) {
         int rc = st.build_r == -ENOMEM ? rc_of(Error::Nomem)
                  : (st.build_r == -ENOENT || st.build_r == -EINVAL) ? rc_of(Error::Inval)
                                                                    : rc_of(Error::Fail);
-        st.ao->complete(egc, rc);
+        finish(egc, st, rc);
         return;
     }
     if (st.domid_out) *st.domid_out = st.built.domid;
@@ -192,7 +202,7 @@ void built_cb(Egc &egc, EvImmediate *im) {
         }
     }
     if (rc) undo(egc, st);
-    st.ao->complete(egc, rc);
+    finish(egc, st, rc);
 }
 
 } // namespace
@@ -218,7 +228,18 @@ Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uin
     rc = xen_stacks(egc, &x, &hv, &xs);
     if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
 
-    // The name must be free.
+    // The name must be free: not being created by this ctx, not in xenstore.
+    if (!x->reserve_name(cfg.name)) {
+        XLKIT_LOG(ctx.impl(), ERROR, "domain config: name: a domain called '%s' is being created already",
+                  cfg.name.c_str());
+        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
+    }
+    st->name_reserved = true;
+    auto fail_early = [&](int frc) {
+        x->release_name(cfg.name);
+        st->name_reserved = false;
+        return static_cast<Error>(ao->create_fail(egc, frc));
+    };
     std::vector<std::string> doms;
     if (xs->directory(0, "/local/domain", &doms) == 0)
         for (const std::string &d : doms) {
@@ -226,7 +247,7 @@ Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uin
             if (xs->read(0, "/local/domain/" + d + "/name", &name) == 0 && name == cfg.name) {
                 XLKIT_LOG(ctx.impl(), ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
                           cfg.name.c_str(), d.c_str());
-                return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
+                return fail_early(rc_of(Error::Inval));
             }
         }
     // And the memory must be there.
@@ -234,10 +255,10 @@ Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uin
     if (hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024) {
         XLKIT_LOG(ctx.impl(), ERROR, "domain config: memory: %llu MiB wanted, the host has %llu MiB free",
                   static_cast<unsigned long long>(cfg.memory), static_cast<unsigned long long>(free_kb / 1024));
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Nomem)));
+        return fail_early(rc_of(Error::Nomem));
     }
 
-    if (getrandom(st->build.uuid, 16, 0) != 16) return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Fail)));
+    if (getrandom(st->build.uuid, 16, 0) != 16) return fail_early(rc_of(Error::Fail));
     st->build.uuid[6] = static_cast<std::uint8_t>((st->build.uuid[6] & 0x0f) | 0x40);  // version 4
     st->build.uuid[8] = static_cast<std::uint8_t>((st->build.uuid[8] & 0x3f) | 0x80);
     st->build.kernel = cfg.kernel;
@@ -255,7 +276,7 @@ Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uin
             g.ctx.immediate_post(g, st->built_ev, built_cb);
         });
     } catch (...) {
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Fail)));
+        return fail_early(rc_of(Error::Fail));
     }
     return static_cast<Error>(ao->inprogress(egc));
 }

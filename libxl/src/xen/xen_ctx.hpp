@@ -6,12 +6,17 @@
 #include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "event/ctx_impl.hpp"
 #include "xen/hypervisor.hpp"
 #include "xen/xenstore.hpp"
+
+namespace xlkit {
+struct EvgenDomainDeath;  // xlkit/evgen.hpp
+}
 
 namespace xlkit::detail {
 
@@ -52,6 +57,18 @@ struct DeathStateDeleter {
 class XenCtx;
 void death_teardown(Egc &egc, XenCtx &x);
 
+/* An internal domain-death request (domain_death.cpp), sharing the ctx's one
+ * @releaseDomain watch and batched check with the public evgens: cb(rc = 0)
+ * once domid is dying, gone or holds another domain (the first check comes
+ * soon after adding, not from inside the call); cb(rc < 0) if the hypervisor
+ * or xenstore fails. Called once; remove it afterwards (or before, to stop). */
+using DeathWatchCb = void (*)(Egc &egc, void *data, int rc);
+/* uuid (may be nullptr: the first check's) tells the domain apart from a
+ * later one with the same domid. */
+EvgenDomainDeath *death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb,
+                                  void *data, int *rc);
+void death_watch_remove(Egc &egc, EvgenDomainDeath *g);
+
 class XenCtx {
 public:
     static constexpr int kKeepaliveMs = 500;
@@ -78,6 +95,12 @@ public:
     DeathState *death_state(bool create);
     std::size_t watches_active() const noexcept { return nactive_; }
 
+    /* Names of the domains this ctx is creating: a second create of the same
+     * name fails even before the first one has written its name to xenstore.
+     * reserve_name returns false if the name is taken. */
+    bool reserve_name(const std::string &name) { return creating_.insert(name).second; }
+    void release_name(const std::string &name) { creating_.erase(name); }
+
 private:
     static void xs_fd_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
     static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, int rc);
@@ -100,6 +123,7 @@ private:
     std::uint32_t counter_ = 0;
     std::size_t nactive_ = 0;
     std::unique_ptr<DeathState, DeathStateDeleter> death_;
+    std::set<std::string> creating_;
 };
 
 } // namespace xlkit::detail
