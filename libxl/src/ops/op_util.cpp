@@ -80,52 +80,19 @@ void dw_finish(Egc &egc, DeathWait &w, int rc) {
     w.callback(egc, &w, rc);
 }
 
-void dw_check(Egc &egc, DeathWait &w) {
-    XenCtx *x = XenCtx::of(egc);
-    int rc = 0;
-    Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
-    if (!hv) {
-        dw_finish(egc, w, rc ? rc : rc_of(Error::Fail));
-        return;
-    }
-    DomInfo d;
-    rc = query_domain(egc, *hv, w.domid, &d);
-    if (rc == rc_of(Error::DomainNotfound)) {
-        dw_finish(egc, w, 0);
-        return;
-    }
-    if (rc) {
-        dw_finish(egc, w, rc);
-        return;
-    }
-    if (!w.have_uuid) {
-        std::memcpy(w.uuid, d.uuid, 16);
-        w.have_uuid = true;
-    }
-    if (d.dying || std::memcmp(w.uuid, d.uuid, 16) != 0) dw_finish(egc, w, 0);
-}
-
 } // namespace
 
 int death_wait_start(Egc &egc, DeathWait &w) {
-    XenCtx *x = XenCtx::of(egc);
-    if (!x) return rc_of(Error::Nomem);
     w.abortable.data = &w;
     int rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, int arc) {
         dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
     });
     if (rc) return rc;
-    w.watch.data = &w;
-    // The watch fires at once: the first check happens then.
-    rc = x->xswatch_register(egc, w.watch,
-                             [](Egc &g, EvXsWatch *ev, const char *, const char *, int wrc) {
-                                 auto &dw = *static_cast<DeathWait *>(ev->data);
-                                 if (wrc)
-                                     dw_finish(g, dw, wrc);
-                                 else
-                                     dw_check(g, dw);
-                             },
-                             "@releaseDomain");
+    // One request among the ctx's domain-death requests: the first check
+    // comes soon, then one per @releaseDomain event, batched with the rest.
+    w.req = death_watch_add(
+        egc, w.domid, w.have_uuid ? w.uuid : nullptr, [](Egc &g, void *data, int drc) { dw_finish(g, *static_cast<DeathWait *>(data), drc); }, &w,
+        &rc);
     if (!rc && w.timeout_ms > 0) {
         w.timer.data = &w;
         rc = egc.ctx.time_register_rel(egc, w.timer,
@@ -141,7 +108,8 @@ int death_wait_start(Egc &egc, DeathWait &w) {
 void death_wait_stop(Egc &egc, DeathWait &w) {
     abortable_deregister(egc, w.abortable);
     egc.ctx.time_deregister(egc, w.timer);
-    if (XenCtx *x = XenCtx::of(egc)) x->xswatch_deregister(egc, w.watch);
+    death_watch_remove(egc, w.req);
+    w.req = nullptr;
 }
 
 } // namespace xlkit::detail

@@ -36,12 +36,12 @@ struct DeathWait {
     int timeout_ms = 0;
     Callback callback = nullptr;
     void *data = nullptr;
+    bool have_uuid = false;  // uuid: the domain's, if known before the start
+    std::uint8_t uuid[16] = {};
     // private
-    EvXsWatch watch;
+    EvgenDomainDeath *req = nullptr;  // shares the ctx's @releaseDomain watch
     EvTime timer;
     AoAbortable abortable;
-    bool have_uuid = false;
-    std::uint8_t uuid[16] = {};
 };
 int death_wait_start(Egc &egc, DeathWait &w);
 void death_wait_stop(Egc &egc, DeathWait &w);

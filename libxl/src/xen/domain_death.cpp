@@ -6,6 +6,12 @@
 // from the lowest domid not yet resolved, and reports, once each, SHUTDOWN
 // (with reason) then DEATH (dying, gone, or the domid now holds another
 // domain: the uuid seen first no longer matches).
+//
+// The operations' own death waits (domain_destroy, domain_wait_death) are
+// internal requests in the same set: k operations in flight share the one
+// watch and one batched check, instead of k watches each delivering every
+// event to k checks (quadratic). An internal request is told through its
+// callback instead of an event, and only of death (or of a failure).
 #include <algorithm>
 #include <boost/intrusive/set.hpp>
 #include <cstring>
@@ -26,6 +32,11 @@ struct EvgenDomainDeath {
     std::uint8_t uuid[16] = {};
     bool shutdown_reported = false;
     bool death_reported = false;
+    // Internal requests (detail::death_watch_add): told through cb.
+    detail::DeathWatchCb cb = nullptr;
+    void *data = nullptr;
+    int pending_rc = 0;
+    bool pending = false;  // cb owed, called once the walk is over
 
     friend bool operator<(const EvgenDomainDeath &a, const EvgenDomainDeath &b) {
         return a.domid < b.domid || (a.domid == b.domid && a.seq < b.seq);
@@ -73,11 +84,37 @@ void emit(Egc &egc, const EvgenDomainDeath &g, EventType type, int reason) {
     egc.ctx.event_occurred(egc, std::move(ev));
 }
 
+// Calls the callbacks owed to internal requests. A callback may remove any
+// request (its own, or others through an abort), so each call starts again
+// from the first request still linked and owed.
+void notify_pending(Egc &egc, DeathState &st) {
+    for (;;) {
+        auto it = std::find_if(st.set.begin(), st.set.end(), [](const EvgenDomainDeath &g) { return g.pending; });
+        if (it == st.set.end()) return;
+        EvgenDomainDeath &g = *it;
+        g.pending = false;
+        g.cb(egc, g.data, g.pending_rc);
+    }
+}
+
+// Every internal request not yet told ends with rc (the hypervisor or
+// xenstore failed); public requests learn of it from the disaster.
+void fail_internal(Egc &egc, DeathState &st, int rc) {
+    for (EvgenDomainDeath &g : st.set)
+        if (g.cb && !g.death_reported) {
+            g.death_reported = true;
+            g.pending = true;
+            g.pending_rc = rc;
+        }
+    notify_pending(egc, st);
+}
+
 void check(Egc &egc, DeathState &st) {
     XenCtx *x = XenCtx::of(egc);
     int rc = 0;
     Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
     if (!hv) {
+        fail_internal(egc, st, rc ? rc : rc_of(Error::Fail));
         egc.ctx.disaster(egc, "domain death: cannot query the hypervisor", 0);
         return;
     }
@@ -90,6 +127,7 @@ void check(Egc &egc, DeathState &st) {
         int n = hv->domain_getinfolist(first, kBatch, st.buf.data());
         if (n < 0) {
             XLKIT_LOGE(egc.ctx, ERROR, -n, "domain death: getinfolist from %u", first);
+            fail_internal(egc, st, rc_of(Error::Fail));
             egc.ctx.disaster(egc, "domain death: the hypervisor query failed", -n);
             return;
         }
@@ -108,19 +146,28 @@ void check(Egc &egc, DeathState &st) {
             bool same = d && std::memcmp(g.uuid, d->uuid, 16) == 0;
             if (same && d->shutdown && !g.shutdown_reported) {
                 g.shutdown_reported = true;
-                emit(egc, g, EventType::DomainShutdown, d->shutdown_reason);
+                if (!g.cb) emit(egc, g, EventType::DomainShutdown, d->shutdown_reason);
             }
             if (!d || !same || d->dying) {
                 g.death_reported = true;
-                emit(egc, g, EventType::DomainDeath, -1);
+                if (g.cb) {
+                    g.pending = true;
+                    g.pending_rc = 0;
+                } else {
+                    emit(egc, g, EventType::DomainDeath, -1);
+                }
             }
         }
     }
+    notify_pending(egc, st);
 }
 
 void watch_cb(Egc &egc, EvXsWatch *w, const char *, const char *, int rc) {
     DeathState &st = *static_cast<DeathState *>(w->data);
-    if (rc) return;  // xenstore lost: the disaster has been reported
+    if (rc) {  // xenstore lost: the disaster has been reported
+        fail_internal(egc, st, rc);
+        return;
+    }
     check(egc, st);
 }
 
@@ -138,8 +185,77 @@ void death_teardown(Egc &egc, XenCtx &x) {
     if (!st) return;
     x.xswatch_deregister(egc, st->watch);
     egc.ctx.immediate_deregister(egc, st->check_soon);
-    // Requests the application never disabled: freed with the ctx.
-    st->set.clear_and_dispose([](EvgenDomainDeath *g) { delete g; });
+    // Requests the application never disabled are freed with the ctx;
+    // internal ones belong to their operations (death_watch_remove frees).
+    st->set.clear_and_dispose([](EvgenDomainDeath *g) {
+        if (!g->cb) delete g;
+    });
+}
+
+namespace {
+
+// Adds a request (public or internal) and makes sure a check will come.
+int add_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
+    g.seq = ++st.seq;
+    st.set.insert(g);
+    if (!st.watch.active()) {
+        st.watch.data = &st;
+        int rc = x.xswatch_register(egc, st.watch, watch_cb, "@releaseDomain");
+        if (rc) {
+            st.set.erase(st.set.iterator_to(g));
+            return rc;
+        }
+        // The watch fires once now: that first event does the first check.
+    } else {
+        // Check soon (not from inside this call): the domain may be dead.
+        st.check_soon.data = &st;
+        egc.ctx.immediate_register(egc, st.check_soon, [](Egc &e, EvImmediate *im) {
+            check(e, *static_cast<DeathState *>(im->data));
+        });
+    }
+    return 0;
+}
+
+void remove_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
+    st.set.erase(st.set.iterator_to(g));
+    if (st.set.empty()) {
+        x.xswatch_deregister(egc, st.watch);
+        egc.ctx.immediate_deregister(egc, st.check_soon);
+    }
+}
+
+} // namespace
+
+EvgenDomainDeath *death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb,
+                                  void *data, int *rc) {
+    XenCtx *x = XenCtx::of(egc);
+    DeathState *st = x ? x->death_state(true) : nullptr;
+    auto *g = st ? new (std::nothrow) EvgenDomainDeath : nullptr;
+    if (!g) {
+        *rc = rc_of(Error::Nomem);
+        return nullptr;
+    }
+    g->domid = domid;
+    if (uuid) {
+        std::memcpy(g->uuid, uuid, 16);
+        g->uuid_known = true;
+    }
+    g->cb = cb;
+    g->data = data;
+    *rc = add_request(egc, *x, *st, *g);
+    if (*rc) {
+        delete g;
+        return nullptr;
+    }
+    return g;
+}
+
+void death_watch_remove(Egc &egc, EvgenDomainDeath *g) {
+    if (!g) return;
+    XenCtx *x = XenCtx::of(egc);
+    DeathState *st = x ? x->death_state(false) : nullptr;
+    if (st && g->hook_.is_linked()) remove_request(egc, *x, *st, *g);
+    delete g;
 }
 
 } // namespace xlkit::detail
@@ -161,24 +277,11 @@ Error evenable_domain_death(Ctx &ctx, std::uint32_t domid, std::uint64_t for_use
     auto *g = new (std::nothrow) EvgenDomainDeath;
     if (!g) return Error::Nomem;
     g->domid = domid;
-    g->seq = ++st->seq;
     g->for_user = for_user;
-    st->set.insert(*g);
-    if (!st->watch.active()) {
-        st->watch.data = st;
-        rc = x->xswatch_register(egc, st->watch, watch_cb, "@releaseDomain");
-        if (rc) {
-            st->set.erase(st->set.iterator_to(*g));
-            delete g;
-            return static_cast<Error>(rc);
-        }
-        // The watch fires once now: that first event does the first check.
-    } else {
-        // Check soon (not from inside this call): the domain may be dead.
-        st->check_soon.data = st;
-        egc.ctx.immediate_register(egc, st->check_soon, [](Egc &e, EvImmediate *im) {
-            check(e, *static_cast<DeathState *>(im->data));
-        });
+    rc = add_request(egc, *x, *st, *g);
+    if (rc) {
+        delete g;
+        return static_cast<Error>(rc);
     }
     *evgen_out = g;
     return Error::Success;
@@ -189,13 +292,9 @@ void evdisable_domain_death(Ctx &ctx, EvgenDomainDeath *g) {
     Egc egc(ctx.impl());
     XenCtx *x = XenCtx::of(egc);
     DeathState *st = x ? x->death_state(false) : nullptr;
-    if (!st || !g->hook_.is_linked()) return;
-    st->set.erase(st->set.iterator_to(*g));
+    if (!st || !g->hook_.is_linked() || g->cb) return;  // unknown, or internal
+    remove_request(egc, *x, *st, *g);
     delete g;
-    if (st->set.empty()) {
-        x->xswatch_deregister(egc, st->watch);
-        egc.ctx.immediate_deregister(egc, st->check_soon);
-    }
 }
 
 } // namespace xlkit
