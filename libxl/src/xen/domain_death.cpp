@@ -2,7 +2,8 @@
 //
 // Per ctx: the enabled requests sorted by domid, one watch while any is
 // enabled. A check (on each watch event, and once after each enable) walks
-// the requests in domid order, querying the hypervisor in batches of 200
+// the requests in domid order, querying the hypervisor in batches of up to
+// 1,024 (no more than the watched domids span)
 // from the lowest domid not yet resolved, and reports, once each, SHUTDOWN
 // (with reason) then DEATH (dying, gone, or the domid now holds another
 // domain: the uuid seen first no longer matches).
@@ -49,7 +50,7 @@ namespace xlkit::detail {
 
 namespace {
 
-constexpr unsigned kBatch = 200;
+constexpr unsigned kBatch = 1024;  // domains per getinfolist call (one hypercall)
 
 using DeathSet = boost::intrusive::multiset<
     EvgenDomainDeath,
@@ -124,7 +125,11 @@ void check(Egc &egc, DeathState &st) {
         while (it != st.set.end() && it->death_reported) ++it;
         if (it == st.set.end()) break;
         std::uint32_t first = it->domid;
-        int n = hv->domain_getinfolist(first, kBatch, st.buf.data());
+        // Ask for no more entries than the watched domids span (1 for one
+        // domain, not a whole batch copied out of the hypervisor).
+        const std::uint64_t span = std::uint64_t(std::prev(st.set.end())->domid) - first + 1;
+        const unsigned want = unsigned(std::min<std::uint64_t>(kBatch, span));
+        int n = hv->domain_getinfolist(first, want, st.buf.data());
         if (n < 0) {
             XLKIT_LOGE(egc.ctx, ERROR, -n, "domain death: getinfolist from %u", first);
             fail_internal(egc, st, rc_of(Error::Fail));
@@ -132,7 +137,7 @@ void check(Egc &egc, DeathState &st) {
             return;
         }
         // Requests with domid below `limit` are answered by this batch.
-        std::uint64_t limit = unsigned(n) == kBatch ? std::uint64_t(st.buf[kBatch - 1].domid) + 1 : ~0ull;
+        std::uint64_t limit = unsigned(n) == want ? std::uint64_t(st.buf[want - 1].domid) + 1 : ~0ull;
         int i = 0;
         for (; it != st.set.end() && it->domid < limit; ++it) {
             EvgenDomainDeath &g = *it;
