@@ -24,7 +24,7 @@ tests_ao_tests_SOURCES = \
 	tests/ao/closure_test.cpp \
 	tests/ao/group_test.cpp \
 	tests/ops/helper_run_test.cpp
-noinst_HEADERS += tests/support/test_ops.hpp tests/support/modes.hpp
+noinst_HEADERS += tests/support/test_ops.hpp tests/support/modes.hpp tests/support/watch_rec.hpp
 tests_ao_tests_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_ao_tests_LDADD = $(TEST_LDADD)
 

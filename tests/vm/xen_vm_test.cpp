@@ -21,6 +21,7 @@
 
 #include "sim_support.hpp"  // simtest::Xs: the test's own libxenstore connection
 #include "support/modes.hpp"
+#include "support/watch_rec.hpp"
 #include "xen/xen_ctx.hpp"
 #include "xen/xswait.hpp"
 #include <xlkit/domain.hpp>
@@ -159,6 +160,18 @@ protected:
         return found;
     }
     bool xs_exists(const std::string &path) { return xs_->read(path).has_value(); }
+    // After a SHUTDOWN event in evs: destroy the domain (as on_poweroff=
+    // destroy does) and expect exactly one more event, its DEATH.
+    void destroy_and_expect_death_after_shutdown(std::uint32_t d, std::vector<std::unique_ptr<Event>> &evs,
+                                                 EvgenDomainDeath *g) {
+        ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
+        ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }, 20000));
+        for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
+        collect(evs);
+        ASSERT_EQ(evs.size(), 2u);
+        EXPECT_EQ(evs[1]->type(), EventType::DomainDeath);
+        evdisable_domain_death(*ctx_, g);
+    }
 
     std::unique_ptr<simtest::Xs> xs_;
     std::unique_ptr<Ctx> ctx_;
@@ -166,19 +179,6 @@ protected:
     std::vector<std::uint32_t> made_;
 };
 
-struct WatchRec {
-    EvXsWatch w;
-    std::vector<std::string> events;
-    int failures = 0;
-};
-
-void rec_cb(Egc &, EvXsWatch *w, const char *, const char *path, int rc) {
-    auto *r = static_cast<WatchRec *>(w->data);
-    if (rc)
-        ++r->failures;
-    else
-        r->events.push_back(path);
-}
 
 /* ---- the Xen layer ------------------------------------------------------- */
 
@@ -278,14 +278,7 @@ TEST_F(XenVmTest, GuestThatPowersItselfOffGivesOneShutdownThenOneDeath) {
     DomainInfo di;
     ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
     EXPECT_EQ(di.state, DomainState::Shutdown);
-    // What on_poweroff=destroy does.
-    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
-    ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }, 20000));
-    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
-    collect(evs);
-    ASSERT_EQ(evs.size(), 2u);
-    EXPECT_EQ(evs[1]->type(), EventType::DomainDeath);
-    evdisable_domain_death(*ctx_, g);
+    destroy_and_expect_death_after_shutdown(d, evs, g);
 }
 
 // xl list: "Name ID Mem VCPUs State Time(s)"; name, domid, MiB, vcpus.
@@ -378,13 +371,7 @@ TEST_F(XenVmTest, ObedientGuestShutsDownAndReportsShutdownThenDeath) {
     EXPECT_EQ(std::get<EventDomainShutdown>(evs[0]->u).shutdown_reason, ShutdownReason::Poweroff);
     ASSERT_EQ(domain_wait_death(*ctx_, d, 2000, AoHow{}), Error::Timedout)
         << "a guest that powered off is shut down, not dying, until the toolstack destroys it";
-    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
-    ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }, 20000));
-    for (int i = 0; i < 20; ++i) ASSERT_EQ(ctx_->run_once(25), Error::Success);
-    collect(evs);
-    ASSERT_EQ(evs.size(), 2u);
-    EXPECT_EQ(evs[1]->type(), EventType::DomainDeath);
-    evdisable_domain_death(*ctx_, g);
+    destroy_and_expect_death_after_shutdown(d, evs, g);
 }
 
 TEST_F(XenVmTest, ShutdownOfAGuestThatCannotAnswerTimesOut) {

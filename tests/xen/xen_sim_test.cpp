@@ -9,6 +9,7 @@
 #include "sim_support.hpp"
 #include "support/ctx_fixture.hpp"
 #include "support/modes.hpp"
+#include "support/watch_rec.hpp"
 #include "xen/filters.hpp"
 #include "xen/xen_ctx.hpp"
 #include "xen/xswait.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 using namespace xlkit;
 using namespace xlkit::detail;
+using namespace xlkit::testing;
 using simtest::Host;
 using simtest::Xs;
 
@@ -72,19 +74,6 @@ protected:
     std::unique_ptr<Ctx> ctx_;
 };
 
-struct WatchRec {
-    EvXsWatch w;
-    std::vector<std::string> events;
-    int failures = 0;
-};
-
-void rec_cb(Egc &, EvXsWatch *w, const char *, const char *path, int rc) {
-    auto *r = static_cast<WatchRec *>(w->data);
-    if (rc)
-        ++r->failures;
-    else
-        r->events.push_back(path);
-}
 
 TEST_F(XenSimTest, WatchFiresOnRegistrationAndOnEachChange) {
     Xs other;

@@ -101,13 +101,21 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
         &prog);
     bool forced = false;
     std::vector<std::string> progress;
-    if (rc == Error::GuestTimedout && force) {
+    // -F: the guest did not do `what` in time: destroy it instead.
+    auto force_destroy = [&](const char *what) {
         (void)app.log->take_errors();
-        prog.note("the guest did not acknowledge within " + secs(shown_timeout) + ": destroying the domain (-F)");
+        prog.note(std::string("the guest did not ") + what + " within " + secs(shown_timeout) +
+                  ": destroying the domain (-F)");
         prog.end();
-        rc = destroy_with_progress(app, domid, label, false, &progress);
-        if (rc != Error::Success) return app.fail("cannot destroy " + label + " after the guest did not respond", rc);
+        Error drc = destroy_with_progress(app, domid, label, false, &progress);
+        if (drc != Error::Success)
+            return app.fail("cannot destroy " + label + " after the guest did not " + what, drc);
         forced = true;
+        return kExitOk;
+    };
+    if (rc == Error::GuestTimedout && force) {
+        if (int st = force_destroy("acknowledge"); st != kExitOk) return st;
+        rc = Error::Success;
     } else if (rc == Error::GuestTimedout) {
         prog.end();
         (void)app.log->take_errors();  // "timed out after N ms": said below
@@ -130,12 +138,8 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
         rc = app.run_op(
             [&](AoHow how) { return domain_wait_death(*app.ctx, domid, to_ms(timeout_s), std::move(how)); }, &prog);
         if (rc == Error::Timedout && force) {
-            (void)app.log->take_errors();
-            prog.note("the guest did not shut down within " + secs(shown_timeout) + ": destroying the domain (-F)");
-            prog.end();
-            rc = destroy_with_progress(app, domid, label, false, &progress);
-            if (rc != Error::Success) return app.fail("cannot destroy " + label + " after the guest did not shut down", rc);
-            forced = true;
+            if (int st = force_destroy("shut down"); st != kExitOk) return st;
+            rc = Error::Success;
         } else if (rc == Error::Timedout) {
             prog.end();
             (void)app.log->take_errors();
