@@ -5,6 +5,9 @@ set -euo pipefail
 
 XLKIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XLKIT_BUILD=${XLKIT_BUILD:-$XLKIT_TOP/build}
+# Paths below the tree are hashed relative to it, and the build folder is not
+# hashed, so a fresh clone elsewhere reuses the objects of an earlier build.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$XLKIT_TOP} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 XLKIT_JOBS=${XLKIT_JOBS:-$(nproc)}
 
 # Debian packages the build, tests and benchmarks need.
@@ -42,7 +45,8 @@ configure_build() {
   local want="$*"
   if [ ! -f "$dir/Makefile" ] || [ "$(cat "$dir/.xlkit-configure-args" 2>/dev/null)" != "$want" ]; then
     say "configure $(basename "$dir") $want"
-    # ccache makes the repeated builds of scripts/test cheap.
+    # ccache makes the repeated builds of scripts/test cheap (CCACHE_BASEDIR,
+    # exported below: also across clones in other folders, as CI's).
     local cc=(CC=gcc CXX=g++)
     command -v ccache >/dev/null && cc=("CC=ccache gcc" "CXX=ccache g++")
     (cd "$dir" && "$XLKIT_TOP/configure" -q "${cc[@]}" "$@")
