@@ -25,7 +25,7 @@ bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(
 bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) $(XEN_LIBS) -lpthread
 EXTRA_bench_xlkit_bench_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
 	tools/hosts/sim/xlkit-sim-preload.la
-EXTRA_DIST += bench/compare.py
+EXTRA_DIST += bench/compare.py bench/results.json bench/results-xen.json
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 
 .PHONY: bench
