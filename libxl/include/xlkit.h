@@ -147,6 +147,9 @@ XLKIT_API xlkit_dominfo *xlkit_list_domain(xlkit_ctx *ctx, int *nb_domain_out);
 XLKIT_API void xlkit_dominfo_list_free(xlkit_dominfo *list, int nb_domain);
 /* info_r may be NULL (just checks that domid exists). */
 XLKIT_API int xlkit_domain_info(xlkit_ctx *ctx, xlkit_dominfo *info_r, uint32_t domid);
+/* The host's total and free memory, as libxl_get_physinfo (which also gives
+ * CPU facts xlkit does not report). */
+XLKIT_API int xlkit_get_physinfo(xlkit_ctx *ctx, xlkit_physinfo *physinfo);
 
 /* ---- xlkit additions ------------------------------------------------------- */
 

@@ -368,6 +368,32 @@ TEST_F(ConcurrentOpsTest, ConcurrentDestroysShareOneReleaseDomainWatch) {
     EXPECT_EQ(list().size(), 1u);
 }
 
+TEST_F(ConcurrentOpsTest, PhysinfoFollowsTheHostsMemoryAndItsDomains) {
+    ASSERT_EQ(sim_set_limits(host_.sim(), 0, 8ull * 1024 * 1024), 0);  // an 8 GiB host
+    Physinfo before;
+    ASSERT_EQ(get_physinfo(*ctx_, &before), Error::Success);
+    EXPECT_EQ(before.total_memkb, 8ull * 1024 * 1024);
+    EXPECT_LT(before.free_memkb, before.total_memkb) << "dom0 has some";
+    std::uint32_t d = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, config("phys"), false, &d, AoHow{}), Error::Success);
+    Physinfo after;
+    ASSERT_EQ(get_physinfo(*ctx_, &after), Error::Success);
+    EXPECT_LE(after.free_memkb, before.free_memkb - 64u * 1024) << "the new domain has at least its 64 MiB";
+    EXPECT_EQ(after.total_memkb, before.total_memkb);
+    EXPECT_EQ(get_physinfo(*ctx_, nullptr), Error::Inval);
+}
+
+TEST_F(CDomainOps, PhysinfoThroughTheCApi) {
+    xlkit_physinfo p;
+    xlkit_physinfo_init(&p);
+    ASSERT_EQ(xlkit_get_physinfo(ctx_, &p), 0);
+    EXPECT_GT(p.total_memkb, 0u);
+    EXPECT_LE(p.free_memkb, p.total_memkb);
+    xlkit_physinfo_dispose(&p);
+    EXPECT_EQ(xlkit_get_physinfo(ctx_, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_get_physinfo(nullptr, &p), XLKIT_ERROR_INVAL);
+}
+
 TEST_F(CDomainOps, BadArgumentsAreInval) {
     uint32_t domid;
     EXPECT_EQ(xlkit_domain_create_new(ctx_, nullptr, &domid, nullptr, nullptr), XLKIT_ERROR_INVAL);

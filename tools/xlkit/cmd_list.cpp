@@ -96,7 +96,9 @@ int cmd_info(App &app, int argc, char **argv) {
         memkb += d.current_memkb + d.outstanding_memkb;
         if (d.state != DomainState::Dying) ++running;
     }
-    const char *na = "not available (xlkit's API has no host memory query yet)";
+    Physinfo phys;
+    rc = get_physinfo(*app.ctx, &phys);
+    if (rc != Error::Success) return app.fail("cannot query the host's memory", rc);
     std::string hv = app.hypervisor_spec();
     const char *hv_from = !app.g.hypervisor.empty() ? "--hypervisor"
                           : std::getenv("XLKIT_HYPERVISOR") && *std::getenv("XLKIT_HYPERVISOR") ? "XLKIT_HYPERVISOR"
@@ -106,8 +108,8 @@ int cmd_info(App &app, int argc, char **argv) {
                        ",\"machine\":" + json_quote(u.machine) + ",\"xlkit_version\":" + json_quote(PACKAGE_VERSION) +
                        ",\"hypervisor\":" + json_quote(hv) + ",\"hypervisor_from\":" + json_quote(hv_from) +
                        ",\"nr_domains\":" + std::to_string(all.size()) + ",\"domains_memory_mib\":" +
-                       std::to_string(memkb / 1024) + ",\"total_memory_mib\":null,\"free_memory_mib\":null" +
-                       ",\"not_available\":[\"total_memory\",\"free_memory\"]}");
+                       std::to_string(memkb / 1024) + ",\"total_memory_mib\":" + std::to_string(phys.total_memkb / 1024) +
+                       ",\"free_memory_mib\":" + std::to_string(phys.free_memkb / 1024) + "}");
         return kExitOk;
     }
     std::printf("host                   : %s\n", u.nodename);
@@ -118,8 +120,9 @@ int cmd_info(App &app, int argc, char **argv) {
     std::printf("nr_domains             : %zu (%u not dying)\n", all.size(), running);
     std::printf("domains_memory         : %llu (MiB, current memory of all domains)\n",
                 static_cast<unsigned long long>(memkb / 1024));
-    std::printf("total_memory           : %s\n", na);
-    std::printf("free_memory            : %s\n", na);
+    // As xl info: MiB.
+    std::printf("total_memory           : %llu\n", static_cast<unsigned long long>(phys.total_memkb / 1024));
+    std::printf("free_memory            : %llu\n", static_cast<unsigned long long>(phys.free_memkb / 1024));
     return kExitOk;
 }
 

@@ -23,6 +23,8 @@ namespace xlkit {
 XLKIT_API Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out);
 /* One domain; Error::DomainNotfound if it does not exist. */
 XLKIT_API Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out);
+/* The host's total and free memory (xl info), from the hypervisor. */
+XLKIT_API Error get_physinfo(Ctx &ctx, Physinfo *out);
 /* The domid of the domain called name; Error::DomainNotfound if none. A
  * string of digits is taken as a domid (and checked to exist). */
 XLKIT_API Error domain_qualifier_to_domid(Ctx &ctx, const std::string &name_or_domid, std::uint32_t *domid);

@@ -97,4 +97,15 @@ int xlkit_domain_info(xlkit_ctx *ctx, xlkit_dominfo *info_r, uint32_t domid) {
     return 0;
 }
 
+int xlkit_get_physinfo(xlkit_ctx *ctx, xlkit_physinfo *physinfo) {
+    XLKIT_CAPI_CHECK_CTX(ctx);
+    if (!physinfo) return XLKIT_ERROR_INVAL;
+    xlkit::Physinfo p;
+    Error e = xlkit::get_physinfo(*ctx->cxx, &p);
+    if (e != Error::Success) return rc_of(e);
+    physinfo->total_memkb = p.total_memkb;
+    physinfo->free_memkb = p.free_memkb;
+    return 0;
+}
+
 } // extern "C"

@@ -1,4 +1,5 @@
-// list_domain, domain_info, domain_qualifier_to_domid: one query each.
+// list_domain, domain_info, get_physinfo, domain_qualifier_to_domid: one
+// query each.
 #include <cctype>
 #include <vector>
 
@@ -54,6 +55,25 @@ Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out) {
     if (rc) return static_cast<Error>(rc);
     int xrc = 0;
     fill_domain_info(x->xs(egc, &xrc), d, out);
+    return Error::Success;
+}
+
+Error get_physinfo(Ctx &ctx, Physinfo *out) {
+    if (!out) return Error::Inval;
+    Egc egc(ctx.impl());
+    if (ctx.impl().failed()) return Error::Fail;
+    XenCtx *x = XenCtx::of(egc);
+    if (!x) return Error::Nomem;
+    int rc = 0;
+    Hypervisor *hv = x->hv(egc, &rc);
+    if (!hv) return static_cast<Error>(rc);
+    std::uint64_t total = 0, free = 0;
+    if (int r = hv->physinfo(&total, &free); r < 0) {
+        XLKIT_LOGE(ctx.impl(), ERROR, -r, "get_physinfo: cannot query the hypervisor");
+        return Error::Fail;
+    }
+    out->total_memkb = total;
+    out->free_memkb = free;
     return Error::Success;
 }
 
