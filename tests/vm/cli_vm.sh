@@ -62,6 +62,11 @@ check "the paused guest is listed paused" grep -Eq '^cli-paused +[0-9]+ +96 +1 +
 check "--json list is JSON naming both guests" python3 -c '
 import json,sys; d=json.load(open(sys.argv[1])); n={x["name"] for x in d}; sys.exit(0 if {"cli-ob","cli-paused"} <= n else 1)' "$work/json"
 
+field() { awk -v k="$1" '$1 == k { print $3 }'; }
+xl_total=$(xl info | field total_memory)
+ours_total=$("$X" info | field total_memory)
+check "info: total_memory $ours_total MiB as xl info's ($xl_total)" test -n "$ours_total" -a "$ours_total" = "$xl_total"
+
 echo "== pause, unpause, wait"
 check "pause" "$X" pause cli-ob
 check "xl sees it paused" bash -c "xl list cli-ob | awk 'NR==2{print \$5}' | grep -q p"
@@ -126,6 +131,15 @@ pid=$!
 set +m
 sleep 0.4
 kill -INT "$pid"
+# Bounded: a create that ignored the interrupt must fail here, not hang the tier.
+for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+if kill -0 "$pid" 2>/dev/null; then
+  echo "xlkit create is still running 120 s after SIGINT:"
+  grep -E 'State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt' "/proc/$pid/status"
+  for t in /proc/"$pid"/task/*; do echo "thread ${t##*/}: $(cat "$t/wchan" 2>/dev/null)"; done
+  tr '\r' '\n' < "$work/int.out" | tail -5
+  kill -KILL "$pid"
+fi
 wait "$pid"; st=$?
 check "interrupted create exits 130 (status $st)" test "$st" -eq 130
 check "no cli-int domain" bash -c "! xl list cli-int >/dev/null 2>&1"
