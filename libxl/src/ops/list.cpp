@@ -10,15 +10,37 @@ namespace xlkit {
 
 using namespace detail;
 
+namespace {
+
+// The preamble of every quick call: the ctx's Xen layer and hypervisor, or
+// nullptr and the error to return.
+Hypervisor *quick_hv(Egc &egc, XenCtx **x_out, Error *err) {
+    *x_out = nullptr;
+    if (egc.ctx.failed()) {
+        *err = Error::Fail;
+        return nullptr;
+    }
+    XenCtx *x = XenCtx::of(egc);
+    if (!x) {
+        *err = Error::Nomem;
+        return nullptr;
+    }
+    int rc = 0;
+    Hypervisor *hv = x->hv(egc, &rc);
+    if (!hv) *err = static_cast<Error>(rc);
+    *x_out = x;
+    return hv;
+}
+
+} // namespace
+
 Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out) {
     if (!out) return Error::Inval;
     Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    XenCtx *x = XenCtx::of(egc);
-    if (!x) return Error::Nomem;
-    int rc = 0;
-    Hypervisor *hv = x->hv(egc, &rc);
-    if (!hv) return static_cast<Error>(rc);
+    XenCtx *x;
+    Error err = Error::Success;
+    Hypervisor *hv = quick_hv(egc, &x, &err);
+    if (!hv) return err;
     int xrc = 0;
     Xenstore *xs = x->xs(egc, &xrc);  // names only: a list without them still works
     std::vector<DomainInfo> result;
@@ -44,14 +66,12 @@ Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out) {
 Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out) {
     if (!out) return Error::Inval;
     Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    XenCtx *x = XenCtx::of(egc);
-    if (!x) return Error::Nomem;
-    int rc = 0;
-    Hypervisor *hv = x->hv(egc, &rc);
-    if (!hv) return static_cast<Error>(rc);
+    XenCtx *x;
+    Error err = Error::Success;
+    Hypervisor *hv = quick_hv(egc, &x, &err);
+    if (!hv) return err;
     DomInfo d;
-    rc = query_domain(egc, *hv, domid, &d);
+    int rc = query_domain(egc, *hv, domid, &d);
     if (rc) return static_cast<Error>(rc);
     int xrc = 0;
     fill_domain_info(x->xs(egc, &xrc), d, out);
@@ -61,12 +81,10 @@ Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out) {
 Error get_physinfo(Ctx &ctx, Physinfo *out) {
     if (!out) return Error::Inval;
     Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    XenCtx *x = XenCtx::of(egc);
-    if (!x) return Error::Nomem;
-    int rc = 0;
-    Hypervisor *hv = x->hv(egc, &rc);
-    if (!hv) return static_cast<Error>(rc);
+    XenCtx *x;
+    Error err = Error::Success;
+    Hypervisor *hv = quick_hv(egc, &x, &err);
+    if (!hv) return err;
     std::uint64_t total = 0, free = 0;
     if (int r = hv->physinfo(&total, &free); r < 0) {
         XLKIT_LOGE(ctx.impl(), ERROR, -r, "get_physinfo: cannot query the hypervisor");
