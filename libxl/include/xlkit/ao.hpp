@@ -48,7 +48,9 @@ class AoHow {
 public:
     enum class Mode : std::uint8_t { Sync, Callback, Event };
 
-    AoHow() noexcept = default;
+    // User-provided, so that `AoHow{}` (value-initialization) does not
+    // zero-fill the callable's buffer before constructing the members.
+    AoHow() noexcept {}
     AoHow(AoHow &&) noexcept = default;
     AoHow &operator=(AoHow &&) noexcept = default;
 

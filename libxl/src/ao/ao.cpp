@@ -2,17 +2,122 @@
 #include "ao/ao.hpp"
 
 #include <cassert>
+#include <cstdint>
 #include <new>
 #include <utility>
 
 #include "ao/ao_events.hpp"
 #include "event/log.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define XLKIT_AO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XLKIT_AO_ASAN 1
+#endif
+#endif
+#ifdef XLKIT_AO_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace xlkit::detail {
 
 namespace {
 
 constexpr std::size_t kArenaFirstChunk = 256;
+
+/* Recycled ao blocks (issue 4: an ao that starts and finishes on a warm thread
+ * allocates nothing).
+ *
+ * The cache is per thread, not per ctx: a block is freed with the ctx lock
+ * held (sync return, nested aos) or without it (callback and event delivery,
+ * after the unlock), so a per-ctx list would cost a lock or an atomic
+ * operation on the hot path; the freeing thread's own list needs neither.
+ * Blocks come in size classes of kGrain bytes up to kClasses * kGrain; larger
+ * ones bypass the cache. A thread keeps at most kCacheBytes, and gives them
+ * back to the heap when it exits (after that, frees go straight to the heap).
+ */
+constexpr std::size_t kGrain = 64;
+constexpr std::size_t kClasses = 16;  // blocks up to 1 KiB
+constexpr std::size_t kCacheBytes = 64 * 1024;
+constexpr std::uint8_t kUncached = 0xff;
+
+struct FreeBlock {
+    FreeBlock *next;
+};
+
+/* Trivially destructible, so reaching it costs no guard; Reaper frees it. */
+struct BlockCache {
+    FreeBlock *head[kClasses];
+    std::size_t bytes;
+    bool reaper_armed;
+    bool closed;  // the thread is exiting: no more caching
+};
+constinit thread_local BlockCache t_blocks{};
+
+#ifdef XLKIT_AO_ASAN
+// A cached block is poisoned but for its link, so a use after free still shows.
+void block_poison(void *b, std::size_t size) {
+    ASAN_POISON_MEMORY_REGION(static_cast<char *>(b) + sizeof(FreeBlock), size - sizeof(FreeBlock));
+}
+void block_unpoison(void *b, std::size_t size) { ASAN_UNPOISON_MEMORY_REGION(b, size); }
+#else
+void block_poison(void *, std::size_t) {}
+void block_unpoison(void *, std::size_t) {}
+#endif
+
+struct Reaper {
+    ~Reaper() {
+        BlockCache &c = t_blocks;
+        c.closed = true;
+        for (std::size_t k = 0; k < kClasses; ++k) {
+            while (FreeBlock *b = c.head[k]) {
+                block_unpoison(b, (k + 1) * kGrain);
+                c.head[k] = b->next;
+                ::operator delete(static_cast<void *>(b));
+            }
+        }
+        c.bytes = 0;
+    }
+};
+
+void *block_get(std::size_t size, std::uint8_t *cls) {
+    std::size_t k = (size - 1) / kGrain;
+    if (k >= kClasses) {
+        *cls = kUncached;
+        return ::operator new(size, std::nothrow);
+    }
+    *cls = static_cast<std::uint8_t>(k);
+    BlockCache &c = t_blocks;
+    if (FreeBlock *b = c.head[k]) {
+        c.head[k] = b->next;
+        c.bytes -= (k + 1) * kGrain;
+        block_unpoison(b, (k + 1) * kGrain);
+        return b;
+    }
+    return ::operator new((k + 1) * kGrain, std::nothrow);
+}
+
+[[gnu::noinline]] void reaper_arm() noexcept {
+    thread_local Reaper reaper;  // its destructor empties this thread's cache
+    (void)reaper;
+    t_blocks.reaper_armed = true;
+}
+
+void block_put(void *p, std::uint8_t cls) noexcept {
+    BlockCache &c = t_blocks;
+    std::size_t size = (std::size_t(cls) + 1) * kGrain;
+    if (cls == kUncached || c.closed || c.bytes + size > kCacheBytes) {
+        ::operator delete(p);
+        return;
+    }
+    if (!c.reaper_armed) reaper_arm();
+    auto *b = static_cast<FreeBlock *>(p);
+    b->next = c.head[cls];
+    c.head[cls] = b;
+    c.bytes += size;
+    block_poison(b, size);
+}
 
 void ao_teardown(CtxImpl &ctx) {
     // Every operation still in flight completes (with Error::Aborted where
@@ -25,21 +130,32 @@ void ao_teardown(CtxImpl &ctx) {
 
 } // namespace
 
-Ao::Ao(CtxImpl &ctx, AoHow &&how, void *state, void *, std::size_t)
-    : how_(std::move(how)), ctx_(&ctx), state_(state), arena_(kArenaFirstChunk) {}
+std::pmr::memory_resource *Ao::arena_slow() noexcept {
+    // One allocation: the resource, then its first chunk.
+    constexpr std::size_t head =
+        (sizeof(std::pmr::monotonic_buffer_resource) + alignof(std::max_align_t) - 1) /
+        alignof(std::max_align_t) * alignof(std::max_align_t);
+    void *mem = ::operator new(head + kArenaFirstChunk, std::nothrow);
+    if (!mem) {
+        XLKIT_LOG(*ctx_, ERROR, "out of memory creating an operation's arena");
+        return std::pmr::null_memory_resource();  // its allocate() throws bad_alloc
+    }
+    arena_ = ::new (mem) std::pmr::monotonic_buffer_resource(static_cast<char *>(mem) + head,
+                                                             kArenaFirstChunk);
+    return arena_;
+}
 
-Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t state_size, std::size_t state_align) {
-    assert(state_align <= alignof(std::max_align_t));
-    std::size_t off = (sizeof(Ao) + state_align - 1) / state_align * state_align;
-    void *mem = ::operator new(off + state_size, std::nothrow);
+Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t off, std::size_t size) {
+    std::uint8_t cls;
+    void *mem = block_get(size, &cls);
     if (!mem) {
         XLKIT_LOG(egc.ctx, ERROR, "out of memory creating an operation");
         return nullptr;  // `how` (and its callback) is released by the caller's temporary
     }
-    Ao *ao = ::new (mem) Ao(egc.ctx, std::move(how), static_cast<char *>(mem) + off, nullptr, 0);
+    Ao *ao = ::new (mem) Ao(egc.ctx, std::move(how), static_cast<char *>(mem) + off, cls);
     egc.ctx.ops_.push_back(*ao);
     egc.ctx.teardown_hook_ = ao_teardown;
-    ao->stop_watch_start(egc);
+    if (ao->how_.stop_token_ref().stop_possible()) ao->stop_watch_start(egc);
     return ao;
 }
 
@@ -95,14 +211,18 @@ int Ao::create_fail(Egc &egc, int rc) {
     return rc;
 }
 
-int Ao::inprogress(Egc &egc) {
+int Ao::inprogress_slow(Egc &egc) {
     if (parent_ || how_.mode() != AoHow::Mode::Sync) {
         in_initiator_ = false;
         if (complete_) maybe_deliver(egc);
         return 0;
     }
-    int rc = ctx_->wait_until(
-        egc, [this] { return complete_ && progress_inflight_ == 0; }, kNever, &poller_);
+    in_initiator_ = false;
+    // Done already (no progress report outstanding): no need to wait.
+    int rc = complete_ && progress_inflight_ == 0
+                 ? 0
+                 : ctx_->wait_until(
+                       egc, [this] { return complete_ && progress_inflight_ == 0; }, kNever, &poller_);
     if (rc) {
         // The ctx failed under us: the ao can no longer finish normally.
         // Leave it to the ctx teardown.
@@ -122,12 +242,7 @@ int Ao::inprogress(Egc &egc) {
     return rc;
 }
 
-void Ao::complete(Egc &egc, int rc) {
-    assert(!complete_ && "an ao completes exactly once");
-    complete_ = true;
-    rc_ = rc;
-    // No longer findable by abort (libxl: ERROR_NOTFOUND once completed).
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+void Ao::complete_slow(Egc &egc) {
     if (!abortables_.empty()) {
         XLKIT_LOG(*ctx_, ERROR, "operation completed with sub-operations still abortable");
         abortables_.clear();
@@ -141,9 +256,9 @@ void Ao::progress_end(Egc &egc) noexcept {
 }
 
 void Ao::maybe_deliver(Egc &egc) {
-    if (!complete_ || progress_inflight_ > 0) return;
+    // In the initiator, inprogress() delivers.
+    if (!complete_ || progress_inflight_ > 0 || in_initiator_) return;
     if (parent_) {
-        if (in_initiator_) return;  // delivered from inprogress()
         nested_done_(egc, this, rc_);
         destroy();
         return;
@@ -157,14 +272,14 @@ void Ao::maybe_deliver(Egc &egc) {
         if (poller_) ctx_->poller_wake(*poller_);
         return;
     case AoHow::Mode::Callback:
-        if (in_initiator_ || delivery_scheduled_) return;
+        if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
         deliver_.ao = this;
         deliver_.d.fn = deliver_callback;
         egc.defer(deliver_.d);
         return;
     case AoHow::Mode::Event:
-        if (in_initiator_ || delivery_scheduled_) return;
+        if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
         queue_operation_complete(egc, how_.for_event(), rc_);
         deliver_.ao = this;
@@ -193,8 +308,13 @@ void Ao::destroy_state() noexcept {
 void Ao::destroy() noexcept {
     stop_cb_.reset();
     destroy_state();
+    if (arena_) {
+        arena_->~monotonic_buffer_resource();
+        ::operator delete(static_cast<void *>(arena_));
+    }
+    std::uint8_t cls = block_class_;
     this->~Ao();
-    ::operator delete(static_cast<void *>(this));
+    block_put(this, cls);
 }
 
 int Ao::abort(Egc &egc) {

@@ -30,16 +30,21 @@
 // root ao as aborting and call every registered AoAbortable with
 // Error::Aborted. Nested aos (create_nested) share their root's abort.
 //
-// Memory: an Ao is one allocation holding the Ao, the operation's own state
-// (create<State>()) and the start of a per-ao arena; further arena
-// allocations come from a monotonic resource, all freed with the Ao.
+// Memory: an Ao is one block holding the Ao and the operation's own state
+// (create<State>()). Blocks are recycled through a small per-thread cache
+// (ao.cpp: the thread that frees a block reuses it for its next ao), so an ao
+// that starts and finishes on a warm thread allocates nothing. The per-ao
+// arena is built on its first use: one allocation holding the monotonic
+// resource and its first chunk; everything is freed with the Ao.
 #pragma once
 
 #include <boost/intrusive/list.hpp>
+#include <cassert>
 #include <cstdint>
 #include <memory_resource>
 #include <optional>
 #include <stop_token>
+#include <type_traits>
 
 #include "event/ctx_impl.hpp"
 #include "event/egc.hpp"
@@ -78,10 +83,13 @@ public:
      * (how's callback is released). */
     template <class T>
     static T *create(Egc &egc, AoHow &&how, Ao **ao_out) {
-        Ao *ao = alloc(egc, std::move(how), sizeof(T), alignof(T));
+        static_assert(alignof(T) <= alignof(std::max_align_t), "over-aligned operation state");
+        constexpr std::size_t off = (sizeof(Ao) + alignof(T) - 1) / alignof(T) * alignof(T);
+        Ao *ao = alloc(egc, std::move(how), off, off + sizeof(T));
         if (!ao) return nullptr;
         T *st = ::new (ao->state_) T();
-        ao->destroy_state_ = [](void *p) noexcept { static_cast<T *>(p)->~T(); };
+        if constexpr (!std::is_trivially_destructible_v<T>)
+            ao->destroy_state_ = [](void *p) noexcept { static_cast<T *>(p)->~T(); };
         *ao_out = ao;
         return st;
     }
@@ -97,19 +105,21 @@ public:
     }
 
     /* The initiating call's return value. Sync mode: waits, frees, returns
-     * the operation's rc. Async: returns 0. */
-    int inprogress(Egc &egc);
+     * the operation's rc. Async: returns 0. (Inline: the fast path of an
+     * operation that completed during its initiation.) */
+    inline int inprogress(Egc &egc);
     /* Initiation failed before inprogress: frees the ao, returns rc. */
     int create_fail(Egc &egc, int rc);
     /* Exactly once. */
-    void complete(Egc &egc, int rc);
+    inline void complete(Egc &egc, int rc);
 
     bool aborting() const noexcept { return root_->aborting_; }
     Ao *root() const noexcept { return root_; }
     bool completed() const noexcept { return complete_; }
     void *state() const noexcept { return state_; }
     CtxImpl &ctx() const noexcept { return *ctx_; }
-    std::pmr::memory_resource *arena() noexcept { return &arena_; }
+    /* The per-ao arena, built on first use (freed with the ao). */
+    std::pmr::memory_resource *arena() noexcept { return arena_ ? arena_ : arena_slow(); }
     /* Progress bookkeeping (see progress.hpp): a report in flight holds the
      * completion back. */
     void progress_begin() noexcept { ++progress_inflight_; }
@@ -135,8 +145,12 @@ public:
     void destroy_state() noexcept;
 
 private:
-    static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_size, std::size_t state_align);
-    Ao(CtxImpl &ctx, AoHow &&how, void *state, void *arena_buf, std::size_t arena_len);
+    int inprogress_slow(Egc &egc);
+    void complete_slow(Egc &egc);
+    static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_off, std::size_t size);
+    Ao(CtxImpl &ctx, AoHow &&how, void *state, std::uint8_t block_class) noexcept
+        : how_(std::move(how)), ctx_(&ctx), state_(state), block_class_(block_class) {}
+    std::pmr::memory_resource *arena_slow() noexcept;
     void make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept;
     void maybe_deliver(Egc &egc);
     static void deliver_callback(Deferred *d);
@@ -156,6 +170,7 @@ private:
     bool aborting_ = false;
     bool delivery_scheduled_ = false;
     bool abandoned_ = false;  // its sync caller gave up (ctx failed)
+    std::uint8_t block_class_;  // its block's size class in the cache (ao.cpp)
     Poller *poller_ = nullptr;  // the sync caller's, while it waits
     Deliver deliver_{};
     struct StopHook {
@@ -164,8 +179,43 @@ private:
         void operator()() noexcept;
     };
     std::optional<std::stop_callback<StopHook>> stop_cb_;
-    std::pmr::monotonic_buffer_resource arena_;
+    std::pmr::monotonic_buffer_resource *arena_ = nullptr;  // lives in its first chunk
 };
+
+int Ao::inprogress(Egc &egc) {
+    // Completed during its initiation, with no progress report or stop
+    // callback outstanding: return (sync) or schedule the callback at once.
+    if (complete_ && progress_inflight_ == 0 && !parent_ && !stop_cb_) {
+        switch (how_.mode()) {
+        case AoHow::Mode::Sync: {
+            in_initiator_ = false;
+            int rc = rc_;
+            destroy();
+            return rc;
+        }
+        case AoHow::Mode::Callback:
+            in_initiator_ = false;
+            delivery_scheduled_ = true;
+            deliver_.ao = this;
+            deliver_.d.fn = deliver_callback;
+            egc.defer(deliver_.d);
+            return 0;
+        case AoHow::Mode::Event:
+            break;
+        }
+    }
+    return inprogress_slow(egc);
+}
+
+void Ao::complete(Egc &egc, int rc) {
+    assert(!complete_ && "an ao completes exactly once");
+    complete_ = true;
+    rc_ = rc;
+    // No longer findable by abort (libxl: ERROR_NOTFOUND once completed).
+    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    // In the initiator, inprogress() delivers.
+    if (!in_initiator_ || !abortables_.empty()) complete_slow(egc);
+}
 
 /* The first in-flight root ao matching a C how (fn, user) or for_event
  * (fn == nullptr), or the first synchronous one (how == nullptr). */
