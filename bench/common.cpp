@@ -258,16 +258,10 @@ WakeResult run_wake(WakeImpl &impl, bool cross_cpu) {
         r.error = "wrong number of round trips";
         return r;
     }
-    double sum = 0;
-    for (auto x : s) sum += static_cast<double>(x);
-    std::sort(s.begin(), s.end());
-    auto rank = [&](double q) {
-        std::size_t k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(s.size())));
-        return static_cast<double>(s[k ? k - 1 : 0]);
-    };
-    r.p50_us = rank(0.50) / 1000.0;
-    r.p99_us = rank(0.99) / 1000.0;
-    r.mean_us = sum / static_cast<double>(s.size()) / 1000.0;
+    const Dist d = dist_us(s);
+    r.p50_us = d.p50_us;
+    r.p99_us = d.p99_us;
+    r.mean_us = d.mean_us;
     return r;
 }
 
