@@ -24,16 +24,30 @@ cfg() { # cfg NAME KIND [extra lines...]
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
 }
-# guest_up NAME: its console (xenconsoled's pty) said "NAME-kind: up" within 90 s.
+# Every wait below is for a state (read from the hypervisor, xenstore, a
+# console or a file), bounded so that a broken build fails instead of hanging,
+# and bounded generously: the guests boot under emulation, on machines that
+# may be busy. XLKIT_VM_BOOT_SECONDS bounds a guest's boot.
+BOOT_S=${XLKIT_VM_BOOT_SECONDS:-240}
+# wait_for SECONDS COMMAND...: COMMAND succeeds within SECONDS (polled).
+wait_for() {
+  local end=$(( $(date +%s) + $1 )); shift
+  until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
+}
+# online_vcpus NAME: the hypervisor's count of the guest's online vCPUs
+# (xl list's VCPUs column).
+online_vcpus() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+vcpus_online_are() { [ "$(online_vcpus "$1")" = "$2" ]; }
+# guest_up NAME: its console (xenconsoled's pty) said "NAME-kind: up" within BOOT_S.
 guest_up() {
   local d tty
   d=$(xl domid "$1" 2>/dev/null) || return 1
   tty=$(xenstore-read "/local/domain/$d/console/tty") || return 1
-  python3 - "$tty" <<'PY'
+  python3 - "$tty" "$BOOT_S" <<'PY'
 import os, select, sys, time, tty
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
 tty.setraw(fd)
-end, seen = time.time() + 90, b""
+end, seen = time.time() + float(sys.argv[2]), b""
 while time.time() < end and b": up" not in seen:
     if select.select([fd], [], [], 0.2)[0]:
         try: seen += os.read(fd, 4096)
@@ -41,7 +55,8 @@ while time.time() < end and b": up" not in seen:
 sys.exit(0 if b": up" in seen else 1)
 PY
 }
-wait_gone() { for _ in $(seq 150); do xl_has "$1" || return 0; sleep 0.2; done; return 1; }
+gone() { ! xl_has "$1"; }
+wait_gone() { wait_for 120 gone "$1"; }
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
 
@@ -50,6 +65,12 @@ echo "== create, list, list matches xl list"
 events_pid=$!
 check "create obedient guest" "$X" create "$(cfg cli-ob obedient 'vcpus = 2' 'memory = 104')"
 check "create a second guest paused (-p)" "$X" create -p "$(cfg cli-paused obedient)"
+# A PV guest brings its second vCPU online while it boots, and VCPUs counts
+# online vCPUs (in both listings): compare once the guest is up (init runs
+# after the kernel has brought every vCPU up) and the hypervisor says both are
+# online. The paused guest's kernel has not run: its one vCPU stays the only one.
+check "the two-vCPU guest is up" guest_up cli-ob
+check "the hypervisor has both its vCPUs online" wait_for 60 vcpus_online_are cli-ob 2
 "$X" list > "$work/ours" 2>&1
 xl list > "$work/theirs" 2>&1
 # Name, ID, Mem, VCPUs of every row; State and Time move on their own.
@@ -80,7 +101,9 @@ check "shutdown -w cli-ob" "$X" shutdown -w cli-ob
 check "cli-ob is gone" wait_gone cli-ob
 check "destroy the paused guest" "$X" destroy cli-paused
 check "cli-paused is gone" wait_gone cli-paused
-sleep 1
+# `xlkit events` prints each event as it comes: wait for the two deaths.
+deaths_seen() { [ "$(grep -c '"type":"domain_death"' "$work/events")" -ge 2 ]; }
+wait_for 60 deaths_seen || true  # the checks below say what was missing
 kill -INT "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
 check "events: domain_shutdown (poweroff) seen" grep -q '"type":"domain_shutdown".*"poweroff"' "$work/events"
 check "events: domain_death seen for both guests" bash -c "[ \$(grep -c '\"type\":\"domain_death\"' '$work/events') -ge 2 ]"
@@ -125,11 +148,16 @@ check "no half-made domain left (xl list as before)" test "$before" = "$after"
 check "no stray xenstore /vm entries" test "$vm_before" = "$(xenstore-list /vm 2>/dev/null | sort)"
 
 echo "== Ctrl-C during create leaves nothing behind"
+# A create takes well under a second here: hold its hypervisor create call for
+# 8 s (the fault filter's delay, in the builder's thread), so that the
+# interrupt lands while the create is in progress on any machine, then
+# interrupt once it has said it is building.
+building() { grep -q 'building the domain' "$work/int.out"; }
 set -m  # else bash starts the background job with SIGINT ignored
-"$X" create "$(cfg cli-int obedient)" > "$work/int.out" 2>&1 &
+XLKIT_FILTERS=fault=create:delay:8000 "$X" create "$(cfg cli-int obedient)" > "$work/int.out" 2>&1 &
 pid=$!
 set +m
-sleep 0.4
+check "the create being interrupted has started building" wait_for 60 building
 kill -INT "$pid"
 # Bounded: a create that ignored the interrupt must fail here, not hang the tier.
 for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -143,8 +171,9 @@ fi
 wait "$pid"; st=$?
 check "interrupted create exits 130 (status $st)" test "$st" -eq 130
 check "no cli-int domain" bash -c "! xl list cli-int >/dev/null 2>&1"
-sleep 1  # the monitor sees its pipe close and exits
-check "no monitor left for cli-int" bash -c "! pgrep -f 'create .*cli-in[t][.]cfg' >/dev/null"
+# The monitor sees its pipe close and exits.
+no_monitor() { ! pgrep -f 'create .*cli-in[t][.]cfg' >/dev/null; }
+check "no monitor left for cli-int" wait_for 60 no_monitor
 after=$(xl list | awk 'NR > 1 { print $1 }' | sort)
 check "xl list as before" test "$before" = "$after"
 
