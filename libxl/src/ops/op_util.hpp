@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ao/ao.hpp"
+#include "ao/ao_start.hpp"
 #include "ao/progress.hpp"
 #include "xen/xen_ctx.hpp"
 #include "xen/xswait.hpp"
