@@ -27,6 +27,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
 	libxl/src/ops/shutdown.cpp \
+	libxl/src/ops/stacks.cpp \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
@@ -56,6 +57,7 @@ noinst_HEADERS += \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
 	libxl/src/ops/op_util.hpp \
+	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
 	libxl/src/xen/xc_shim.h \

@@ -7,6 +7,7 @@
 #include "ao/ao.hpp"
 #include "ao/ao_start.hpp"
 #include "ao/progress.hpp"
+#include "ops/stacks.hpp"
 #include "xen/xen_ctx.hpp"
 #include "xen/xswait.hpp"
 #include <xlkit/domain.hpp>
