@@ -20,9 +20,6 @@ inline std::string dom_path(std::uint32_t domid) { return "/local/domain/" + std
  * (a dying domain still exists). */
 int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
 
-/* Both stacks, or an rc (logged) if either cannot be opened. */
-int xen_stacks(Egc &egc, XenCtx **x, Hypervisor **hv, Xenstore **xs);
-
 /* Fill a public DomainInfo from the hypervisor's and xenstore's view. */
 void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);
 
