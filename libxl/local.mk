@@ -27,6 +27,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
 	libxl/src/ops/shutdown.cpp \
+	libxl/src/ops/stacks.cpp \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
@@ -39,6 +40,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/xen/xswait.cpp
 noinst_HEADERS += \
 	libxl/src/ao/ao.hpp \
+	libxl/src/ao/ao_start.hpp \
 	libxl/src/ao/ao_events.hpp \
 	libxl/src/ao/progress.hpp \
 	libxl/src/capi/capi.hpp \
@@ -55,6 +57,7 @@ noinst_HEADERS += \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
 	libxl/src/ops/op_util.hpp \
+	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
 	libxl/src/xen/xc_shim.h \

@@ -1,7 +1,8 @@
 // domain_create_new: a PV domain from a DomainConfig.
 //
-//   Start    --bad config / name in use (in xenstore, or being created by
-//             this ctx) / too little memory--> create_fail
+//   Start    --bad config / no hypervisor or xenstore / name in use (in
+//             xenstore, or being created by this ctx) / too little memory
+//             / no worker thread--> create_fail
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
@@ -149,13 +150,14 @@ int write_entries(Egc &egc, XenCtx &x, State &st) {
 }
 
 void undo(Egc &egc, State &st) {
-    XenCtx *x = XenCtx::of(egc);
-    int rc = 0;
-    if (Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr) (void)hv->domain_destroy(st.built.domid);
-    if (Xenstore *xs = x ? x->xs(egc, &rc) : nullptr) {
-        (void)xs->rm(0, dom_path(st.built.domid));
-        (void)xs->rm(0, "/vm/" + uuid_string(st.build.uuid));
-        (void)xs->rm(0, "/local/domain/0/backend/vbd/" + std::to_string(st.built.domid));
+    XenStacks s;  // opened by the start already: only xenstore may be missing
+    if (xen_stacks(egc, &s, XsNeed::Optional) == 0) {
+        (void)s.hv->domain_destroy(st.built.domid);
+        if (s.xs) {
+            (void)s.xs->rm(0, dom_path(st.built.domid));
+            (void)s.xs->rm(0, "/vm/" + uuid_string(st.build.uuid));
+            (void)s.xs->rm(0, "/local/domain/0/backend/vbd/" + std::to_string(st.built.domid));
+        }
     }
     XLKIT_LOG(egc.ctx, INFO, "create: removed the half-made domain %u", st.built.domid);
 }
@@ -177,15 +179,13 @@ void built_cb(Egc &egc, EvImmediate *im) {
         return;
     }
     if (st.domid_out) *st.domid_out = st.built.domid;
-    XenCtx *x;
-    Hypervisor *hv;
-    Xenstore *xs;
-    int rc = xen_stacks(egc, &x, &hv, &xs);
+    XenStacks s;
+    int rc = xen_stacks(egc, &s);
     if (!rc && st.ao->aborting()) rc = rc_of(Error::Aborted);
-    if (!rc) rc = write_entries(egc, *x, st);
+    if (!rc) rc = write_entries(egc, *s.x, st);
     if (!rc) {
-        int r = xs->introduce_domain(st.built.domid, st.built.store_mfn, st.built.store_port);
-        if (r < 0) rc = x->xs_error(egc, r, "introduce", std::to_string(st.built.domid));
+        int r = s.xs->introduce_domain(st.built.domid, st.built.store_mfn, st.built.store_port);
+        if (r < 0) rc = s.x->xs_error(egc, r, "introduce", std::to_string(st.built.domid));
     }
     if (!rc) {
         auto ev = std::make_unique<Event>();
@@ -195,7 +195,7 @@ void built_cb(Egc &egc, EvImmediate *im) {
         st.console.report(egc, std::move(ev));
     }
     if (!rc && !st.paused) {
-        int r = hv->domain_unpause(st.built.domid);
+        int r = s.hv->domain_unpause(st.built.domid);
         if (r < 0) {
             XLKIT_LOGE(egc.ctx, ERROR, -r, "create: cannot unpause domain %u", st.built.domid);
             rc = rc_of(Error::Fail);
@@ -205,80 +205,78 @@ void built_cb(Egc &egc, EvImmediate *im) {
     finish(egc, st, rc);
 }
 
-} // namespace
-
-Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
-                        ProgressHow console_how) {
-    Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    Ao *ao = nullptr;
-    State *st = Ao::create<State>(egc, std::move(how), &ao);
-    if (!st) return Error::Nomem;
-    st->ao = ao;
-    st->ctx = &ctx.impl();
-    st->cfg = cfg;
-    st->paused = paused;
-    st->domid_out = domid;
-    st->console.set(ao, std::move(console_how));
+// Checks, reserves the name, and starts the builder thread.
+int create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std::uint32_t *domid) {
+    st.ctx = &egc.ctx;
+    st.cfg = cfg;
+    st.paused = paused;
+    st.domid_out = domid;
     int rc = check_config(egc, cfg);
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-    XenCtx *x;
-    Hypervisor *hv;
-    Xenstore *xs;
-    rc = xen_stacks(egc, &x, &hv, &xs);
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
+    if (rc) return rc;
+    XenStacks s;
+    rc = xen_stacks(egc, &s);
+    if (rc) return rc;
 
     // The name must be free: not being created by this ctx, not in xenstore.
-    if (!x->reserve_name(cfg.name)) {
-        XLKIT_LOG(ctx.impl(), ERROR, "domain config: name: a domain called '%s' is being created already",
+    if (!s.x->reserve_name(cfg.name)) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' is being created already",
                   cfg.name.c_str());
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
+        return rc_of(Error::Inval);
     }
-    st->name_reserved = true;
+    st.name_reserved = true;
     auto fail_early = [&](int frc) {
-        x->release_name(cfg.name);
-        st->name_reserved = false;
-        return static_cast<Error>(ao->create_fail(egc, frc));
+        s.x->release_name(cfg.name);
+        st.name_reserved = false;
+        return frc;
     };
     std::vector<std::string> doms;
-    if (xs->directory(0, "/local/domain", &doms) == 0)
+    if (s.xs->directory(0, "/local/domain", &doms) == 0)
         for (const std::string &d : doms) {
             std::string name;
-            if (xs->read(0, "/local/domain/" + d + "/name", &name) == 0 && name == cfg.name) {
-                XLKIT_LOG(ctx.impl(), ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
+            if (s.xs->read(0, "/local/domain/" + d + "/name", &name) == 0 && name == cfg.name) {
+                XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
                           cfg.name.c_str(), d.c_str());
                 return fail_early(rc_of(Error::Inval));
             }
         }
     // And the memory must be there.
     std::uint64_t total_kb = 0, free_kb = 0;
-    if (hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024) {
-        XLKIT_LOG(ctx.impl(), ERROR, "domain config: memory: %llu MiB wanted, the host has %llu MiB free",
+    if (s.hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain config: memory: %llu MiB wanted, the host has %llu MiB free",
                   static_cast<unsigned long long>(cfg.memory), static_cast<unsigned long long>(free_kb / 1024));
         return fail_early(rc_of(Error::Nomem));
     }
 
-    if (getrandom(st->build.uuid, 16, 0) != 16) return fail_early(rc_of(Error::Fail));
-    st->build.uuid[6] = static_cast<std::uint8_t>((st->build.uuid[6] & 0x0f) | 0x40);  // version 4
-    st->build.uuid[8] = static_cast<std::uint8_t>((st->build.uuid[8] & 0x3f) | 0x80);
-    st->build.kernel = cfg.kernel;
-    st->build.ramdisk = cfg.ramdisk;
-    st->build.cmdline = cfg.cmdline;
-    st->build.memkb = cfg.memory * 1024;
-    st->build.maxmemkb = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
-    st->build.vcpus = cfg.vcpus;
-    st->hv = hv;
-    st->built_ev.data = st;
+    if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(rc_of(Error::Fail));
+    st.build.uuid[6] = static_cast<std::uint8_t>((st.build.uuid[6] & 0x0f) | 0x40);  // version 4
+    st.build.uuid[8] = static_cast<std::uint8_t>((st.build.uuid[8] & 0x3f) | 0x80);
+    st.build.kernel = cfg.kernel;
+    st.build.ramdisk = cfg.ramdisk;
+    st.build.cmdline = cfg.cmdline;
+    st.build.memkb = cfg.memory * 1024;
+    st.build.maxmemkb = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
+    st.build.vcpus = cfg.vcpus;
+    st.hv = s.hv;
+    st.built_ev.data = &st;
+    State *stp = &st;
     try {
-        st->worker = std::thread([st] {
-            st->build_r = st->hv->domain_create(st->build, &st->built);
-            Egc g(*st->ctx);
-            g.ctx.immediate_post(g, st->built_ev, built_cb);
+        st.worker = std::thread([stp] {
+            stp->build_r = stp->hv->domain_create(stp->build, &stp->built);
+            Egc g(*stp->ctx);
+            g.ctx.immediate_post(g, stp->built_ev, built_cb);
         });
     } catch (...) {
         return fail_early(rc_of(Error::Fail));
     }
-    return static_cast<Error>(ao->inprogress(egc));
+    return 0;
+}
+
+} // namespace
+
+Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
+                        ProgressHow console_how) {
+    return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how),
+                           [&](Egc &egc, State &st) { return create_start(egc, st, cfg, paused, domid); });
 }
 
 } // namespace xlkit

@@ -6,8 +6,17 @@
 //   release  (4/5) wait until the hypervisor reports it dying or gone
 //                  (Xen fires @releaseDomain once, when it becomes dying)
 //   cleanup  (5/5) its /local/domain/DOMID and /vm/UUID directories go
-// Error::DomainNotfound if it does not exist; abortable during "release"
-// (the destroy hypercall has been made: the domain will still go away).
+//
+//   Start --no such domain-->    create_fail(DomainNotfound)
+//   Start --domain 0-->          create_fail(Inval)
+//   Start --> pause, devices, destroy (each reported; from the first report
+//             on a failure is a completion, not a failed initiation)
+//   destroy --refused-->         complete(Fail)
+//   destroy --> Releasing (a DeathWait, abortable, 30 s)
+//   Releasing --dying or gone--> cleanup, complete(Success)
+//   Releasing --timeout / abort / error--> complete(rc), no cleanup
+// Abortable during "release" only (the destroy hypercall has been made: the
+// domain will still go away).
 #include <cerrno>
 #include <cstring>
 
@@ -31,84 +40,78 @@ struct State {
 };
 
 void cleanup_and_complete(Egc &egc, State &st, int rc) {
-    XenCtx *x;
-    Hypervisor *hv;
-    Xenstore *xs;
-    if (!rc && !xen_stacks(egc, &x, &hv, &xs)) {
+    XenStacks s;
+    if (!rc && !xen_stacks(egc, &s)) {
         report_stage(egc, st.stages, st.domid, "cleanup", 5, 5);
-        (void)xs_transact(egc, *x, "destroy cleanup", [&](Xenstore &s, XsTxn t) {
-            (void)s.rm(t, dom_path(st.domid));
-            if (!st.vm_path.empty()) (void)s.rm(t, st.vm_path);
+        (void)xs_transact(egc, *s.x, "destroy cleanup", [&](Xenstore &xs, XsTxn t) {
+            (void)xs.rm(t, dom_path(st.domid));
+            if (!st.vm_path.empty()) (void)xs.rm(t, st.vm_path);
             return 0;
         });
     }
     st.ao->complete(egc, rc);
 }
 
+void released_cb(Egc &egc, DeathWait *w, int rc) { cleanup_and_complete(egc, *static_cast<State *>(w->data), rc); }
+
+int destroy_start(Egc &egc, State &st, std::uint32_t domid) {
+    st.domid = domid;
+    XenStacks s;
+    int rc = xen_stacks(egc, &s);
+    if (rc) return rc;
+    if (domid == 0) {
+        XLKIT_LOG(egc.ctx, ERROR, "destroy: domain 0 cannot be destroyed");
+        return rc_of(Error::Inval);
+    }
+    DomInfo d;
+    rc = query_domain(egc, *s.hv, domid, &d);
+    if (rc) return rc;
+    (void)s.xs->read(0, dom_path(domid) + "/vm", &st.vm_path);
+
+    // From the first progress report on, the operation has started: a
+    // failure is its completion, not a failed initiation.
+    report_stage(egc, st.stages, domid, "pause", 1, 5);
+    if (!d.dying && !d.paused) {
+        int r = s.hv->domain_pause(domid);
+        if (r < 0 && r != -ESRCH) XLKIT_LOGE(egc.ctx, WARN, -r, "destroy: pause of %u", domid);
+    }
+
+    report_stage(egc, st.stages, domid, "devices", 2, 5);
+    rc = xs_transact(egc, *s.x, "destroy devices", [&](Xenstore &xs, XsTxn t) {
+        std::vector<std::string> kinds;
+        if (xs.directory(t, "/local/domain/0/backend", &kinds) == 0)
+            for (const std::string &k : kinds) (void)xs.rm(t, "/local/domain/0/backend/" + k + "/" + std::to_string(domid));
+        (void)xs.rm(t, dom_path(domid) + "/device");
+        return 0;
+    });
+    if (rc) XLKIT_LOG(egc.ctx, WARN, "destroy: could not remove the devices of %u", domid);
+
+    report_stage(egc, st.stages, domid, "destroy", 3, 5);
+    int r = s.hv->domain_destroy(domid);
+    if (r < 0 && r != -ESRCH) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
+        st.ao->complete(egc, rc_of(Error::Fail));
+        return 0;
+    }
+
+    report_stage(egc, st.stages, domid, "release", 4, 5);
+    st.release.ao = st.ao;
+    st.release.domid = domid;
+    st.release.timeout_ms = kReleaseTimeoutMs;
+    std::memcpy(st.release.uuid, d.uuid, 16);
+    st.release.have_uuid = true;
+    st.release.data = &st;
+    st.release.callback = released_cb;
+    rc = death_wait_start(egc, st.release);
+    if (rc) st.ao->complete(egc, rc);
+    return 0;
+}
+
 } // namespace
 
 Error domain_destroy(Ctx &ctx, std::uint32_t domid, AoHow how, ProgressHow stage_how) {
-    Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    Ao *ao = nullptr;
-    State *st = Ao::create<State>(egc, std::move(how), &ao);
-    if (!st) return Error::Nomem;
-    st->ao = ao;
-    st->domid = domid;
-    st->stages.set(ao, std::move(stage_how));
-    XenCtx *x;
-    Hypervisor *hv;
-    Xenstore *xs;
-    int rc = xen_stacks(egc, &x, &hv, &xs);
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-    if (domid == 0) {
-        XLKIT_LOG(ctx.impl(), ERROR, "destroy: domain 0 cannot be destroyed");
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
-    }
-    DomInfo d;
-    rc = query_domain(egc, *hv, domid, &d);
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-    (void)xs->read(0, dom_path(domid) + "/vm", &st->vm_path);
-
-    report_stage(egc, st->stages, domid, "pause", 1, 5);
-    if (!d.dying && !d.paused) {
-        int r = hv->domain_pause(domid);
-        if (r < 0 && r != -ESRCH) XLKIT_LOGE(ctx.impl(), WARN, -r, "destroy: pause of %u", domid);
-    }
-
-    report_stage(egc, st->stages, domid, "devices", 2, 5);
-    rc = xs_transact(egc, *x, "destroy devices", [&](Xenstore &s, XsTxn t) {
-        std::vector<std::string> kinds;
-        if (s.directory(t, "/local/domain/0/backend", &kinds) == 0)
-            for (const std::string &k : kinds) (void)s.rm(t, "/local/domain/0/backend/" + k + "/" + std::to_string(domid));
-        (void)s.rm(t, dom_path(domid) + "/device");
-        return 0;
-    });
-    if (rc) XLKIT_LOG(ctx.impl(), WARN, "destroy: could not remove the devices of %u", domid);
-
-    report_stage(egc, st->stages, domid, "destroy", 3, 5);
-    int r = hv->domain_destroy(domid);
-    // From the first progress report on, the operation has started: a
-    // failure is its completion, not a failed initiation.
-    if (r < 0 && r != -ESRCH) {
-        XLKIT_LOGE(ctx.impl(), ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
-        ao->complete(egc, rc_of(Error::Fail));
-        return static_cast<Error>(ao->inprogress(egc));
-    }
-
-    report_stage(egc, st->stages, domid, "release", 4, 5);
-    st->release.ao = ao;
-    st->release.domid = domid;
-    st->release.timeout_ms = kReleaseTimeoutMs;
-    std::memcpy(st->release.uuid, d.uuid, 16);
-    st->release.have_uuid = true;
-    st->release.data = st;
-    st->release.callback = [](Egc &g, DeathWait *w, int wrc) {
-        cleanup_and_complete(g, *static_cast<State *>(w->data), wrc);
-    };
-    rc = death_wait_start(egc, st->release);
-    if (rc) ao->complete(egc, rc);
-    return static_cast<Error>(ao->inprogress(egc));
+    return ao_start<State>(ctx, std::move(how), &State::stages, std::move(stage_how),
+                           [domid](Egc &egc, State &st) { return destroy_start(egc, st, domid); });
 }
 
 } // namespace xlkit

@@ -1,8 +1,9 @@
 // helper_run: a child process as an operation, its stdout lines as progress.
 //
 // State machine of one run (lock held throughout):
-//   Starting --fork/exec ok-->      Running   (stdout watched, timeout armed)
-//   Starting --bad argv / fork-->   create_fail
+//   Starting --bad argv / timeout / pipe / fork-->  create_fail
+//   Starting --forked-->            Running   (stdout watched, timeout armed;
+//                                             if they cannot be armed: Killing)
 //   Running  --stdout line-->       Running   HELPER_OUTPUT reported
 //   Running  --timeout-->           Killing   SIGTERM, rc Timedout, SIGKILL
 //                                             after the grace period
@@ -16,8 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ao/ao.hpp"
-#include "ao/progress.hpp"
+#include "ao/ao_start.hpp"
 #include "event/log.hpp"
 #include <xlkit/helper.hpp>
 
@@ -164,6 +164,62 @@ void abort_cb(Egc &egc, AoAbortable *ab, int rc) {
     _exit(127);
 }
 
+int helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
+    h.status_r = args.status_r;
+    std::string prog;
+    if (args.argv.empty()) {
+        XLKIT_LOG(egc.ctx, ERROR, "helper_run: argv is empty");
+        return rc_of(Error::Inval);
+    }
+    if (args.timeout_ms < 0) {
+        XLKIT_LOG(egc.ctx, ERROR, "helper_run: negative timeout %d ms", args.timeout_ms);
+        return rc_of(Error::Inval);
+    }
+    if (!executable(args.argv[0], &prog)) {
+        XLKIT_LOG(egc.ctx, ERROR, "helper_run: '%s' is not an executable program", args.argv[0].c_str());
+        return rc_of(Error::Inval);
+    }
+    int r = abortable_register(egc, h.abortable, h.ao, abort_cb);
+    if (r) return r;
+    h.abortable.data = &h;
+
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, errno, "helper_run: pipe");
+        abortable_deregister(egc, h.abortable);
+        return rc_of(Error::Fail);
+    }
+    h.out_rd.reset(p[0]);
+    UniqueFd out_wr(p[1]);
+    std::vector<char *> av;
+    av.reserve(args.argv.size() + 1);
+    for (std::string &a : args.argv) av.push_back(a.data());
+    av.push_back(nullptr);
+    UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    h.child.data = &h;
+    pid_t pid = egc.ctx.child_fork(egc, h.child, exited_cb);
+    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
+    if (pid < 0) {
+        abortable_deregister(egc, h.abortable);
+        return pid;
+    }
+    // The child runs: from here on the reap completes the operation.
+    out_wr.reset();
+    (void)fcntl(h.out_rd.get(), F_SETFL, O_NONBLOCK);
+    h.out_ev.data = &h;
+    r = egc.ctx.fd_register(egc, h.out_ev, output_cb, h.out_rd.get(), POLLIN);
+    if (!r && args.timeout_ms > 0) {
+        h.timeout.data = &h;
+        r = egc.ctx.time_register_rel(egc, h.timeout, timeout_cb, args.timeout_ms);
+    }
+    if (r) {
+        // Kill it and let the reap complete us with r.
+        h.rc = r;
+        (void)egc.ctx.child_kill(egc, h.child, SIGKILL);
+    }
+    return 0;
+}
+
 } // namespace
 } // namespace xlkit::detail
 
@@ -172,67 +228,8 @@ namespace xlkit {
 using namespace detail;
 
 Error helper_run(Ctx &ctx, HelperRunArgs args, AoHow how, ProgressHow output_how) {
-    Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    Ao *ao = nullptr;
-    HelperRun *h = Ao::create<HelperRun>(egc, std::move(how), &ao);
-    if (!h) return Error::Nomem;
-    h->ao = ao;
-    h->output.set(ao, std::move(output_how));
-    h->status_r = args.status_r;
-
-    std::string prog;
-    if (args.argv.empty()) {
-        XLKIT_LOG(ctx.impl(), ERROR, "helper_run: argv is empty");
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
-    }
-    if (args.timeout_ms < 0) {
-        XLKIT_LOG(ctx.impl(), ERROR, "helper_run: negative timeout %d ms", args.timeout_ms);
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
-    }
-    if (!executable(args.argv[0], &prog)) {
-        XLKIT_LOG(ctx.impl(), ERROR, "helper_run: '%s' is not an executable program",
-                  args.argv[0].c_str());
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
-    }
-    int r = abortable_register(egc, h->abortable, ao, abort_cb);
-    if (r) return static_cast<Error>(ao->create_fail(egc, r));
-    h->abortable.data = h;
-
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        XLKIT_LOGE(ctx.impl(), ERROR, errno, "helper_run: pipe");
-        abortable_deregister(egc, h->abortable);
-        return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Fail)));
-    }
-    h->out_rd.reset(p[0]);
-    UniqueFd out_wr(p[1]);
-    std::vector<char *> av;
-    av.reserve(args.argv.size() + 1);
-    for (std::string &a : args.argv) av.push_back(a.data());
-    av.push_back(nullptr);
-    UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    h->child.data = h;
-    pid_t pid = ctx.impl().child_fork(egc, h->child, exited_cb);
-    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
-    if (pid < 0) {
-        abortable_deregister(egc, h->abortable);
-        return static_cast<Error>(ao->create_fail(egc, pid));
-    }
-    out_wr.reset();
-    (void)fcntl(h->out_rd.get(), F_SETFL, O_NONBLOCK);
-    h->out_ev.data = h;
-    r = ctx.impl().fd_register(egc, h->out_ev, output_cb, h->out_rd.get(), POLLIN);
-    if (!r && args.timeout_ms > 0) {
-        h->timeout.data = h;
-        r = ctx.impl().time_register_rel(egc, h->timeout, timeout_cb, args.timeout_ms);
-    }
-    if (r) {
-        // The child runs already: kill it and let the reap complete us.
-        h->rc = r;
-        (void)ctx.impl().child_kill(egc, h->child, SIGKILL);
-    }
-    return static_cast<Error>(ao->inprogress(egc));
+    return ao_start<HelperRun>(ctx, std::move(how), &HelperRun::output, std::move(output_how),
+                               [&args](Egc &egc, HelperRun &h) { return helper_start(egc, h, args); });
 }
 
 } // namespace xlkit

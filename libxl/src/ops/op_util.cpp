@@ -17,20 +17,6 @@ int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) {
     return 0;
 }
 
-int xen_stacks(Egc &egc, XenCtx **x, Hypervisor **hv, Xenstore **xs) {
-    XenCtx *xc = XenCtx::of(egc);
-    if (!xc) return rc_of(Error::Nomem);
-    int rc = 0;
-    Hypervisor *h = xc->hv(egc, &rc);
-    if (!h) return rc;
-    Xenstore *s = xc->xs(egc, &rc);
-    if (!s) return rc;
-    *x = xc;
-    *hv = h;
-    *xs = s;
-    return 0;
-}
-
 void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out) {
     *out = DomainInfo{};
     out->domid = d.domid;

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "ao/ao.hpp"
+#include "ao/ao_start.hpp"
 #include "ao/progress.hpp"
+#include "ops/stacks.hpp"
 #include "xen/xen_ctx.hpp"
 #include "xen/xswait.hpp"
 #include <xlkit/domain.hpp>
@@ -17,9 +19,6 @@ inline std::string dom_path(std::uint32_t domid) { return "/local/domain/" + std
 /* The domain's hypervisor info; Error::DomainNotfound if it does not exist
  * (a dying domain still exists). */
 int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
-
-/* Both stacks, or an rc (logged) if either cannot be opened. */
-int xen_stacks(Egc &egc, XenCtx **x, Hypervisor **hv, Xenstore **xs);
 
 /* Fill a public DomainInfo from the hypervisor's and xenstore's view. */
 void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);

@@ -1,5 +1,13 @@
-// domain_pause / domain_unpause: one hypercall, as aos (they complete in
-// their initiating call; every completion mode applies).
+// domain_pause / domain_unpause: one hypercall, as aos.
+//
+//   Start --no Xen layer / hypervisor-->       create_fail(its rc)
+//   Start --already aborting-->                create_fail(Aborted)
+//   Start --no such domain-->                  create_fail(DomainNotfound)
+//   Start --unpause of a domain not paused-->  create_fail(Inval)
+//   Start --hypercall fails otherwise-->       create_fail(Fail)
+//   Start --hypercall done-->                  complete(Success)
+// They complete inside their initiating call: in callback and event mode the
+// completion is delivered before that call returns Success.
 #include <cerrno>
 
 #include "event/log.hpp"
@@ -11,36 +19,44 @@ using namespace detail;
 
 namespace {
 
-Error pause_op(Ctx &ctx, std::uint32_t domid, AoHow how, bool pause) {
-    Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
-    struct State {};
+struct State {
     Ao *ao = nullptr;
-    if (!Ao::create<State>(egc, std::move(how), &ao)) return Error::Nomem;
-    XenCtx *x = XenCtx::of(egc);
-    int rc = 0;
-    Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
-    if (!hv) return static_cast<Error>(ao->create_fail(egc, rc ? rc : rc_of(Error::Nomem)));
-    if (ao->aborting()) return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Aborted)));
-    int r = pause ? hv->domain_pause(domid) : hv->domain_unpause(domid);
+};
+
+int pause_start(Egc &egc, State &st, std::uint32_t domid, bool pause) {
+    const char *what = pause ? "pause" : "unpause";
+    XenStacks s;
+    if (int rc = xen_stacks(egc, &s, XsNeed::None)) return rc;
+    // One hypercall, no abortable to cut it short: an abort requested
+    // already (a stop_token fired before the call) is honoured here.
+    if (st.ao->aborting()) return rc_of(Error::Aborted);
+    int r = pause ? s.hv->domain_pause(domid) : s.hv->domain_unpause(domid);
     if (r == -ESRCH || r == -ENOENT) {
-        XLKIT_LOG(ctx.impl(), ERROR, "%s: no domain %u", pause ? "pause" : "unpause", domid);
-        rc = rc_of(Error::DomainNotfound);
-    } else if (r == -EINVAL && !pause) {
-        XLKIT_LOG(ctx.impl(), ERROR, "unpause: domain %u is not paused", domid);
-        rc = rc_of(Error::Inval);
-    } else if (r < 0) {
-        XLKIT_LOGE(ctx.impl(), ERROR, -r, "%s of domain %u failed", pause ? "pause" : "unpause", domid);
-        rc = rc_of(Error::Fail);
+        XLKIT_LOG(egc.ctx, ERROR, "%s: no domain %u", what, domid);
+        return rc_of(Error::DomainNotfound);
     }
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-    ao->complete(egc, 0);
-    return static_cast<Error>(ao->inprogress(egc));
+    if (r == -EINVAL && !pause) {
+        XLKIT_LOG(egc.ctx, ERROR, "unpause: domain %u is not paused", domid);
+        return rc_of(Error::Inval);
+    }
+    if (r < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "%s of domain %u failed", what, domid);
+        return rc_of(Error::Fail);
+    }
+    st.ao->complete(egc, 0);
+    return 0;
 }
 
 } // namespace
 
-Error domain_pause(Ctx &ctx, std::uint32_t domid, AoHow how) { return pause_op(ctx, domid, std::move(how), true); }
-Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how) { return pause_op(ctx, domid, std::move(how), false); }
+Error domain_pause(Ctx &ctx, std::uint32_t domid, AoHow how) {
+    return ao_start<State>(ctx, std::move(how),
+                           [domid](Egc &egc, State &st) { return pause_start(egc, st, domid, true); });
+}
+
+Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how) {
+    return ao_start<State>(ctx, std::move(how),
+                           [domid](Egc &egc, State &st) { return pause_start(egc, st, domid, false); });
+}
 
 } // namespace xlkit

@@ -1,0 +1,76 @@
+// ao_start: the one way a long-running operation begins and ends its
+// initiating call (libxl's AO_CREATE ... AO_INPROGRESS / AO_CREATE_FAIL).
+// Layer 2.
+//
+// An operation is its State and its start function; ao_start does the rest:
+//
+//   lock the ctx (an Egc: application callbacks run after it is released,
+//   before the call returns)
+//   ctx failed ------------------------> return Error::Fail  (how released)
+//   Ao::create<State>(how) fails ------> return Error::Nomem (how released)
+//   st.ao = the new ao
+//   [st.*progress.set(ao, progress_how)]
+//   start(egc, st) != 0 ---------------> ao->create_fail(rc): the State is
+//                                         destroyed, no completion is
+//                                         delivered, the call returns rc
+//   start(egc, st) == 0 ---------------> ao->inprogress(): sync mode waits
+//                                         and returns the operation's rc;
+//                                         callback and event modes return
+//                                         Error::Success at once
+//
+// The start function's contract:
+//  * It runs with the lock held, inside the initiating call.
+//  * It returns nonzero (an rc) only while nothing has been reported and
+//    nothing armed is left behind: that is a failed initiation.
+//  * Once the operation has started (a progress report, a hypercall with
+//    effects, a child forked), a failure is a completion: it calls
+//    st.ao->complete(egc, rc) and returns 0.
+//  * It may complete the ao itself (an operation done in one step) and
+//    return 0: the completion is delivered before the call returns.
+//  * Otherwise it arms sub-operations (timers, fds, children, xenstore
+//    waits, abortables) whose callbacks later complete the ao, and
+//    returns 0.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "ao/ao.hpp"
+#include "ao/progress.hpp"
+#include <xlkit/ctx.hpp>
+
+namespace xlkit::detail {
+
+/* An operation's state: default-constructible (it lives in the ao's block)
+ * and with a member `Ao *ao` that ao_start fills in. */
+template <class State>
+concept AoState = std::is_default_constructible_v<State> && requires(State &st, Ao *ao) { st.ao = ao; };
+
+/* start(egc, st) -> int rc, as above. */
+template <class Start, class State>
+concept AoStartFn = std::is_invocable_r_v<int, Start, Egc &, State &>;
+
+/* Start an operation with no progress reports. */
+template <AoState State, AoStartFn<State> Start>
+Error ao_start(Ctx &ctx, AoHow &&how, Start &&start) {
+    Egc egc(ctx.impl());
+    if (ctx.impl().failed()) return Error::Fail;
+    Ao *ao = nullptr;
+    State *st = Ao::create<State>(egc, std::move(how), &ao);
+    if (!st) return Error::Nomem;
+    st->ao = ao;
+    if (int rc = std::forward<Start>(start)(egc, *st)) return static_cast<Error>(ao->create_fail(egc, rc));
+    return static_cast<Error>(ao->inprogress(egc));
+}
+
+/* Start an operation that reports progress through st.*progress, set up
+ * from progress_how before start runs. */
+template <AoState State, AoStartFn<State> Start>
+Error ao_start(Ctx &ctx, AoHow &&how, Progress State::*progress, ProgressHow &&progress_how, Start &&start) {
+    return ao_start<State>(ctx, std::move(how), [&](Egc &egc, State &st) {
+        (st.*progress).set(st.ao, std::move(progress_how));
+        return std::forward<Start>(start)(egc, st);
+    });
+}
+
+} // namespace xlkit::detail
