@@ -7,117 +7,14 @@
 #include <utility>
 
 #include "ao/ao_events.hpp"
+#include "ao/block_cache.hpp"
 #include "event/log.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define XLKIT_AO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define XLKIT_AO_ASAN 1
-#endif
-#endif
-#ifdef XLKIT_AO_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace xlkit::detail {
 
 namespace {
 
 constexpr std::size_t kArenaFirstChunk = 256;
-
-/* Recycled ao blocks (issue 4: an ao that starts and finishes on a warm thread
- * allocates nothing).
- *
- * The cache is per thread, not per ctx: a block is freed with the ctx lock
- * held (sync return, nested aos) or without it (callback and event delivery,
- * after the unlock), so a per-ctx list would cost a lock or an atomic
- * operation on the hot path; the freeing thread's own list needs neither.
- * Blocks come in size classes of kGrain bytes up to kClasses * kGrain; larger
- * ones bypass the cache. A thread keeps at most kCacheBytes, and gives them
- * back to the heap when it exits (after that, frees go straight to the heap).
- */
-constexpr std::size_t kGrain = 64;
-constexpr std::size_t kClasses = 16;  // blocks up to 1 KiB
-constexpr std::size_t kCacheBytes = 64 * 1024;
-constexpr std::uint8_t kUncached = 0xff;
-
-struct FreeBlock {
-    FreeBlock *next;
-};
-
-/* Trivially destructible, so reaching it costs no guard; Reaper frees it. */
-struct BlockCache {
-    FreeBlock *head[kClasses];
-    std::size_t bytes;
-    bool reaper_armed;
-    bool closed;  // the thread is exiting: no more caching
-};
-constinit thread_local BlockCache t_blocks{};
-
-#ifdef XLKIT_AO_ASAN
-// A cached block is poisoned but for its link, so a use after free still shows.
-void block_poison(void *b, std::size_t size) {
-    ASAN_POISON_MEMORY_REGION(static_cast<char *>(b) + sizeof(FreeBlock), size - sizeof(FreeBlock));
-}
-void block_unpoison(void *b, std::size_t size) { ASAN_UNPOISON_MEMORY_REGION(b, size); }
-#else
-void block_poison(void *, std::size_t) {}
-void block_unpoison(void *, std::size_t) {}
-#endif
-
-struct Reaper {
-    ~Reaper() {
-        BlockCache &c = t_blocks;
-        c.closed = true;
-        for (std::size_t k = 0; k < kClasses; ++k) {
-            while (FreeBlock *b = c.head[k]) {
-                block_unpoison(b, (k + 1) * kGrain);
-                c.head[k] = b->next;
-                ::operator delete(static_cast<void *>(b));
-            }
-        }
-        c.bytes = 0;
-    }
-};
-
-void *block_get(std::size_t size, std::uint8_t *cls) {
-    std::size_t k = (size - 1) / kGrain;
-    if (k >= kClasses) {
-        *cls = kUncached;
-        return ::operator new(size, std::nothrow);
-    }
-    *cls = static_cast<std::uint8_t>(k);
-    BlockCache &c = t_blocks;
-    if (FreeBlock *b = c.head[k]) {
-        c.head[k] = b->next;
-        c.bytes -= (k + 1) * kGrain;
-        block_unpoison(b, (k + 1) * kGrain);
-        return b;
-    }
-    return ::operator new((k + 1) * kGrain, std::nothrow);
-}
-
-[[gnu::noinline]] void reaper_arm() noexcept {
-    thread_local Reaper reaper;  // its destructor empties this thread's cache
-    (void)reaper;
-    t_blocks.reaper_armed = true;
-}
-
-void block_put(void *p, std::uint8_t cls) noexcept {
-    BlockCache &c = t_blocks;
-    std::size_t size = (std::size_t(cls) + 1) * kGrain;
-    if (cls == kUncached || c.closed || c.bytes + size > kCacheBytes) {
-        ::operator delete(p);
-        return;
-    }
-    if (!c.reaper_armed) reaper_arm();
-    auto *b = static_cast<FreeBlock *>(p);
-    b->next = c.head[cls];
-    c.head[cls] = b;
-    c.bytes += size;
-    block_poison(b, size);
-}
 
 void ao_teardown(CtxImpl &ctx) {
     // Every operation still in flight completes (with Error::Aborted where

@@ -32,10 +32,10 @@
 //
 // Memory: an Ao is one block holding the Ao and the operation's own state
 // (create<State>()). Blocks are recycled through a small per-thread cache
-// (ao.cpp: the thread that frees a block reuses it for its next ao), so an ao
-// that starts and finishes on a warm thread allocates nothing. The per-ao
-// arena is built on its first use: one allocation holding the monotonic
-// resource and its first chunk; everything is freed with the Ao.
+// (block_cache.hpp), so an ao that starts and finishes on a warm thread
+// allocates nothing. The per-ao arena is a second allocation, made on its
+// first use only: the monotonic resource and its first chunk; both are freed
+// with the Ao.
 #pragma once
 
 #include <boost/intrusive/list.hpp>
@@ -170,7 +170,7 @@ private:
     bool aborting_ = false;
     bool delivery_scheduled_ = false;
     bool abandoned_ = false;  // its sync caller gave up (ctx failed)
-    std::uint8_t block_class_;  // its block's size class in the cache (ao.cpp)
+    std::uint8_t block_class_;  // its block's size class (block_cache.hpp)
     Poller *poller_ = nullptr;  // the sync caller's, while it waits
     Deliver deliver_{};
     struct StopHook {
