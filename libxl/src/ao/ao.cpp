@@ -97,14 +97,7 @@ int Ao::create_fail(Egc &egc, int rc) {
     if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
     abortables_.clear();
     // The callback is never called: destroying the how releases it.
-    if (stop_cb_) {
-        // The stop callback may be waiting for our lock: drop it unlocked.
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
-    } else {
-        destroy();
-    }
+    destroy_or_defer(egc);
     return rc;
 }
 
@@ -129,13 +122,7 @@ int Ao::inprogress_slow(Egc &egc) {
         return rc;
     }
     rc = rc_;
-    if (stop_cb_) {
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
-    } else {
-        destroy();
-    }
+    destroy_or_defer(egc);
     return rc;
 }
 
@@ -171,23 +158,19 @@ void Ao::maybe_deliver(Egc &egc) {
     case AoHow::Mode::Callback:
         if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
-        deliver_.ao = this;
-        deliver_.d.fn = deliver_callback;
-        egc.defer(deliver_.d);
+        defer(egc, deliver_callback);
         return;
     case AoHow::Mode::Event:
         if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
         queue_operation_complete(egc, how_.for_event(), rc_);
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
+        destroy_after_unlock(egc);
         return;
     }
 }
 
 void Ao::deliver_callback(Deferred *d) {
-    Ao *ao = reinterpret_cast<Deliver *>(d)->ao;
+    Ao *ao = static_cast<Ao *>(d->data);
     ao->stop_cb_.reset();  // unlocked: may wait for a running stop request
     // The operation's state goes first (releasing its progress closures),
     // so the completion callback is the last thing the application sees.
@@ -200,6 +183,10 @@ void Ao::deliver_callback(Deferred *d) {
 
 void Ao::destroy_state() noexcept {
     if (auto fn = std::exchange(destroy_state_, nullptr)) fn(state_);
+}
+
+void Ao::destroy_after_unlock(Egc &egc) noexcept {
+    defer(egc, [](Deferred *d) { static_cast<Ao *>(d->data)->destroy(); });
 }
 
 void Ao::destroy() noexcept {

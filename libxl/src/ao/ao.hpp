@@ -36,6 +36,10 @@
 // allocates nothing. The per-ao arena is a second allocation, made on its
 // first use only: the monotonic resource and its first chunk; both are freed
 // with the Ao.
+//
+// Callbacks of the ao layer find their owner through the `data` field of the
+// node they are handed (Deferred, AoAbortable, EvTime...), never by casting
+// the node to a structure it is the first member of.
 #pragma once
 
 #include <boost/intrusive/list.hpp>
@@ -126,10 +130,6 @@ public:
     void progress_end(Egc &egc) noexcept;
 
     // ---- private ------------------------------------------------------------
-    struct Deliver {
-        Deferred d;  // first member
-        Ao *ao;
-    };
     boost::intrusive::list<AoAbortable,
                            boost::intrusive::member_hook<AoAbortable, boost::intrusive::list_member_hook<>,
                                                          &AoAbortable::hook_>,
@@ -141,6 +141,8 @@ public:
     int abort(Egc &egc);
     /* Free without delivery (create_fail, sync return, event mode). */
     void destroy() noexcept;
+    /* destroy(), after the lock is released. */
+    void destroy_after_unlock(Egc &egc) noexcept;
     /* Destroy the operation's state now (idempotent). */
     void destroy_state() noexcept;
 
@@ -149,7 +151,22 @@ private:
     void complete_slow(Egc &egc);
     static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_off, std::size_t size);
     Ao(CtxImpl &ctx, AoHow &&how, void *state, std::uint8_t block_class) noexcept
-        : how_(std::move(how)), ctx_(&ctx), state_(state), block_class_(block_class) {}
+        : how_(std::move(how)), ctx_(&ctx), state_(state), block_class_(block_class) {
+        deliver_.data = this;
+    }
+    /* Run fn(&deliver_) after the lock is released. */
+    void defer(Egc &egc, Deferred::Fn fn) noexcept {
+        deliver_.fn = fn;
+        egc.defer(deliver_);
+    }
+    /* Free now, or after the unlock if a stop callback may be waiting for
+     * the lock (destroying it waits for that callback). */
+    void destroy_or_defer(Egc &egc) noexcept {
+        if (stop_cb_)
+            destroy_after_unlock(egc);
+        else
+            destroy();
+    }
     std::pmr::memory_resource *arena_slow() noexcept;
     void make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept;
     void maybe_deliver(Egc &egc);
@@ -172,7 +189,7 @@ private:
     bool abandoned_ = false;  // its sync caller gave up (ctx failed)
     std::uint8_t block_class_;  // its block's size class (block_cache.hpp)
     Poller *poller_ = nullptr;  // the sync caller's, while it waits
-    Deliver deliver_{};
+    Deferred deliver_;  // data: this
     struct StopHook {
         CtxImpl *ctx;
         Ao *ao;
@@ -196,9 +213,7 @@ int Ao::inprogress(Egc &egc) {
         case AoHow::Mode::Callback:
             in_initiator_ = false;
             delivery_scheduled_ = true;
-            deliver_.ao = this;
-            deliver_.d.fn = deliver_callback;
-            egc.defer(deliver_.d);
+            defer(egc, deliver_callback);
             return 0;
         case AoHow::Mode::Event:
             break;

@@ -126,12 +126,12 @@ void CtxImpl::disaster(Egc &egc, const char *msg, int errnoval) {
     }
     std::snprintf(disaster_msg_, sizeof disaster_msg_, "%s", msg);
     disaster_errno_ = errnoval;
-    disaster_deferred_.ctx = this;
-    disaster_deferred_.d.fn = [](Deferred *d) {
-        CtxImpl *c = reinterpret_cast<DisasterDeferred *>(d)->ctx;
+    disaster_deferred_.data = this;
+    disaster_deferred_.fn = [](Deferred *d) {
+        CtxImpl *c = static_cast<CtxImpl *>(d->data);
         c->disaster_fn_(c->disaster_user_, 0, c->disaster_msg_, c->disaster_errno_);
     };
-    egc.defer(disaster_deferred_.d);
+    egc.defer(disaster_deferred_);
 }
 
 } // namespace xlkit::detail

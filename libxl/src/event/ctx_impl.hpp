@@ -267,10 +267,7 @@ private:
     bool disaster_reported_ = false;
     DisasterFn disaster_fn_ = nullptr;
     void *disaster_user_ = nullptr;
-    struct DisasterDeferred {
-        Deferred d;  // first: the Deferred* is the DisasterDeferred*
-        CtxImpl *ctx;
-    } disaster_deferred_{};
+    Deferred disaster_deferred_;  // data: this
     char disaster_msg_[256] = {};
     int disaster_errno_ = 0;
 
