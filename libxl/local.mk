@@ -52,6 +52,7 @@ noinst_HEADERS += \
 	libxl/src/event/ev_fd.hpp \
 	libxl/src/event/ev_immediate.hpp \
 	libxl/src/event/ev_time.hpp \
+	libxl/src/event/layer.hpp \
 	libxl/src/event/log.hpp \
 	libxl/src/event/poller.hpp \
 	libxl/src/event/timer_heap.hpp \

@@ -16,16 +16,22 @@ namespace {
 
 constexpr std::size_t kArenaFirstChunk = 256;
 
-void ao_teardown(CtxImpl &ctx) {
-    // Every operation still in flight completes (with Error::Aborted where
-    // its sub-operations honour the abort) before the ctx goes away, so
-    // every callback and closure is released exactly once.
+/* Teardown step 1 (layer.hpp): every operation still in flight completes
+ * (with Error::Aborted where its sub-operations honour the abort) before
+ * any layer goes away, so every callback and closure is released exactly
+ * once, and no operation outlives the Xen layer it uses. */
+void ao_finish_all(CtxImpl &ctx) noexcept {
     Egc egc(ctx);
     ao_abort_all(egc);
-    (void)ctx.wait_until(egc, [&] { return ctx.ops_.empty(); }, kNever);
+    AoCtx &a = AoCtx::of(ctx);
+    (void)ctx.wait_until(egc, [&] { return a.ops.empty(); }, kNever);
 }
 
+constexpr LayerOps kAoLayerOps{ao_finish_all, nullptr};
+
 } // namespace
+
+AoCtx &AoCtx::attach(CtxImpl &ctx) noexcept { return ctx.layer(kAoLayer).attach<AoCtx>(kAoLayerOps); }
 
 std::pmr::memory_resource *Ao::arena_slow() noexcept {
     // One allocation: the resource, then its first chunk.
@@ -50,14 +56,13 @@ Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t off, std::size_t size) {
         return nullptr;  // `how` (and its callback) is released by the caller's temporary
     }
     Ao *ao = ::new (mem) Ao(egc.ctx, std::move(how), static_cast<char *>(mem) + off, cls);
-    egc.ctx.ops_.push_back(*ao);
-    egc.ctx.teardown_hook_ = ao_teardown;
+    AoCtx::of(egc.ctx).ops.push_back(*ao);
     if (ao->how_.stop_token_ref().stop_possible()) ao->stop_watch_start(egc);
     return ao;
 }
 
 void Ao::make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept {
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();  // only roots are in flight for abort and teardown
     parent_ = parent;
     root_ = parent->root_;
     nested_done_ = done;
@@ -94,7 +99,7 @@ int Ao::create_fail(Egc &egc, int rc) {
     // Progress already reported means the operation had started: then it
     // must complete (and deliver those reports) instead.
     assert(progress_inflight_ == 0 && "create_fail after a progress report: use complete()");
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();
     abortables_.clear();
     // The callback is never called: destroying the how releases it.
     destroy_or_defer(egc);
@@ -228,8 +233,9 @@ void abortable_deregister(Egc &egc, AoAbortable &ab) {
 }
 
 Ao *ao_find(Egc &egc, const AoHow *how) {
-    for (OpNode &n : egc.ctx.ops_) {
-        Ao &a = static_cast<Ao &>(n);
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    if (!ac) return nullptr;
+    for (Ao &a : ac->ops) {
         if (a.completed()) continue;
         if (!how) {
             if (a.how_.mode() == AoHow::Mode::Sync) return &a;
@@ -254,12 +260,13 @@ Ao *ao_find(Egc &egc, const AoHow *how) {
 }
 
 void ao_abort_all(Egc &egc) {
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    if (!ac) return;
     // abort() can complete aos (and so unlink them): restart each time.
     bool again = true;
     while (again) {
         again = false;
-        for (OpNode &n : egc.ctx.ops_) {
-            Ao &a = static_cast<Ao &>(n);
+        for (Ao &a : ac->ops) {
             if (a.aborting()) continue;
             (void)a.abort(egc);
             again = true;
@@ -268,6 +275,9 @@ void ao_abort_all(Egc &egc) {
     }
 }
 
-std::size_t ao_inflight(Egc &egc) { return egc.ctx.ops_.size(); }
+std::size_t ao_inflight(Egc &egc) {
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    return ac ? ac->ops.size() : 0;
+}
 
 } // namespace xlkit::detail

@@ -37,6 +37,12 @@
 // first use only: the monotonic resource and its first chunk; both are freed
 // with the Ao.
 //
+// Per ctx, the ao layer keeps the list of its aos in flight (AoCtx) in its
+// slot of the event core (event/layer.hpp, id kAoLayer). When the ctx is
+// freed, every ao still in flight is aborted and waited for before any layer
+// is torn down (LayerOps::finish), since operations also use the layers
+// above this one (the Xen layer).
+//
 // Callbacks of the ao layer find their owner through the `data` field of the
 // node they are handed (Deferred, AoAbortable, EvTime...), never by casting
 // the node to a structure it is the first member of.
@@ -52,11 +58,15 @@
 
 #include "event/ctx_impl.hpp"
 #include "event/egc.hpp"
+#include "event/layer.hpp"
 #include <xlkit/ao.hpp>
 
 namespace xlkit::detail {
 
 class Ao;
+
+/* The ao layer's slot in the event core (event/layer.hpp). */
+inline constexpr LayerId kAoLayer = 0;
 
 /* AoAbortable: a sub-operation that abort can cut short (libxl's
  * libxl__ao_abortable).
@@ -80,7 +90,7 @@ struct AoAbortable {
 int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func);
 void abortable_deregister(Egc &egc, AoAbortable &ab);
 
-class Ao : public OpNode {
+class Ao {
 public:
     /* Create an ao for `how`, with room for the operation's state T
      * (default-constructed, destroyed with the ao). nullptr: out of memory
@@ -197,6 +207,37 @@ private:
     };
     std::optional<std::stop_callback<StopHook>> stop_cb_;
     std::pmr::monotonic_buffer_resource *arena_ = nullptr;  // lives in its first chunk
+    /* In AoCtx::ops while in flight (a root ao, not yet completed). */
+    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> op_hook_;
+    friend struct AoCtx;
+};
+
+/* The ao layer's per-ctx state, kept inline in the ctx's kAoLayer slot:
+ * reached at a fixed offset from the ctx, attached by the ctx's first ao. */
+struct AoCtx {
+    boost::intrusive::list<
+        Ao,
+        boost::intrusive::member_hook<
+            Ao, boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>,
+            &Ao::op_hook_>,
+        boost::intrusive::constant_time_size<false>>
+        ops;  // root aos in flight, oldest first
+
+    /* The ctx's, attached on first use (lock held). */
+    static AoCtx &of(CtxImpl &ctx) noexcept {
+        LayerSlot &s = ctx.layer(kAoLayer);
+        if (!s.attached()) [[unlikely]]
+            return attach(ctx);
+        return s.state<AoCtx>();
+    }
+    /* The ctx's, or nullptr if it never had an ao (lock held). */
+    static AoCtx *find(CtxImpl &ctx) noexcept {
+        LayerSlot &s = ctx.layer(kAoLayer);
+        return s.attached() ? &s.state<AoCtx>() : nullptr;
+    }
+
+private:
+    static AoCtx &attach(CtxImpl &ctx) noexcept;
 };
 
 int Ao::inprogress(Egc &egc) {
@@ -227,7 +268,7 @@ void Ao::complete(Egc &egc, int rc) {
     complete_ = true;
     rc_ = rc;
     // No longer findable by abort (libxl: ERROR_NOTFOUND once completed).
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();
     // In the initiator, inprogress() delivers.
     if (!in_initiator_ || !abortables_.empty()) complete_slow(egc);
 }
