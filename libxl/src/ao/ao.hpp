@@ -108,7 +108,8 @@ public:
         return st;
     }
     /* A nested ao: completes into `done` (lock held) instead of the
-     * application; shares the root's abort. */
+     * application; shares the root's abort. done finds its owner through
+     * nested->nested_data() (done_data). */
     template <class T>
     static T *create_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, int rc),
                             void *done_data, Ao **ao_out) {
@@ -131,6 +132,7 @@ public:
     Ao *root() const noexcept { return root_; }
     bool completed() const noexcept { return complete_; }
     void *state() const noexcept { return state_; }
+    void *nested_data() const noexcept { return nested_data_; }
     CtxImpl &ctx() const noexcept { return *ctx_; }
     /* The per-ao arena, built on first use (freed with the ao). */
     std::pmr::memory_resource *arena() noexcept { return arena_ ? arena_ : arena_slow(); }
