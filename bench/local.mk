@@ -18,7 +18,7 @@ noinst_HEADERS += bench/bench.hpp
 # W_, X_, Y_ (bench/xen_*.cpp) start userspace sim hosts (docs/hosts.md)
 # with the helpers of the sim host's tests.
 bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS) \
-	-I$(top_srcdir)/tools/hosts/sim -I$(top_srcdir)/tools/hosts/sim/tests \
+	-I$(top_srcdir)/tools/hosts/sim/tests \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
 	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"

@@ -51,8 +51,7 @@ check_PROGRAMS += tests/xen-sim-tests
 TESTS += tests/xen-sim-tests
 tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_sim_test.cpp \
 	tests/ops/domain_ops_test.cpp
-tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
-	-I$(top_srcdir)/tools/hosts/sim/tests \
+tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
 	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
@@ -66,8 +65,7 @@ EXTRA_tests_xen_sim_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT)
 # dom0 every test fails rather than skips.
 check_PROGRAMS += tests/xen-vm-tests
 tests_xen_vm_tests_SOURCES = tests/support/main.cpp tests/vm/xen_vm_test.cpp
-tests_xen_vm_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
-	-I$(top_srcdir)/tools/hosts/sim/tests \
+tests_xen_vm_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
 	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"

@@ -9,5 +9,5 @@ include tools/xlkit/local.mk
 # The sim host's stand-in for a guest kernel (scripts/run --sim, tests).
 noinst_PROGRAMS += tools/simguest/xlkit-sim-guest
 tools_simguest_xlkit_sim_guest_SOURCES = tools/simguest/xlkit-sim-guest.c
-tools_simguest_xlkit_sim_guest_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) -I$(top_srcdir)/tools/hosts/sim
-tools_simguest_xlkit_sim_guest_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_simguest_xlkit_sim_guest_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tools_simguest_xlkit_sim_guest_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)

@@ -6,18 +6,16 @@ SIM_BUILDDIR = $(abs_top_builddir)/tools/hosts/sim
 # The stand-in as a real shared object (libtool keeps it in .libs/).
 SIM_PRELOAD_SO = $(SIM_BUILDDIR)/.libs/xlkit-sim-preload.so
 
-# The shared simulated-hypervisor state, for xlkit's sim backend, the tools
-# and the tests.
-noinst_LTLIBRARIES += tools/hosts/sim/libxlkit-simstate.la
-tools_hosts_sim_libxlkit_simstate_la_SOURCES = tools/hosts/sim/simstate.c
-tools_hosts_sim_libxlkit_simstate_la_LIBADD = -lpthread
-noinst_HEADERS += tools/hosts/sim/simstate.h
+# The simulated hypervisor's shared state is the library's
+# (libxl/src/xen/simstate.h, libxl/libxlkit-simstate.la): the programs here
+# use it, the library uses nothing of theirs.
 
 # The LD_PRELOAD stand-in loaded into xenstored: a module (-rpath makes
 # libtool build a shared object although it is not installed), built with
-# its own copy of simstate.c and never with sanitizers (xenstored is not).
+# its own copy of the library's simstate.c and never with sanitizers
+# (xenstored is not).
 noinst_LTLIBRARIES += tools/hosts/sim/xlkit-sim-preload.la
-tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c tools/hosts/sim/simstate.c
+tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c libxl/src/xen/simstate.c
 tools_hosts_sim_xlkit_sim_preload_la_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_hosts_sim_xlkit_sim_preload_la_CFLAGS = $(WARN_CFLAGS) -fvisibility=hidden
 tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
@@ -29,10 +27,10 @@ noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim
 tools_hosts_sim_xlkit_sim_host_SOURCES = tools/hosts/sim/host.c
 tools_hosts_sim_xlkit_sim_host_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\"
-tools_hosts_sim_xlkit_sim_host_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_host_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 tools_hosts_sim_xlkit_sim_SOURCES = tools/hosts/sim/cli.c
 tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tools_hosts_sim_xlkit_sim_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
 # libxenstore.
@@ -44,11 +42,11 @@ tests_sim_host_tests_SOURCES = \
 	tools/hosts/sim/tests/host_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
 noinst_HEADERS += tools/hosts/sim/tests/sim_support.hpp tools/hosts/sim/tests/standin_probe.h
-tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
+tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
 	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
-tests_sim_host_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
+tests_sim_host_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
 	-ldl -lpthread
 EXTRA_tests_sim_host_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
 	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la

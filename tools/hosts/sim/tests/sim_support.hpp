@@ -17,7 +17,7 @@ extern "C" {
 #include <xenstore.h>
 }
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 namespace simtest {
 
