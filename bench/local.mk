@@ -29,7 +29,15 @@ EXTRA_DIST += bench/compare.py bench/results.json bench/results-xen.json
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 
 .PHONY: bench
+if BUILD_BENCH
 # Generated headers first (automake builds BUILT_SOURCES only for all/check/
 # install), then the program.
 bench: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/xlkit-bench$(EXEEXT)
+else !BUILD_BENCH
+# configure did not find Google Benchmark, libev or libuv (its summary says
+# which).
+bench:
+	@echo "bench: not configured: configure found no Google Benchmark, libev or libuv" \
+	  "(apt-get install libbenchmark-dev libev-dev libuv1-dev, then configure again)" >&2; exit 1
+endif !BUILD_BENCH

@@ -33,7 +33,9 @@ tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
-# libxenstore.
+# libxenstore (GoogleTest: built when configure found it).
+noinst_HEADERS += tools/hosts/sim/tests/sim_support.hpp tools/hosts/sim/tests/standin_probe.h
+if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/sim-host-tests
 TESTS += tests/sim-host-tests
 tests_sim_host_tests_SOURCES = \
@@ -41,7 +43,6 @@ tests_sim_host_tests_SOURCES = \
 	tools/hosts/sim/tests/simstate_test.cpp \
 	tools/hosts/sim/tests/host_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
-noinst_HEADERS += tools/hosts/sim/tests/sim_support.hpp tools/hosts/sim/tests/standin_probe.h
 tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
@@ -50,5 +51,6 @@ tests_sim_host_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS
 	-ldl -lpthread
 EXTRA_tests_sim_host_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
 	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
+endif BUILD_GTEST_SUITES
 
 EXTRA_DIST += docs/hosts.md
