@@ -1,5 +1,5 @@
 # bench/: Google Benchmark, xlkit side by side with libev, libuv and the raw
-# limit (../shared/notes/perf-anchors.md). Built on demand only: `make bench`.
+# limit (docs/performance.md). Built on demand only: `make bench`.
 #   bench/xlkit-bench [--smoke] [Google Benchmark options]
 #   bench/compare.py results.json   (writes docs/performance.md and .svg)
 EXTRA_PROGRAMS += bench/xlkit-bench

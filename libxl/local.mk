@@ -1,4 +1,7 @@
-# libxl/: the library. Layer 1, the event core.
+# libxl/: the library, every layer (bottom up: event core, ao, Xen,
+# operations, C API; docs/design.md), compiled into libxlkit-internal.la
+# (Makefile.am), and its installed headers. It includes and links nothing of
+# tools/, tests/ or bench/. The IDL-generated types are added by idl/local.mk.
 libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/abort.cpp \
 	libxl/src/ao/ao.cpp \

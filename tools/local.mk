@@ -1,5 +1,7 @@
-# tools/: the CLI and hosts. Until the Xen layer exists, the main job is the
-# event-core demo.
+# tools/: programs over the library. The xlkit CLI (tools/xlkit/local.mk) is
+# what the main job (scripts/run, scripts/scenario.sh) drives; the hosts have
+# fragments of their own (tools/hosts/*/local.mk, included by Makefile.am).
+# Here: the event-core demo (scripts/run --demo) and the sim guest.
 noinst_PROGRAMS += tools/xlkit-demo
 tools_xlkit_demo_SOURCES = tools/demo/main.cpp
 tools_xlkit_demo_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
