@@ -16,15 +16,11 @@ bench_xlkit_bench_SOURCES = \
 	bench/xen_ops.cpp
 noinst_HEADERS += bench/bench.hpp
 # W_, X_, Y_ (bench/xen_*.cpp) start userspace sim hosts (docs/hosts.md)
-# with the helpers of the sim host's tests.
+# with the tests' sim host helpers (tests/support/sim_support.hpp).
 bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS) \
-	-I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+	-I$(top_srcdir)/tests $(SIM_USER_CPPFLAGS)
 bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) $(XEN_LIBS) -lpthread
-EXTRA_bench_xlkit_bench_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_bench_xlkit_bench_DEPENDENCIES = $(SIM_USER_DEPS)
 EXTRA_DIST += bench/compare.py bench/results.json bench/results-xen.json
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 

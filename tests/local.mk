@@ -2,7 +2,8 @@
 # Each suite is built when configure found what it needs (its summary says
 # which are skipped; --enable-all-suites makes a missing one an error).
 noinst_HEADERS += tests/support/ctx_fixture.hpp tests/support/test_ops.hpp tests/support/modes.hpp \
-	tests/support/watch_rec.hpp tests/capi/scenarios.h
+	tests/support/watch_rec.hpp tests/support/pipe.hpp tests/support/sim_support.hpp \
+	tests/support/xen_host.hpp tests/capi/scenarios.h
 EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/run.sh
 
 if BUILD_GTEST_SUITES
@@ -60,28 +61,23 @@ endif BUILD_EMBED_GLIB
 
 if BUILD_GTEST_SUITES
 # The Xen layer on the userspace sim host (real xenstored, simulated
-# hypervisor).
+# hypervisor). tests/xen/xen_host_test.cpp, the behaviours every host shows,
+# is compiled into this suite and into tests/xen-vm-tests, each with its own
+# host (tests/support/xen_host.hpp).
 check_PROGRAMS += tests/xen-sim-tests
 TESTS += tests/xen-sim-tests
-tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_sim_test.cpp \
-	tests/ops/domain_ops_test.cpp
-tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp \
+	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp
+tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
-EXTRA_tests_xen_sim_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_tests_xen_sim_tests_DEPENDENCIES = $(SIM_USER_DEPS)
 
 # The Xen layer and the operations on real Xen 4.17, in dom0 of Xen in a box
 # (scripts/test runs it there through tools/hosts/xenbox/xenbox, with
 # tests/vm/cli_vm.sh). Built by `make check`, not run by it: outside a Xen
 # dom0 every test fails rather than skips.
 check_PROGRAMS += tests/xen-vm-tests
-tests_xen_vm_tests_SOURCES = tests/support/main.cpp tests/vm/xen_vm_test.cpp
-tests_xen_vm_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+tests_xen_vm_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp tests/vm/xen_vm_test.cpp
+tests_xen_vm_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_xen_vm_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
 endif BUILD_GTEST_SUITES

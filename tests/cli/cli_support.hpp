@@ -23,7 +23,7 @@
 
 #include <boost/json.hpp>
 
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 
 namespace clitest {
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <thread>
 
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include "support/modes.hpp"
 #include "xen/xen_ctx.hpp"
 #include <xlkit/domain.hpp>

@@ -35,14 +35,10 @@ if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/cli-tests
 TESTS += tests/cli-tests
 tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
-tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\" \
+tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\"
 tests_cli_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
-EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) $(SIM_USER_DEPS)
 endif BUILD_GTEST_SUITES
 
 # Every object includes the generated <xlkit/_types.hpp>: make it first, also

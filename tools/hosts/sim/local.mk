@@ -5,6 +5,15 @@
 SIM_BUILDDIR = $(abs_top_builddir)/tools/hosts/sim
 # The stand-in as a real shared object (libtool keeps it in .libs/).
 SIM_PRELOAD_SO = $(SIM_BUILDDIR)/.libs/xlkit-sim-preload.so
+# For the tests and benchmarks that start sim hosts
+# (tests/support/sim_support.hpp): where its programs are, and that they are
+# built first.
+SIM_USER_CPPFLAGS = \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
+	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+SIM_USER_DEPS = tools/hosts/sim/xlkit-sim-host$(EXEEXT) tools/hosts/sim/xlkit-sim$(EXEEXT) \
+	tools/hosts/sim/xlkit-sim-preload.la
 
 # The simulated hypervisor's shared state is the library's
 # (libxl/src/xen/simstate.h, libxl/libxlkit-simstate.la): the programs here
@@ -34,7 +43,7 @@ tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
 # libxenstore (GoogleTest: built when configure found it).
-noinst_HEADERS += tools/hosts/sim/tests/sim_support.hpp tools/hosts/sim/tests/standin_probe.h
+noinst_HEADERS += tools/hosts/sim/tests/standin_probe.h
 if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/sim-host-tests
 TESTS += tests/sim-host-tests
@@ -43,14 +52,10 @@ tests_sim_host_tests_SOURCES = \
 	tools/hosts/sim/tests/simstate_test.cpp \
 	tools/hosts/sim/tests/host_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
-tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_sim_host_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
 	-ldl -lpthread
-EXTRA_tests_sim_host_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_tests_sim_host_tests_DEPENDENCIES = $(SIM_USER_DEPS)
 endif BUILD_GTEST_SUITES
 
 EXTRA_DIST += docs/hosts.md

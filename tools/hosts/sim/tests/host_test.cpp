@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <vector>
 
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include "standin_probe.h"
 
 using namespace simtest;
