@@ -3,9 +3,8 @@
 // a box (tools/hosts/xenbox/xenbox; scripts/test's "vm" tier), where the tiny
 // guests of docs/hosts.md live in /opt/xenbox/guests. The behaviours every
 // host shows are in tests/xen/xen_host_test.cpp, run here on a VmXenHost;
-// the tests below need real guests. Outside a Xen dom0
-// every test fails (it does not skip): a run that tested nothing must not
-// look like a pass.
+// the tests below need real guests. Outside a Xen dom0 every test fails (it
+// does not skip): a run that tested nothing must not look like a pass.
 #include <atomic>
 #include <cerrno>
 #include <chrono>
