@@ -3,7 +3,7 @@
 # which are skipped; --enable-all-suites makes a missing one an error).
 noinst_HEADERS += tests/support/ctx_fixture.hpp tests/support/test_ops.hpp tests/support/modes.hpp \
 	tests/support/watch_rec.hpp tests/support/pipe.hpp tests/support/sim_support.hpp \
-	tests/support/xen_host.hpp tests/capi/scenarios.h
+	tests/support/xen_host.hpp tests/support/guest_agent.hpp tests/capi/scenarios.h
 EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/run.sh
 
 if BUILD_GTEST_SUITES
