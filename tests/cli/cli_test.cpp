@@ -158,9 +158,10 @@ protected:
         s << f.rdbuf();
         return s.str();
     }
-    // Waits until pred() holds (polling), up to ms.
+    // Waits until pred() holds (polling), up to ms: a bound for a broken
+    // build, generous for a busy machine; it ends as soon as pred() holds.
     template <class P>
-    bool eventually(P pred, int ms = 5000) {
+    bool eventually(P pred, int ms = 30000) {
         auto end = Clock::now() + std::chrono::milliseconds(ms);
         while (Clock::now() < end) {
             if (pred()) return true;
@@ -395,7 +396,9 @@ TEST_F(Cli, WaitTimesOutThenSeesDeath) {
     EXPECT_TRUE(last_line_error(r));
     EXPECT_NE(r.err.find("still alive after 0.5 s: timed out"), std::string::npos) << r.err;
     Proc w(xlkit_argv({"--json", "wait", std::to_string(d)}));
-    usleep(300000);
+    // Once it has found the domain (its stage line is out), a death in any
+    // moment after is one it reports: destroy only then.
+    ASSERT_TRUE(eventually([&] { return w.err_so_far().find("waiting for the domain to die") != std::string::npos; }));
     EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
     r = w.wait(10);
     EXPECT_EQ(r.status, 0) << r.err;
@@ -520,13 +523,17 @@ TEST_F(Cli, EventsPrintsOneJsonObjectPerLine) {
     ASSERT_GT(a, 0u);
     GuestAgent agent(host_.sim(), a, true);
     ASSERT_TRUE(agent.ready());
-    Proc ev(xlkit_argv({"events", "--count", "3"}));
-    usleep(700000);  // it lists and watches the domains
+    Proc ev(xlkit_argv({"-v", "events", "--count", "3"}));
+    // -v: it says when it watches a domain; act only once it does.
+    auto watching = [&](std::uint32_t d) {
+        return ev.err_so_far().find("events: watching domain " + std::to_string(d) + "\n") != std::string::npos;
+    };
+    ASSERT_TRUE(eventually([&] { return watching(a); }));
     EXPECT_EQ(xlkit({"shutdown", "a"}).status, 0);
     // A domain created after `events` started is watched too (re-listed).
     std::uint32_t b = create(guest_cfg("b"));
     ASSERT_GT(b, 0u);
-    usleep(1200000);
+    ASSERT_TRUE(eventually([&] { return watching(b); }));
     EXPECT_EQ(xlkit({"destroy", "b"}).status, 0);
     EXPECT_EQ(xlkit({"destroy", "a"}).status, 0);
     Result r = ev.wait(10);
@@ -548,8 +555,8 @@ TEST_F(Cli, EventsPrintsOneJsonObjectPerLine) {
 }
 
 TEST_F(Cli, CtrlCEndsEvents) {
-    Proc ev(xlkit_argv({"events"}));
-    usleep(400000);
+    Proc ev(xlkit_argv({"-v", "events"}));
+    ASSERT_TRUE(eventually([&] { return ev.err_so_far().find("events: watching domain 0\n") != std::string::npos; }));
     ev.signal(SIGINT);
     Result r = ev.wait(5);
     EXPECT_EQ(r.status, 130);

@@ -50,6 +50,8 @@ public:
             if (rc == Error::DomainNotfound) continue;
             if (rc != Error::Success) return rc;
             watched_[d.domid] = w;
+            // With -v: when a domain's events are watched (tests wait for it).
+            if (app_.g.verbose) std::fprintf(stderr, "xlkit: events: watching domain %u\n", d.domid);
         }
         return Error::Success;
     }
