@@ -41,6 +41,7 @@ libxlkit_internal_la_SOURCES += \
 noinst_HEADERS += \
 	libxl/src/ao/ao.hpp \
 	libxl/src/ao/ao_start.hpp \
+	libxl/src/ao/core_rc.hpp \
 	libxl/src/ao/ao_events.hpp \
 	libxl/src/ao/progress.hpp \
 	libxl/src/capi/capi.hpp \

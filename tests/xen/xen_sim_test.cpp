@@ -82,7 +82,7 @@ TEST_F(XenSimTest, WatchFiresOnRegistrationAndOnEachChange) {
     r.w.data = &r;
     {
         Egc egc(impl());
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, "/test/a"), 0);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, "/test/a"), Error::Success);
     }
     ASSERT_TRUE(run_until([&] { return r.events.size() == 1; }));
     ASSERT_TRUE(other.write("/test/a/x", "1"));
@@ -100,7 +100,7 @@ TEST_F(XenSimTest, StaleEventForAReusedWatchSlotIsIgnored) {
     b.w.data = &b;
     {
         Egc egc(impl());
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, a.w, rec_cb, "/test/a"), 0);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, a.w, rec_cb, "/test/a"), Error::Success);
     }
     ASSERT_TRUE(run_until([&] { return a.events.size() == 1; }));
     ASSERT_TRUE(other.write("/test/a", "queued"));  // event in flight for a's token
@@ -109,7 +109,7 @@ TEST_F(XenSimTest, StaleEventForAReusedWatchSlotIsIgnored) {
         Egc egc(impl());
         XenCtx::of(egc)->xswatch_deregister(egc, a.w);
         // b takes a's slot with a new counter.
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, b.w, rec_cb, "/test/b"), 0);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, b.w, rec_cb, "/test/b"), Error::Success);
     }
     ASSERT_TRUE(run_until([&] { return b.events.size() == 1; }));
     for (int i = 0; i < 5; ++i) ASSERT_EQ(ctx_->run_once(20), Error::Success);
@@ -124,16 +124,16 @@ TEST_F(XenSimTest, TransactionConflictIsRetried) {
     ASSERT_TRUE(other.write("/test/c", "0"));
     int attempts = 0;
     Egc egc(impl());
-    int rc = xs_transact(egc, *XenCtx::of(egc), "increment /test/c", [&](Xenstore &x, XsTxn t) {
+    Error rc = xs_transact(egc, *XenCtx::of(egc), "increment /test/c", [&](Xenstore &x, XsTxn t) {
         ++attempts;
         std::string v;
-        if (x.read(t, "/test/c", &v) < 0) return rc_of(Error::Fail);
+        if (x.read(t, "/test/c", &v) < 0) return Error::Fail;
         if (attempts == 1) {
             EXPECT_TRUE(other.write("/test/c", "10"));  // conflicting write
         }
-        return x.write(t, "/test/c", std::to_string(std::stoi(v) + 1)) < 0 ? rc_of(Error::Fail) : 0;
+        return x.write(t, "/test/c", std::to_string(std::stoi(v) + 1)) < 0 ? Error::Fail : Error::Success;
     });
-    EXPECT_EQ(rc, 0);
+    EXPECT_EQ(rc, Error::Success);
     EXPECT_EQ(attempts, 2);
     EXPECT_EQ(other.read("/test/c").value_or(""), "11");
 }
@@ -255,12 +255,12 @@ TEST_F(XenSimTest, KilledXenstoredEndsEveryWaitWithAnErrorAndReportsADisaster) {
             wp->w.path = "/test/never/" + std::to_string(i);
             wp->w.timeout_ms = 60000;
             wp->w.data = ao;
-            wp->w.callback = [](Egc &g, XsWait *w, int rc, const char *v) {
-                if (!rc && !v) return;  // keep waiting
-                static_cast<Ao *>(w->data)->complete(g, rc);
+            wp->w.callback = [](Egc &g, XsWait *w, Error rc, const char *v) {
+                if (rc == Error::Success && !v) return;  // keep waiting
+                static_cast<Ao *>(w->data)->complete(g, rc_of(rc));
             };
-            int rc = xswait_start(egc, wp->w);
-            if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
+            Error rc = xswait_start(egc, wp->w);
+            if (rc != Error::Success) return static_cast<Error>(ao->create_fail(egc, rc_of(rc)));
             return static_cast<Error>(ao->inprogress(egc));
         }));
     }
@@ -307,9 +307,8 @@ TEST_F(XenFaultTest, EveryKindOfXenstoreCallCanFailCleanly) {
         {
         Egc egc(impl());
         XenCtx *x = XenCtx::of(egc);
-        int rc = 0;
-        Xenstore *xs = x->xs(egc, &rc);
-        ASSERT_TRUE(xs);
+        Xenstore *xs = nullptr;
+        ASSERT_EQ(x->xs(egc, &xs), Error::Success);
         std::string v;
         std::vector<std::string> names;
         XsTxn t = 0;
@@ -328,7 +327,7 @@ TEST_F(XenFaultTest, EveryKindOfXenstoreCallCanFailCleanly) {
         if (k == "watch") {
             WatchRec w;
             w.w.data = &w;
-            EXPECT_EQ(x->xswatch_register(egc, w.w, rec_cb, "/test"), rc_of(Error::Fail));
+            EXPECT_EQ(x->xswatch_register(egc, w.w, rec_cb, "/test"), Error::Fail);
             EXPECT_FALSE(w.w.active());
             r = -EACCES;
         }
@@ -347,9 +346,8 @@ TEST_F(XenFaultTest, EveryKindOfHypervisorCallCanFailCleanly) {
         std::uint32_t d = new_domain(false);
         {
         Egc egc(impl());
-        int rc = 0;
-        Hypervisor *hv = XenCtx::of(egc)->hv(egc, &rc);
-        ASSERT_TRUE(hv);
+        Hypervisor *hv = nullptr;
+        ASSERT_EQ(XenCtx::of(egc)->hv(egc, &hv), Error::Success);
         DomInfo info[4];
         std::uint64_t a, b;
         std::string k = kind;
