@@ -3,6 +3,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/abort.cpp \
 	libxl/src/ao/ao.cpp \
 	libxl/src/ao/ao_events.cpp \
+	libxl/src/ao/block_cache.cpp \
 	libxl/src/ao/group.cpp \
 	libxl/src/ao/progress.cpp \
 	libxl/src/capi/ao.cpp \
@@ -43,6 +44,7 @@ noinst_HEADERS += \
 	libxl/src/ao/ao_start.hpp \
 	libxl/src/ao/core_rc.hpp \
 	libxl/src/ao/ao_events.hpp \
+	libxl/src/ao/block_cache.hpp \
 	libxl/src/ao/progress.hpp \
 	libxl/src/capi/capi.hpp \
 	libxl/src/event/child_signal.hpp \
@@ -53,6 +55,7 @@ noinst_HEADERS += \
 	libxl/src/event/ev_fd.hpp \
 	libxl/src/event/ev_immediate.hpp \
 	libxl/src/event/ev_time.hpp \
+	libxl/src/event/layer.hpp \
 	libxl/src/event/log.hpp \
 	libxl/src/event/poller.hpp \
 	libxl/src/event/timer_heap.hpp \

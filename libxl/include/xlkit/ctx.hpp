@@ -59,10 +59,12 @@ struct CtxOptions {
     xentoollog_logger *logger = nullptr;
     /* The hypervisor backend: "xenctrl" (real Xen) or "sim:DIR" (the
      * userspace sim host in DIR). Empty: the environment XLKIT_HYPERVISOR,
-     * else "xenctrl". Opened on first use, not at creation. */
+     * else "xenctrl". Opened on first use, not at creation (and the
+     * environment is read then, by the first call that needs Xen). */
     std::string hypervisor;
     /* Filters over the hypervisor and xenstore backends, e.g. "trace" or
-     * "fault=read:3:EIO" (see docs/xen.md). Empty: XLKIT_FILTERS, else none. */
+     * "fault=read:3:EIO" (see docs/xen.md). Empty: XLKIT_FILTERS (read as
+     * XLKIT_HYPERVISOR is), else none. */
     std::string filters;
 };
 

@@ -7,18 +7,8 @@
 #include <utility>
 
 #include "ao/ao_events.hpp"
+#include "ao/block_cache.hpp"
 #include "event/log.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define XLKIT_AO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define XLKIT_AO_ASAN 1
-#endif
-#endif
-#ifdef XLKIT_AO_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace xlkit::detail {
 
@@ -26,109 +16,22 @@ namespace {
 
 constexpr std::size_t kArenaFirstChunk = 256;
 
-/* Recycled ao blocks (issue 4: an ao that starts and finishes on a warm thread
- * allocates nothing).
- *
- * The cache is per thread, not per ctx: a block is freed with the ctx lock
- * held (sync return, nested aos) or without it (callback and event delivery,
- * after the unlock), so a per-ctx list would cost a lock or an atomic
- * operation on the hot path; the freeing thread's own list needs neither.
- * Blocks come in size classes of kGrain bytes up to kClasses * kGrain; larger
- * ones bypass the cache. A thread keeps at most kCacheBytes, and gives them
- * back to the heap when it exits (after that, frees go straight to the heap).
- */
-constexpr std::size_t kGrain = 64;
-constexpr std::size_t kClasses = 16;  // blocks up to 1 KiB
-constexpr std::size_t kCacheBytes = 64 * 1024;
-constexpr std::uint8_t kUncached = 0xff;
-
-struct FreeBlock {
-    FreeBlock *next;
-};
-
-/* Trivially destructible, so reaching it costs no guard; Reaper frees it. */
-struct BlockCache {
-    FreeBlock *head[kClasses];
-    std::size_t bytes;
-    bool reaper_armed;
-    bool closed;  // the thread is exiting: no more caching
-};
-constinit thread_local BlockCache t_blocks{};
-
-#ifdef XLKIT_AO_ASAN
-// A cached block is poisoned but for its link, so a use after free still shows.
-void block_poison(void *b, std::size_t size) {
-    ASAN_POISON_MEMORY_REGION(static_cast<char *>(b) + sizeof(FreeBlock), size - sizeof(FreeBlock));
-}
-void block_unpoison(void *b, std::size_t size) { ASAN_UNPOISON_MEMORY_REGION(b, size); }
-#else
-void block_poison(void *, std::size_t) {}
-void block_unpoison(void *, std::size_t) {}
-#endif
-
-struct Reaper {
-    ~Reaper() {
-        BlockCache &c = t_blocks;
-        c.closed = true;
-        for (std::size_t k = 0; k < kClasses; ++k) {
-            while (FreeBlock *b = c.head[k]) {
-                block_unpoison(b, (k + 1) * kGrain);
-                c.head[k] = b->next;
-                ::operator delete(static_cast<void *>(b));
-            }
-        }
-        c.bytes = 0;
-    }
-};
-
-void *block_get(std::size_t size, std::uint8_t *cls) {
-    std::size_t k = (size - 1) / kGrain;
-    if (k >= kClasses) {
-        *cls = kUncached;
-        return ::operator new(size, std::nothrow);
-    }
-    *cls = static_cast<std::uint8_t>(k);
-    BlockCache &c = t_blocks;
-    if (FreeBlock *b = c.head[k]) {
-        c.head[k] = b->next;
-        c.bytes -= (k + 1) * kGrain;
-        block_unpoison(b, (k + 1) * kGrain);
-        return b;
-    }
-    return ::operator new((k + 1) * kGrain, std::nothrow);
-}
-
-[[gnu::noinline]] void reaper_arm() noexcept {
-    thread_local Reaper reaper;  // its destructor empties this thread's cache
-    (void)reaper;
-    t_blocks.reaper_armed = true;
-}
-
-void block_put(void *p, std::uint8_t cls) noexcept {
-    BlockCache &c = t_blocks;
-    std::size_t size = (std::size_t(cls) + 1) * kGrain;
-    if (cls == kUncached || c.closed || c.bytes + size > kCacheBytes) {
-        ::operator delete(p);
-        return;
-    }
-    if (!c.reaper_armed) reaper_arm();
-    auto *b = static_cast<FreeBlock *>(p);
-    b->next = c.head[cls];
-    c.head[cls] = b;
-    c.bytes += size;
-    block_poison(b, size);
-}
-
-void ao_teardown(CtxImpl &ctx) {
-    // Every operation still in flight completes (with Error::Aborted where
-    // its sub-operations honour the abort) before the ctx goes away, so
-    // every callback and closure is released exactly once.
+/* Teardown step 1 (layer.hpp): every operation still in flight completes
+ * (with Error::Aborted where its sub-operations honour the abort) before
+ * any layer goes away, so every callback and closure is released exactly
+ * once, and no operation outlives the Xen layer it uses. */
+void ao_finish_all(CtxImpl &ctx) noexcept {
     Egc egc(ctx);
     ao_abort_all(egc);
-    (void)ctx.wait_until(egc, [&] { return ctx.ops_.empty(); }, kNever);
+    AoCtx &a = AoCtx::of(ctx);
+    (void)ctx.wait_until(egc, [&] { return a.ops.empty(); }, kNever);
 }
 
+constexpr LayerOps kAoLayerOps{ao_finish_all, nullptr};
+
 } // namespace
+
+AoCtx &AoCtx::attach(CtxImpl &ctx) noexcept { return ctx.layer(kAoLayer).attach<AoCtx>(kAoLayerOps); }
 
 std::pmr::memory_resource *Ao::arena_slow() noexcept {
     // One allocation: the resource, then its first chunk.
@@ -153,14 +56,13 @@ Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t off, std::size_t size) {
         return nullptr;  // `how` (and its callback) is released by the caller's temporary
     }
     Ao *ao = ::new (mem) Ao(egc.ctx, std::move(how), static_cast<char *>(mem) + off, cls);
-    egc.ctx.ops_.push_back(*ao);
-    egc.ctx.teardown_hook_ = ao_teardown;
+    AoCtx::of(egc.ctx).ops.push_back(*ao);
     if (ao->how_.stop_token_ref().stop_possible()) ao->stop_watch_start(egc);
     return ao;
 }
 
 void Ao::make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept {
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();  // only roots are in flight for abort and teardown
     parent_ = parent;
     root_ = parent->root_;
     nested_done_ = done;
@@ -197,17 +99,10 @@ int Ao::create_fail(Egc &egc, int rc) {
     // Progress already reported means the operation had started: then it
     // must complete (and deliver those reports) instead.
     assert(progress_inflight_ == 0 && "create_fail after a progress report: use complete()");
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();
     abortables_.clear();
     // The callback is never called: destroying the how releases it.
-    if (stop_cb_) {
-        // The stop callback may be waiting for our lock: drop it unlocked.
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
-    } else {
-        destroy();
-    }
+    destroy_or_defer(egc);
     return rc;
 }
 
@@ -232,13 +127,7 @@ int Ao::inprogress_slow(Egc &egc) {
         return rc;
     }
     rc = rc_;
-    if (stop_cb_) {
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
-    } else {
-        destroy();
-    }
+    destroy_or_defer(egc);
     return rc;
 }
 
@@ -274,23 +163,19 @@ void Ao::maybe_deliver(Egc &egc) {
     case AoHow::Mode::Callback:
         if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
-        deliver_.ao = this;
-        deliver_.d.fn = deliver_callback;
-        egc.defer(deliver_.d);
+        defer(egc, deliver_callback);
         return;
     case AoHow::Mode::Event:
         if (delivery_scheduled_) return;
         delivery_scheduled_ = true;
         queue_operation_complete(egc, how_.for_event(), rc_);
-        deliver_.ao = this;
-        deliver_.d.fn = [](Deferred *d) { reinterpret_cast<Deliver *>(d)->ao->destroy(); };
-        egc.defer(deliver_.d);
+        destroy_after_unlock(egc);
         return;
     }
 }
 
 void Ao::deliver_callback(Deferred *d) {
-    Ao *ao = reinterpret_cast<Deliver *>(d)->ao;
+    Ao *ao = static_cast<Ao *>(d->data);
     ao->stop_cb_.reset();  // unlocked: may wait for a running stop request
     // The operation's state goes first (releasing its progress closures),
     // so the completion callback is the last thing the application sees.
@@ -303,6 +188,10 @@ void Ao::deliver_callback(Deferred *d) {
 
 void Ao::destroy_state() noexcept {
     if (auto fn = std::exchange(destroy_state_, nullptr)) fn(state_);
+}
+
+void Ao::destroy_after_unlock(Egc &egc) noexcept {
+    defer(egc, [](Deferred *d) { static_cast<Ao *>(d->data)->destroy(); });
 }
 
 void Ao::destroy() noexcept {
@@ -344,8 +233,9 @@ void abortable_deregister(Egc &egc, AoAbortable &ab) {
 }
 
 Ao *ao_find(Egc &egc, const AoHow *how) {
-    for (OpNode &n : egc.ctx.ops_) {
-        Ao &a = static_cast<Ao &>(n);
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    if (!ac) return nullptr;
+    for (Ao &a : ac->ops) {
         if (a.completed()) continue;
         if (!how) {
             if (a.how_.mode() == AoHow::Mode::Sync) return &a;
@@ -370,12 +260,13 @@ Ao *ao_find(Egc &egc, const AoHow *how) {
 }
 
 void ao_abort_all(Egc &egc) {
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    if (!ac) return;
     // abort() can complete aos (and so unlink them): restart each time.
     bool again = true;
     while (again) {
         again = false;
-        for (OpNode &n : egc.ctx.ops_) {
-            Ao &a = static_cast<Ao &>(n);
+        for (Ao &a : ac->ops) {
             if (a.aborting()) continue;
             (void)a.abort(egc);
             again = true;
@@ -384,6 +275,9 @@ void ao_abort_all(Egc &egc) {
     }
 }
 
-std::size_t ao_inflight(Egc &egc) { return egc.ctx.ops_.size(); }
+std::size_t ao_inflight(Egc &egc) {
+    AoCtx *ac = AoCtx::find(egc.ctx);
+    return ac ? ac->ops.size() : 0;
+}
 
 } // namespace xlkit::detail

@@ -32,10 +32,20 @@
 //
 // Memory: an Ao is one block holding the Ao and the operation's own state
 // (create<State>()). Blocks are recycled through a small per-thread cache
-// (ao.cpp: the thread that frees a block reuses it for its next ao), so an ao
-// that starts and finishes on a warm thread allocates nothing. The per-ao
-// arena is built on its first use: one allocation holding the monotonic
-// resource and its first chunk; everything is freed with the Ao.
+// (block_cache.hpp), so an ao that starts and finishes on a warm thread
+// allocates nothing. The per-ao arena is a second allocation, made on its
+// first use only: the monotonic resource and its first chunk; both are freed
+// with the Ao.
+//
+// Per ctx, the ao layer keeps the list of its aos in flight (AoCtx) in its
+// slot of the event core (event/layer.hpp, id kAoLayer). When the ctx is
+// freed, every ao still in flight is aborted and waited for before any layer
+// is torn down (LayerOps::finish), since operations also use the layers
+// above this one (the Xen layer).
+//
+// Callbacks of the ao layer find their owner through the `data` field of the
+// node they are handed (Deferred, AoAbortable, EvTime...), never by casting
+// the node to a structure it is the first member of.
 #pragma once
 
 #include <boost/intrusive/list.hpp>
@@ -48,11 +58,15 @@
 
 #include "event/ctx_impl.hpp"
 #include "event/egc.hpp"
+#include "event/layer.hpp"
 #include <xlkit/ao.hpp>
 
 namespace xlkit::detail {
 
 class Ao;
+
+/* The ao layer's slot in the event core (event/layer.hpp). */
+inline constexpr LayerId kAoLayer = 0;
 
 /* AoAbortable: a sub-operation that abort can cut short (libxl's
  * libxl__ao_abortable).
@@ -76,7 +90,7 @@ struct AoAbortable {
 int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func);
 void abortable_deregister(Egc &egc, AoAbortable &ab);
 
-class Ao : public OpNode {
+class Ao {
 public:
     /* Create an ao for `how`, with room for the operation's state T
      * (default-constructed, destroyed with the ao). nullptr: out of memory
@@ -94,7 +108,8 @@ public:
         return st;
     }
     /* A nested ao: completes into `done` (lock held) instead of the
-     * application; shares the root's abort. */
+     * application; shares the root's abort. done finds its owner through
+     * nested->nested_data() (done_data). */
     template <class T>
     static T *create_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, int rc),
                             void *done_data, Ao **ao_out) {
@@ -117,6 +132,7 @@ public:
     Ao *root() const noexcept { return root_; }
     bool completed() const noexcept { return complete_; }
     void *state() const noexcept { return state_; }
+    void *nested_data() const noexcept { return nested_data_; }
     CtxImpl &ctx() const noexcept { return *ctx_; }
     /* The per-ao arena, built on first use (freed with the ao). */
     std::pmr::memory_resource *arena() noexcept { return arena_ ? arena_ : arena_slow(); }
@@ -126,10 +142,6 @@ public:
     void progress_end(Egc &egc) noexcept;
 
     // ---- private ------------------------------------------------------------
-    struct Deliver {
-        Deferred d;  // first member
-        Ao *ao;
-    };
     boost::intrusive::list<AoAbortable,
                            boost::intrusive::member_hook<AoAbortable, boost::intrusive::list_member_hook<>,
                                                          &AoAbortable::hook_>,
@@ -141,6 +153,8 @@ public:
     int abort(Egc &egc);
     /* Free without delivery (create_fail, sync return, event mode). */
     void destroy() noexcept;
+    /* destroy(), after the lock is released. */
+    void destroy_after_unlock(Egc &egc) noexcept;
     /* Destroy the operation's state now (idempotent). */
     void destroy_state() noexcept;
 
@@ -149,7 +163,22 @@ private:
     void complete_slow(Egc &egc);
     static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_off, std::size_t size);
     Ao(CtxImpl &ctx, AoHow &&how, void *state, std::uint8_t block_class) noexcept
-        : how_(std::move(how)), ctx_(&ctx), state_(state), block_class_(block_class) {}
+        : how_(std::move(how)), ctx_(&ctx), state_(state), block_class_(block_class) {
+        deliver_.data = this;
+    }
+    /* Run fn(&deliver_) after the lock is released. */
+    void defer(Egc &egc, Deferred::Fn fn) noexcept {
+        deliver_.fn = fn;
+        egc.defer(deliver_);
+    }
+    /* Free now, or after the unlock if a stop callback may be waiting for
+     * the lock (destroying it waits for that callback). */
+    void destroy_or_defer(Egc &egc) noexcept {
+        if (stop_cb_)
+            destroy_after_unlock(egc);
+        else
+            destroy();
+    }
     std::pmr::memory_resource *arena_slow() noexcept;
     void make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept;
     void maybe_deliver(Egc &egc);
@@ -170,9 +199,9 @@ private:
     bool aborting_ = false;
     bool delivery_scheduled_ = false;
     bool abandoned_ = false;  // its sync caller gave up (ctx failed)
-    std::uint8_t block_class_;  // its block's size class in the cache (ao.cpp)
+    std::uint8_t block_class_;  // its block's size class (block_cache.hpp)
     Poller *poller_ = nullptr;  // the sync caller's, while it waits
-    Deliver deliver_{};
+    Deferred deliver_;  // data: this
     struct StopHook {
         CtxImpl *ctx;
         Ao *ao;
@@ -180,6 +209,37 @@ private:
     };
     std::optional<std::stop_callback<StopHook>> stop_cb_;
     std::pmr::monotonic_buffer_resource *arena_ = nullptr;  // lives in its first chunk
+    /* In AoCtx::ops while in flight (a root ao, not yet completed). */
+    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> op_hook_;
+    friend struct AoCtx;
+};
+
+/* The ao layer's per-ctx state, kept inline in the ctx's kAoLayer slot:
+ * reached at a fixed offset from the ctx, attached by the ctx's first ao. */
+struct AoCtx {
+    boost::intrusive::list<
+        Ao,
+        boost::intrusive::member_hook<
+            Ao, boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>,
+            &Ao::op_hook_>,
+        boost::intrusive::constant_time_size<false>>
+        ops;  // root aos in flight, oldest first
+
+    /* The ctx's, attached on first use (lock held). */
+    static AoCtx &of(CtxImpl &ctx) noexcept {
+        LayerSlot &s = ctx.layer(kAoLayer);
+        if (!s.attached()) [[unlikely]]
+            return attach(ctx);
+        return s.state<AoCtx>();
+    }
+    /* The ctx's, or nullptr if it never had an ao (lock held). */
+    static AoCtx *find(CtxImpl &ctx) noexcept {
+        LayerSlot &s = ctx.layer(kAoLayer);
+        return s.attached() ? &s.state<AoCtx>() : nullptr;
+    }
+
+private:
+    static AoCtx &attach(CtxImpl &ctx) noexcept;
 };
 
 int Ao::inprogress(Egc &egc) {
@@ -196,9 +256,7 @@ int Ao::inprogress(Egc &egc) {
         case AoHow::Mode::Callback:
             in_initiator_ = false;
             delivery_scheduled_ = true;
-            deliver_.ao = this;
-            deliver_.d.fn = deliver_callback;
-            egc.defer(deliver_.d);
+            defer(egc, deliver_callback);
             return 0;
         case AoHow::Mode::Event:
             break;
@@ -212,7 +270,7 @@ void Ao::complete(Egc &egc, int rc) {
     complete_ = true;
     rc_ = rc;
     // No longer findable by abort (libxl: ERROR_NOTFOUND once completed).
-    if (op_hook_.is_linked()) ctx_->ops_.erase(ctx_->ops_.iterator_to(*this));
+    op_hook_.unlink();
     // In the initiator, inprogress() delivers.
     if (!in_initiator_ || !abortables_.empty()) complete_slow(egc);
 }

@@ -35,14 +35,14 @@ void Progress::report(Egc &egc, std::unique_ptr<Event> ev) {
     ao_->progress_begin();
     if (!draining_) {
         draining_ = true;
-        drainer_.p = this;
-        drainer_.d.fn = drain;
-        egc.defer(drainer_.d);
+        drainer_.data = this;
+        drainer_.fn = drain;
+        egc.defer(drainer_);
     }
 }
 
 void Progress::drain(Deferred *d) {
-    Progress *p = reinterpret_cast<Drainer *>(d)->p;
+    Progress *p = static_cast<Progress *>(d->data);
     CtxImpl &ctx = p->ao_->ctx();
     for (;;) {
         Item *it;

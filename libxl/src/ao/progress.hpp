@@ -45,10 +45,7 @@ private:
                            boost::intrusive::constant_time_size<false>>
         pending_;
     bool draining_ = false;
-    struct Drainer {
-        Deferred d;  // first member
-        Progress *p;
-    } drainer_{};
+    Deferred drainer_;  // data: this
 };
 
 } // namespace xlkit::detail

@@ -130,7 +130,7 @@ void CtxImpl::sigchld_cb(Egc &egc, EvFd *ev, int fd, short events, short revents
 
 namespace {
 struct UnknownChild {
-    Deferred d;
+    Deferred d;  // data: this
     const xlkit_childproc_hooks *hooks;
     void *user;
     pid_t pid;
@@ -155,8 +155,9 @@ void CtxImpl::reap_children(Egc &egc) {
                 // An application callback: run it after the lock is dropped.
                 auto *u = new (std::nothrow) UnknownChild{{}, child_hooks_, child_hooks_user_, r, status};
                 if (u) {
+                    u->d.data = u;
                     u->d.fn = [](Deferred *d) {
-                        auto *uc = reinterpret_cast<UnknownChild *>(d);
+                        auto *uc = static_cast<UnknownChild *>(d->data);
                         (void)uc->hooks->reaped_callback(uc->pid, uc->status, uc->user);
                         delete uc;
                     };

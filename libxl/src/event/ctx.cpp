@@ -2,7 +2,6 @@
 // methods (each one an Egc: lock, work, unlock, deliver).
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -40,13 +39,8 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
             xtl_createlogger_stdiostream(stderr, XTL_WARN, 0));
         c->lg_ = c->own_lg_;
     }
-    auto env_or = [](const std::string &v, const char *env) {
-        const char *e = v.empty() ? std::getenv(env) : nullptr;
-        return e ? std::string(e) : v;
-    };
     try {
-        c->xen_backend_spec_ = env_or(opts.hypervisor, "XLKIT_HYPERVISOR");
-        c->xen_filters_spec_ = env_or(opts.filters, "XLKIT_FILTERS");
+        c->opts_ = opts;
     } catch (...) {
         delete c;
         return rc_of(Error::Nomem);
@@ -83,12 +77,29 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
     return 0;
 }
 
-CtxImpl::~CtxImpl() {
-    if (xen_layer_) {
-        Egc egc(*this);
-        xen_layer_->teardown(egc);
+/* The upper layers end before the core (layer.hpp): first each finishes
+ * its work in flight, with no lock held; then, from the top down, each
+ * releases its events under the lock and its state after the unlock. */
+void CtxImpl::layers_end() noexcept {
+    for (LayerId id = kLayerSlots; id-- > 0;) {
+        LayerSlot &s = layers_[id];
+        if (s.ops_ && s.ops_->finish) s.ops_->finish(*this);
     }
-    xen_layer_.reset();
+    for (LayerId id = kLayerSlots; id-- > 0;) {
+        LayerSlot &s = layers_[id];
+        if (!s.ops_) continue;
+        if (s.ops_->teardown) {
+            Egc egc(*this);
+            s.ops_->teardown(egc, s.storage_);
+        }
+        if (s.destroy_) s.destroy_(s.storage_);
+        s.ops_ = nullptr;
+        s.destroy_ = nullptr;
+    }
+}
+
+CtxImpl::~CtxImpl() {
+    layers_end();
     registry_remove(this);
     sigchld_release();
     {
@@ -126,12 +137,12 @@ void CtxImpl::disaster(Egc &egc, const char *msg, int errnoval) {
     }
     std::snprintf(disaster_msg_, sizeof disaster_msg_, "%s", msg);
     disaster_errno_ = errnoval;
-    disaster_deferred_.ctx = this;
-    disaster_deferred_.d.fn = [](Deferred *d) {
-        CtxImpl *c = reinterpret_cast<DisasterDeferred *>(d)->ctx;
+    disaster_deferred_.data = this;
+    disaster_deferred_.fn = [](Deferred *d) {
+        CtxImpl *c = static_cast<CtxImpl *>(d->data);
         c->disaster_fn_(c->disaster_user_, 0, c->disaster_msg_, c->disaster_errno_);
     };
-    egc.defer(disaster_deferred_.d);
+    egc.defer(disaster_deferred_);
 }
 
 } // namespace xlkit::detail
@@ -163,9 +174,7 @@ Error Ctx::create(std::unique_ptr<Ctx> *out, const CtxOptions &opts) {
 }
 
 Ctx::~Ctx() {
-    // Upper layers first complete every operation still in flight.
-    if (impl_->teardown_hook_) impl_->teardown_hook_(*impl_);
-    delete impl_;
+    delete impl_;  // the upper layers end first (CtxImpl::layers_end)
 }
 
 #define XLKIT_ENTER(egc)                                   \

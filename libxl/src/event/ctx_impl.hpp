@@ -7,8 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <memory>
-#include <string>
 #include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <pthread.h>
@@ -23,6 +23,7 @@ extern "C" {
 #include "event/ev_fd.hpp"
 #include "event/ev_immediate.hpp"
 #include "event/ev_time.hpp"
+#include "event/layer.hpp"
 #include "event/poller.hpp"
 #include "event/timer_heap.hpp"
 #include "event/unique_fd.hpp"
@@ -45,20 +46,6 @@ struct QueuedEvent {
 struct EventWaiter {
     boost::intrusive::list_member_hook<> hook_;
     Poller *poller = nullptr;
-};
-
-/* The per-ctx state of an upper layer (the Xen layer): owned by the ctx,
- * torn down (lock held) when the ctx is freed, after every operation. */
-struct LayerState {
-    virtual ~LayerState() = default;
-    virtual void teardown(Egc &egc) = 0;
-};
-
-/* OpNode: what the event core knows of an operation in flight (the ao
- * layer's Ao derives from it): a link in the ctx's list, for abort lookup and
- * for completing everything when the ctx is freed. */
-struct OpNode {
-    boost::intrusive::list_member_hook<> op_hook_;
 };
 
 class CtxImpl {
@@ -153,17 +140,14 @@ public:
     std::size_t events_queued() const noexcept { return events_.size(); }
     void drop_queued_events() noexcept;
 
-    // ---- operations in flight (owned by the ao layer) ---------------------
-    IList<OpNode, &OpNode::op_hook_> ops_;
-    /* Set by upper layers: run by Ctx's destructor before the ctx goes
-     * away, without the lock, to finish every operation in flight. */
-    void (*teardown_hook_)(CtxImpl &ctx) = nullptr;
-
-    // ---- upper layers' state ---------------------------------------------------
-    std::unique_ptr<LayerState> xen_layer_;
-    /* From CtxOptions: which hypervisor/filters the Xen layer opens. */
-    std::string xen_backend_spec_;
-    std::string xen_filters_spec_;
+    // ---- upper layers (layer.hpp) ------------------------------------------
+    /* Slot id of the ctx, for the layer that owns id (lock held). */
+    LayerSlot &layer(LayerId id) noexcept {
+        assert(id < kLayerSlots);
+        return layers_[id];
+    }
+    /* The options the ctx was created with, for the layers to read. */
+    const CtxOptions &options() const noexcept { return opts_; }
 
     // ---- failure ------------------------------------------------------------
     bool failed() const noexcept { return failed_; }
@@ -201,6 +185,7 @@ private:
     void sigchld_release() noexcept;
     static void wake_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
     static void sigchld_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
+    void layers_end() noexcept;
 
     pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
     std::atomic<pthread_t> owner_{};
@@ -208,6 +193,10 @@ private:
 
     xentoollog_logger *lg_ = nullptr;
     xentoollog_logger *own_lg_ = nullptr;
+    CtxOptions opts_;
+
+    // upper layers
+    LayerSlot layers_[kLayerSlots];
 
     // fds
     UniqueFd epfd_;
@@ -267,10 +256,7 @@ private:
     bool disaster_reported_ = false;
     DisasterFn disaster_fn_ = nullptr;
     void *disaster_user_ = nullptr;
-    struct DisasterDeferred {
-        Deferred d;  // first: the Deferred* is the DisasterDeferred*
-        CtxImpl *ctx;
-    } disaster_deferred_{};
+    Deferred disaster_deferred_;  // data: this
     char disaster_msg_[256] = {};
     int disaster_errno_ = 0;
 

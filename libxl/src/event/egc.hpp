@@ -21,10 +21,14 @@ namespace xlkit::detail {
 class CtxImpl;
 
 /* A unit of work for the application, run after the lock is released.
- * fn must not throw. The node may be freed by fn. */
+ * fn must not throw. The node may be freed by fn. As with every embedded
+ * node (EvFd, EvTime...), fn finds its owner through data. */
 struct Deferred {
     using Fn = void (*)(Deferred *d);
+    // ---- filled in by the caller --------------------------------------
     Fn fn = nullptr;
+    void *data = nullptr;
+
     boost::intrusive::list_member_hook<> hook_;
 };
 

@@ -16,7 +16,7 @@ bool in_mask(std::uint64_t mask, const Event &ev) {
 }
 
 struct Occurs {
-    Deferred d;  // first member
+    Deferred d;  // data: this
     CtxImpl *ctx;
     EventOccursFn fn;
     void *user;
@@ -32,8 +32,9 @@ void CtxImpl::event_occurred(Egc &egc, std::unique_ptr<Event> ev) {
             disaster(egc, "out of memory delivering an event", ENOMEM);
             return;
         }
+        o->d.data = o;
         o->d.fn = [](Deferred *d) {
-            std::unique_ptr<Occurs> occ(reinterpret_cast<Occurs *>(d));
+            std::unique_ptr<Occurs> occ(static_cast<Occurs *>(d->data));
             occ->fn(occ->user, std::move(occ->ev));
         };
         egc.defer(o->d);

@@ -5,20 +5,33 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <string>
 
+#include "ao/ao.hpp"
 #include "ao/core_rc.hpp"
 #include "event/log.hpp"
 #include "xen/filters.hpp"
 
 namespace xlkit::detail {
 
+static_assert(kXenLayer > kAoLayer, "the Xen layer sits above the ao layer: it is torn down first");
+
 namespace {
 
-struct XenLayer final : LayerState {
-    XenCtx x;
-    explicit XenLayer(CtxImpl &c) : x(c) {}
-    void teardown(Egc &egc) override { x.teardown(egc); }
-};
+using XenSlot = std::unique_ptr<XenCtx>;  // the Xen layer's state in its slot
+
+// Operations in flight have finished (the ao layer's LayerOps::finish) by
+// the time this runs; the XenCtx itself is deleted after the unlock.
+constexpr LayerOps kXenLayerOps{nullptr, [](Egc &egc, void *st) noexcept {
+                                    (*static_cast<XenSlot *>(st))->teardown(egc);
+                                }};
+
+std::string option_or_env(const std::string &v, const char *env) {
+    const char *e = v.empty() ? std::getenv(env) : nullptr;
+    return e ? std::string(e) : v;
+}
 
 bool is_subpath(const std::string &parent, const char *child) {
     std::size_t n = parent.size();
@@ -35,16 +48,21 @@ bool connection_error(int r) {
 } // namespace
 
 XenCtx *XenCtx::of(Egc &egc) {
-    CtxImpl &c = egc.ctx;
-    if (!c.xen_layer_) {
-        auto *l = new (std::nothrow) XenLayer(c);
-        if (!l) return nullptr;
-        c.xen_layer_.reset(l);
+    LayerSlot &s = egc.ctx.layer(kXenLayer);
+    if (!s.attached()) {
+        try {
+            s.attach<XenSlot>(kXenLayerOps, std::make_unique<XenCtx>(egc.ctx));
+        } catch (const std::bad_alloc &) {
+            return nullptr;
+        }
     }
-    return &static_cast<XenLayer *>(c.xen_layer_.get())->x;
+    return s.state<XenSlot>().get();
 }
 
-XenCtx::XenCtx(CtxImpl &ctx) : ctx_(ctx) {}
+XenCtx::XenCtx(CtxImpl &ctx)
+    : ctx_(ctx),
+      hv_spec_(option_or_env(ctx.options().hypervisor, "XLKIT_HYPERVISOR")),
+      filters_spec_(option_or_env(ctx.options().filters, "XLKIT_FILTERS")) {}
 
 XenCtx::~XenCtx() = default;
 
@@ -52,7 +70,7 @@ Error XenCtx::hv(Egc &egc, Hypervisor **out) {
     (void)egc;
     if (!hv_ && !hv_tried_) {
         hv_tried_ = true;
-        std::string spec = ctx_.xen_backend_spec_.empty() ? "xenctrl" : ctx_.xen_backend_spec_;
+        std::string spec = hv_spec_.empty() ? "xenctrl" : hv_spec_;
         std::string why;
         std::unique_ptr<Hypervisor> h;
         if (spec == "xenctrl")
@@ -62,7 +80,7 @@ Error XenCtx::hv(Egc &egc, Hypervisor **out) {
         else
             why = "unknown hypervisor backend '" + spec + "' (expected xenctrl or sim:DIR)";
         std::vector<FilterSpec> filters;
-        if (h && parse_filters(ctx_.xen_filters_spec_, &filters, &why) < 0) h.reset();
+        if (h && parse_filters(filters_spec_, &filters, &why) < 0) h.reset();
         for (const FilterSpec &f : filters)
             if (h) h = wrap_hypervisor(std::move(h), f, ctx_.logger());
         if (!h) {
@@ -83,7 +101,7 @@ Error XenCtx::xs(Egc &egc, Xenstore **out) {
         std::string why;
         std::unique_ptr<Xenstore> x = open_libxenstore(&why);
         std::vector<FilterSpec> filters;
-        if (x && parse_filters(ctx_.xen_filters_spec_, &filters, &why) < 0) x.reset();
+        if (x && parse_filters(filters_spec_, &filters, &why) < 0) x.reset();
         for (const FilterSpec &f : filters)
             if (x) x = wrap_xenstore(std::move(x), f, ctx_.logger());
         if (!x) XLKIT_LOG(ctx_, ERROR, "%s", why.c_str());

@@ -1,6 +1,13 @@
 // XenCtx: a ctx's Xen layer: its hypervisor and xenstore stacks (backend
 // plus filters, opened on first use) and the watches multiplexed over the
 // single xenstore connection. Layer 3.
+//
+// A ctx's XenCtx is attached to the event core in slot kXenLayer
+// (event/layer.hpp) by the first XenCtx::of(), which reads the ctx's
+// options: CtxOptions::hypervisor (else XLKIT_HYPERVISOR, else "xenctrl")
+// and CtxOptions::filters (else XLKIT_FILTERS, else none). When the ctx is
+// freed, after every operation in flight has finished, teardown() releases
+// its watches and events (lock held); the XenCtx is deleted after the unlock.
 #pragma once
 
 #include <boost/intrusive/list.hpp>
@@ -11,6 +18,7 @@
 #include <vector>
 
 #include "event/ctx_impl.hpp"
+#include "event/layer.hpp"
 #include "xen/hypervisor.hpp"
 #include "xen/xenstore.hpp"
 
@@ -72,12 +80,17 @@ Error death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, D
                       EvgenDomainDeath **out);
 void death_watch_remove(Egc &egc, EvgenDomainDeath *g);
 
+/* The Xen layer's slot in the event core: above the ao layer (kAoLayer),
+ * so it is torn down first. */
+inline constexpr LayerId kXenLayer = 1;
+
 class XenCtx {
 public:
     static constexpr int kKeepaliveMs = 500;
     /* The ctx's Xen layer, created on first use. nullptr only if out of
      * memory. */
     static XenCtx *of(Egc &egc);
+    /* Reads the ctx's options (and their environment fallbacks). */
     explicit XenCtx(CtxImpl &ctx);
     ~XenCtx();
 
@@ -113,6 +126,8 @@ private:
     int open_stacks(Egc &egc);
 
     CtxImpl &ctx_;
+    std::string hv_spec_;       // CtxOptions::hypervisor, else XLKIT_HYPERVISOR
+    std::string filters_spec_;  // CtxOptions::filters, else XLKIT_FILTERS
     std::unique_ptr<Hypervisor> hv_;
     std::unique_ptr<Xenstore> xs_;
     std::string open_error_;
