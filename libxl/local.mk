@@ -42,7 +42,6 @@ libxlkit_internal_la_SOURCES += \
 noinst_HEADERS += \
 	libxl/src/ao/ao.hpp \
 	libxl/src/ao/ao_start.hpp \
-	libxl/src/ao/core_rc.hpp \
 	libxl/src/ao/ao_events.hpp \
 	libxl/src/ao/block_cache.hpp \
 	libxl/src/ao/progress.hpp \

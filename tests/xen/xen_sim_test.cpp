@@ -257,11 +257,11 @@ TEST_F(XenSimTest, KilledXenstoredEndsEveryWaitWithAnErrorAndReportsADisaster) {
             wp->w.data = ao;
             wp->w.callback = [](Egc &g, XsWait *w, Error rc, const char *v) {
                 if (rc == Error::Success && !v) return;  // keep waiting
-                static_cast<Ao *>(w->data)->complete(g, rc_of(rc));
+                static_cast<Ao *>(w->data)->complete(g, rc);
             };
             Error rc = xswait_start(egc, wp->w);
-            if (rc != Error::Success) return static_cast<Error>(ao->create_fail(egc, rc_of(rc)));
-            return static_cast<Error>(ao->inprogress(egc));
+            if (rc != Error::Success) return ao->create_fail(egc, rc);
+            return ao->inprogress(egc);
         }));
     }
     for (int i = 0; i < 5; ++i) ASSERT_EQ(ctx_->run_once(10), Error::Success);

@@ -36,7 +36,6 @@
 #include <utility>
 
 #include "ao/ao.hpp"
-#include "ao/core_rc.hpp"
 #include "ao/progress.hpp"
 #include <xlkit/ctx.hpp>
 
@@ -60,9 +59,8 @@ Error ao_start(Ctx &ctx, AoHow &&how, Start &&start) {
     State *st = Ao::create<State>(egc, std::move(how), &ao);
     if (!st) return Error::Nomem;
     st->ao = ao;
-    if (Error rc = std::forward<Start>(start)(egc, *st); rc != Error::Success)
-        return core_error(ao->create_fail(egc, core_rc(rc)));
-    return core_error(ao->inprogress(egc));
+    if (Error rc = std::forward<Start>(start)(egc, *st); rc != Error::Success) return ao->create_fail(egc, rc);
+    return ao->inprogress(egc);
 }
 
 /* Start an operation that reports progress through st.*progress, set up

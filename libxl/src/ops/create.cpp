@@ -54,7 +54,7 @@ void finish(Egc &egc, State &st, Error rc) {
     if (st.name_reserved)
         if (XenCtx *x = XenCtx::of(egc)) x->release_name(st.cfg.name);
     st.name_reserved = false;
-    st.ao->complete(egc, core_rc(rc));
+    st.ao->complete(egc, rc);
 }
 
 bool readable_file(const std::string &p) { return !p.empty() && access(p.c_str(), R_OK) == 0; }

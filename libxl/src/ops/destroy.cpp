@@ -49,7 +49,7 @@ void cleanup_and_complete(Egc &egc, State &st, Error rc) {
             return Error::Success;
         });
     }
-    st.ao->complete(egc, core_rc(rc));
+    st.ao->complete(egc, rc);
 }
 
 void released_cb(Egc &egc, DeathWait *w, Error rc) {
@@ -92,7 +92,7 @@ Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     int r = s.hv->domain_destroy(domid);
     if (r < 0 && r != -ESRCH) {
         XLKIT_LOGE(egc.ctx, ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
-        st.ao->complete(egc, core_rc(Error::Fail));
+        st.ao->complete(egc, Error::Fail);
         return Error::Success;
     }
 
@@ -105,7 +105,7 @@ Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     st.release.data = &st;
     st.release.callback = released_cb;
     rc = death_wait_start(egc, st.release);
-    if (rc != Error::Success) st.ao->complete(egc, core_rc(rc));
+    if (rc != Error::Success) st.ao->complete(egc, rc);
     return Error::Success;
 }
 

@@ -124,27 +124,27 @@ void exited_cb(Egc &egc, EvChild *ev, pid_t, int status) {
     egc.ctx.time_deregister(egc, h->timeout);
     egc.ctx.time_deregister(egc, h->grace);
     abortable_deregister(egc, h->abortable);
-    h->ao->complete(egc, core_rc(h->rc));
+    h->ao->complete(egc, h->rc);
 }
 
-void grace_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void grace_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *h = static_cast<HelperRun *>(ev->data);
     (void)egc.ctx.child_kill(egc, h->child, SIGKILL);
 }
 
-void timeout_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void timeout_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *h = static_cast<HelperRun *>(ev->data);
     if (h->rc == Error::Success) h->rc = Error::Timedout;
     XLKIT_LOG(egc.ctx, INFO, "helper pid %d timed out: SIGTERM", int(h->child.pid()));
     (void)egc.ctx.child_kill(egc, h->child, SIGTERM);
     h->grace.data = h;
-    if (core_error(egc.ctx.time_register_rel(egc, h->grace, grace_cb, kKillGraceMs)) != Error::Success)
+    if (egc.ctx.time_register_rel(egc, h->grace, grace_cb, kKillGraceMs) != Error::Success)
         (void)egc.ctx.child_kill(egc, h->child, SIGKILL);
 }
 
-void abort_cb(Egc &egc, AoAbortable *ab, int rc) {
+void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
     auto *h = static_cast<HelperRun *>(ab->data);
-    if (h->rc == Error::Success) h->rc = core_error(rc);
+    if (h->rc == Error::Success) h->rc = rc;
     (void)egc.ctx.child_kill(egc, h->child, SIGKILL);  // completes when reaped
 }
 
@@ -179,7 +179,7 @@ Error helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
         XLKIT_LOG(egc.ctx, ERROR, "helper_run: '%s' is not an executable program", args.argv[0].c_str());
         return Error::Inval;
     }
-    Error rc = core_error(abortable_register(egc, h.abortable, h.ao, abort_cb));
+    Error rc = abortable_register(egc, h.abortable, h.ao, abort_cb);
     if (rc != Error::Success) return rc;
     h.abortable.data = &h;
 
@@ -197,20 +197,21 @@ Error helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
     av.push_back(nullptr);
     UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
     h.child.data = &h;
-    pid_t pid = egc.ctx.child_fork(egc, h.child, exited_cb);
-    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
-    if (pid < 0) {
+    pid_t pid = -1;
+    rc = egc.ctx.child_fork(egc, h.child, exited_cb, &pid);
+    if (rc != Error::Success) {
         abortable_deregister(egc, h.abortable);
-        return core_error(pid);  // child_fork's failure is an rc
+        return rc;
     }
+    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
     // The child runs: from here on the reap completes the operation.
     out_wr.reset();
     (void)fcntl(h.out_rd.get(), F_SETFL, O_NONBLOCK);
     h.out_ev.data = &h;
-    rc = core_error(egc.ctx.fd_register(egc, h.out_ev, output_cb, h.out_rd.get(), POLLIN));
+    rc = egc.ctx.fd_register(egc, h.out_ev, output_cb, h.out_rd.get(), POLLIN);
     if (rc == Error::Success && args.timeout_ms > 0) {
         h.timeout.data = &h;
-        rc = core_error(egc.ctx.time_register_rel(egc, h.timeout, timeout_cb, args.timeout_ms));
+        rc = egc.ctx.time_register_rel(egc, h.timeout, timeout_cb, args.timeout_ms);
     }
     if (rc != Error::Success) {
         // Kill it and let the reap complete us with rc.

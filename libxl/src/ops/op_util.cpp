@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ao/core_rc.hpp"
 #include "event/log.hpp"
 
 namespace xlkit::detail {
@@ -71,9 +70,9 @@ void dw_finish(Egc &egc, DeathWait &w, Error rc) {
 
 Error death_wait_start(Egc &egc, DeathWait &w) {
     w.abortable.data = &w;
-    Error rc = core_error(abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, int arc) {
-        dw_finish(g, *static_cast<DeathWait *>(ab->data), core_error(arc));
-    }));
+    Error rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, Error arc) {
+        dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
+    });
     if (rc != Error::Success) return rc;
     // One request among the ctx's domain-death requests: the first check
     // comes soon, then one per @releaseDomain event, batched with the rest.
@@ -82,12 +81,10 @@ Error death_wait_start(Egc &egc, DeathWait &w) {
         [](Egc &g, void *data, Error drc) { dw_finish(g, *static_cast<DeathWait *>(data), drc); }, &w, &w.req);
     if (rc == Error::Success && w.timeout_ms > 0) {
         w.timer.data = &w;
-        rc = core_error(egc.ctx.time_register_rel(egc, w.timer,
-                                                  [](Egc &g, EvTime *ev, Nanos, int trc) {
-                                                      dw_finish(g, *static_cast<DeathWait *>(ev->data),
-                                                                core_error(trc));
-                                                  },
-                                                  w.timeout_ms));
+        rc = egc.ctx.time_register_rel(
+            egc, w.timer,
+            [](Egc &g, EvTime *ev, Nanos, Error trc) { dw_finish(g, *static_cast<DeathWait *>(ev->data), trc); },
+            w.timeout_ms);
     }
     if (rc != Error::Success) death_wait_stop(egc, w);
     return rc;

@@ -43,7 +43,7 @@ Error pause_start(Egc &egc, State &st, std::uint32_t domid, bool pause) {
         XLKIT_LOGE(egc.ctx, ERROR, -r, "%s of domain %u failed", what, domid);
         return Error::Fail;
     }
-    st.ao->complete(egc, core_rc(Error::Success));
+    st.ao->complete(egc, Error::Success);
     return Error::Success;
 }
 

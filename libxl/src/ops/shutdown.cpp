@@ -41,13 +41,13 @@ void acknowledged_cb(Egc &egc, XsWait *w, Error rc, const char *value) {
     if (rc == Error::Success && value && *value) return;  // not acknowledged yet
     if (rc == Error::Success) {
         xswait_stop(egc, st.w);
-        st.ao->complete(egc, core_rc(Error::Success));
+        st.ao->complete(egc, Error::Success);
         return;
     }
     // Timed out or aborted: take the request back, so a guest that looks
     // later does not act on a stale one.
     withdraw(egc, st);
-    st.ao->complete(egc, core_rc(rc == Error::Timedout ? Error::GuestTimedout : rc));
+    st.ao->complete(egc, rc == Error::Timedout ? Error::GuestTimedout : rc);
 }
 
 Error request_start(Egc &egc, State &st, std::uint32_t domid, int timeout_ms, const char *request) {

@@ -31,7 +31,7 @@ Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how
         st.w.timeout_ms = timeout_ms;
         st.w.data = &st;
         st.w.callback = [](Egc &g, DeathWait *w, Error rc) {
-            static_cast<State *>(w->data)->ao->complete(g, core_rc(rc));
+            static_cast<State *>(w->data)->ao->complete(g, rc);
         };
         return death_wait_start(egc, st.w);
     });

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "ao/ao.hpp"
-#include "ao/core_rc.hpp"
 #include "event/log.hpp"
 #include "xen/filters.hpp"
 
@@ -121,10 +120,10 @@ Error XenCtx::xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, con
         int fd = x->fileno();
         if (fd < 0) return xs_error(egc, -errno, "xs_fileno", path);
         xs_ev_.data = this;
-        rc = core_error(ctx_.fd_register(egc, xs_ev_, xs_fd_cb, fd, POLLIN));
+        rc = ctx_.fd_register(egc, xs_ev_, xs_fd_cb, fd, POLLIN);
         if (rc != Error::Success) return rc;
         keepalive_.data = this;
-        rc = core_error(ctx_.time_register_rel(egc, keepalive_, keepalive_cb, kKeepaliveMs));
+        rc = ctx_.time_register_rel(egc, keepalive_, keepalive_cb, kKeepaliveMs);
         if (rc != Error::Success) {
             ctx_.fd_deregister(egc, xs_ev_);
             return rc;
@@ -178,7 +177,7 @@ void XenCtx::xs_fd_cb(Egc &egc, EvFd *ev, int, short, short) {
     static_cast<XenCtx *>(ev->data)->pump(egc);
 }
 
-void XenCtx::keepalive_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void XenCtx::keepalive_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *self = static_cast<XenCtx *>(ev->data);
     self->pump(egc);
     if (self->nactive_ && !self->xs_lost_)

@@ -120,7 +120,7 @@ public:
 
 private:
     static void xs_fd_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
-    static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, int rc);
+    static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, Error rc);
     void pump(Egc &egc);
     void xs_lost(Egc &egc, int r);
     int open_stacks(Egc &egc);

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "ao/core_rc.hpp"
 #include "event/log.hpp"
 
 namespace xlkit::detail {
@@ -48,15 +47,15 @@ void watch_cb(Egc &egc, EvXsWatch *ev, const char *, const char *, Error rc) {
     report(egc, w);
 }
 
-void timer_cb(Egc &egc, EvTime *ev, Nanos, int rc) {
+void timer_cb(Egc &egc, EvTime *ev, Nanos, Error rc) {
     XsWait &w = *static_cast<XsWait *>(ev->data);
     XLKIT_LOG(egc.ctx, ERROR, "%s: timed out after %d ms", w.what.c_str(), w.timeout_ms);
-    finish(egc, w, core_error(rc), nullptr);
+    finish(egc, w, rc, nullptr);
 }
 
-void abort_cb(Egc &egc, AoAbortable *ab, int rc) {
+void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
     XsWait &w = *static_cast<XsWait *>(ab->data);
-    finish(egc, w, core_error(rc), nullptr);
+    finish(egc, w, rc, nullptr);
 }
 
 } // namespace
@@ -66,7 +65,7 @@ Error xswait_start(Egc &egc, XsWait &w) {
     XenCtx *x = XenCtx::of(egc);
     if (!x) return Error::Nomem;
     w.abortable.data = &w;
-    Error rc = core_error(abortable_register(egc, w.abortable, w.ao, abort_cb));
+    Error rc = abortable_register(egc, w.abortable, w.ao, abort_cb);
     if (rc != Error::Success) return rc;
     w.watch.data = &w;
     // The watch fires once at registration: that first event reads the
@@ -74,7 +73,7 @@ Error xswait_start(Egc &egc, XsWait &w) {
     rc = x->xswatch_register(egc, w.watch, watch_cb, w.path);
     if (rc == Error::Success && w.timeout_ms > 0) {
         w.timer.data = &w;
-        rc = core_error(egc.ctx.time_register_rel(egc, w.timer, timer_cb, w.timeout_ms));
+        rc = egc.ctx.time_register_rel(egc, w.timer, timer_cb, w.timeout_ms);
     }
     if (rc != Error::Success) xswait_stop(egc, w);
     return rc;
