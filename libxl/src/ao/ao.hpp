@@ -16,7 +16,7 @@
 //   Initiating --inprogress()------> waits (private poller) until Complete,
 //                                    then freed; returns rc [sync mode]
 //   InProgress --complete(rc)------> Complete -> delivery scheduled
-//   Complete(in initiator) --inprogress()--> delivery scheduled; returns 0
+//   Complete(in initiator) --inprogress()--> delivery scheduled; returns Success
 //   delivery: callback mode: after the lock is released, f(rc), then the
 //             callable is released, then the Ao is freed;
 //             event mode: OPERATION_COMPLETE{rc, for_user} is queued, the
