@@ -1,4 +1,4 @@
-// The ao benchmarks of issue 4, side by side in xlkit-bench:
+// The ao benchmarks, side by side in xlkit-bench (docs/performance.md, "The ao"):
 //   F_ao_oneshot/<mode>   an operation that completes inside its initiating
 //                         call: create -> complete -> deliver -> free, per
 //                         completion mode (floor: E_oneshot_op/raw);

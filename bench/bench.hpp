@@ -1,5 +1,6 @@
-// xlkit-bench: the workloads of ../shared/notes/perf-anchors.md, run for xlkit,
-// libev, libuv and the raw limit in one binary.
+// xlkit-bench: the event-core workloads A to E (docs/performance.md, "How each
+// workload is run"; their targets are in rows() of bench/compare.py), run for
+// xlkit, libev, libuv and the raw limit in one binary.
 //
 // Every workload is run whole inside one Google Benchmark iteration and timed
 // by the workload itself around its measured section only (set-up and

@@ -4,8 +4,8 @@
 Reads Google Benchmark JSON (bench/xlkit-bench --benchmark_format=json, or
 --benchmark_out=FILE), takes the median of the repetitions of every
 <workload>/<impl>, and writes
-  - a ratio table with each target of issue 2 met or missed, between the
-    "compare.py" markers of docs/performance.md (the rest of the file, the
+  - a ratio table with each workload's target (rows() below) met or missed,
+    between the "compare.py" markers of docs/performance.md (the rest of the file, the
     hand-written analysis, is kept; a new file gets a skeleton);
   - docs/performance.svg, a bar plot of every implementation relative to the
     raw limit (log scale), with the targets marked.

@@ -1,5 +1,5 @@
 # bench/: Google Benchmark, xlkit side by side with libev, libuv and the raw
-# limit (../shared/notes/perf-anchors.md). Built on demand only: `make bench`.
+# limit (docs/performance.md). Built on demand only: `make bench`.
 #   bench/xlkit-bench [--smoke] [Google Benchmark options]
 #   bench/compare.py results.json   (writes docs/performance.md and .svg)
 EXTRA_PROGRAMS += bench/xlkit-bench
@@ -16,20 +16,24 @@ bench_xlkit_bench_SOURCES = \
 	bench/xen_ops.cpp
 noinst_HEADERS += bench/bench.hpp
 # W_, X_, Y_ (bench/xen_*.cpp) start userspace sim hosts (docs/hosts.md)
-# with the helpers of the sim host's tests.
+# with the tests' sim host helpers (tests/support/sim_support.hpp).
 bench_xlkit_bench_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(BENCHMARK_CFLAGS) $(LIBUV_CFLAGS) \
-	-I$(top_srcdir)/tools/hosts/sim -I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+	-I$(top_srcdir)/tests $(SIM_USER_CPPFLAGS)
 bench_xlkit_bench_LDADD = libxlkit-internal.la $(BENCHMARK_LIBS) $(LIBUV_LIBS) $(LIBEV_LIBS) $(XEN_LIBS) -lpthread
-EXTRA_bench_xlkit_bench_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_bench_xlkit_bench_DEPENDENCIES = $(SIM_USER_DEPS)
 EXTRA_DIST += bench/compare.py bench/results.json bench/results-xen.json
 CLEANFILES += bench/xlkit-bench$(EXEEXT)
 
 .PHONY: bench
+if BUILD_BENCH
 # Generated headers first (automake builds BUILT_SOURCES only for all/check/
 # install), then the program.
 bench: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/xlkit-bench$(EXEEXT)
+else !BUILD_BENCH
+# configure did not find Google Benchmark, libev or libuv (its summary says
+# which).
+bench:
+	@echo "bench: not configured: configure found no Google Benchmark, libev or libuv" \
+	  "(apt-get install libbenchmark-dev libev-dev libuv1-dev, then configure again)" >&2; exit 1
+endif !BUILD_BENCH

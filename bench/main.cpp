@@ -105,7 +105,7 @@ void reg(const char *workload, const Impl &im, Fn &&fn) {
 }
 
 void register_all() {
-    xbench::register_ao_benchmarks();  // issue 4's ao benchmarks
+    xbench::register_ao_benchmarks();  // F_ and G_ (bench/ao.cpp)
     const Impl *impls[] = {&kXlkit, &kLibev, &kLibuv, &kRaw};
     for (const Impl *im : impls)
         reg("A1_dispatch_queued", *im, [im](benchmark::State &st) { run_ns(st, im->a1); });

@@ -45,7 +45,7 @@
 #include <vector>
 
 #include "bench.hpp"
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include <xlkit/ctx.hpp>
 #include <xlkit/evgen.hpp>
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "bench.hpp"
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include <xlkit/domain.hpp>
 
 namespace xbench {

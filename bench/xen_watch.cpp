@@ -22,7 +22,7 @@
 #include <string>
 
 #include "bench.hpp"
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include "xen/xen_ctx.hpp"
 #include <xlkit/ctx.hpp>
 

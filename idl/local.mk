@@ -62,7 +62,7 @@ $(libxlkit_internal_la_OBJECTS) $(libxlkit_la_OBJECTS) $(tests_event_tests_OBJEC
 $(tests_ao_tests_OBJECTS) $(tests_sim_host_tests_OBJECTS) $(tests_embed_poll_OBJECTS) \
 $(tests_embed_libvirt_OBJECTS) $(tests_embed_glib_OBJECTS) $(tools_xlkit_demo_OBJECTS) \
 $(tools_hosts_sim_xlkit_sim_OBJECTS) $(tools_hosts_sim_xlkit_sim_host_OBJECTS) \
-$(tools_hosts_sim_libxlkit_simstate_la_OBJECTS) $(tools_hosts_sim_xlkit_sim_preload_la_OBJECTS) \
+$(libxl_libxlkit_simstate_la_OBJECTS) $(tools_hosts_sim_xlkit_sim_preload_la_OBJECTS) \
 $(bench_xlkit_bench_OBJECTS) $(tests_idl_tests_OBJECTS): \
 	libxl/include/xlkit/_types.h libxl/include/xlkit/_types.hpp libxl/src/idl/_types_internal.hpp
 
@@ -117,8 +117,10 @@ $(idl_xlkt_gentest_outputs): tests/idl/_xlkt_types_test.stamp
 	@test -f $@ || rm -f tests/idl/_xlkt_types_test.stamp
 	@test -f $@ || $(MAKE) $(AM_MAKEFLAGS) tests/idl/_xlkt_types_test.stamp
 
+TESTS += tests/idl/idl_parser_test.py
+if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/idl-tests
-TESTS += tests/idl-tests tests/idl/idl_parser_test.py
+TESTS += tests/idl-tests
 tests_idl_tests_SOURCES = \
 	tests/support/main.cpp \
 	tests/idl/gen_support.hpp \
@@ -134,10 +136,11 @@ nodist_tests_idl_tests_SOURCES = \
 tests_idl_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_builddir)/tests
 tests_idl_tests_LDADD = $(TEST_LDADD)
 BUILT_SOURCES += tests/idl/_xlkt_types.h tests/idl/_xlkt_types.hpp tests/idl/_xlkt_types_internal.hpp
-CLEANFILES += $(idl_xlkt_outputs) $(idl_gentest_outputs) $(idl_xlkt_gentest_outputs) \
-	tests/idl/_xlkt_types.stamp tests/idl/_types_test.stamp tests/idl/_xlkt_types_test.stamp
 $(tests_idl_tests_OBJECTS): tests/idl/_xlkt_types.h tests/idl/_xlkt_types.hpp \
 	tests/idl/_xlkt_types_internal.hpp
+endif BUILD_GTEST_SUITES
+CLEANFILES += $(idl_xlkt_outputs) $(idl_gentest_outputs) $(idl_xlkt_gentest_outputs) \
+	tests/idl/_xlkt_types.stamp tests/idl/_types_test.stamp tests/idl/_xlkt_types_test.stamp
 
 # ---- the fuzz target (libFuzzer; built and run by tests/fuzz/run.sh) -------------------
 # clang++ with libFuzzer, ASan and UBSan over every from_json. It needs only
@@ -158,11 +161,14 @@ IDL_FUZZ_OBJS = \
 	tests/fuzz/xlkit_types_fuzz.o tests/fuzz/xlkt_types_fuzz.o tests/fuzz/fuzz_from_json.o
 EXTRA_DIST += tests/fuzz/fuzz_support.hpp
 
+if BUILD_FUZZ
 idl-fuzz-check-clang:
-	@if test -z "$(CLANGXX)"; then \
-	  echo "tests/fuzz: clang++ not found at configure time (apt-get install clang libclang-rt-14-dev)" >&2; \
-	  exit 1; fi
 	@$(MKDIR_P) tests/fuzz
+else !BUILD_FUZZ
+idl-fuzz-check-clang:
+	@echo "tests/fuzz: not configured: configure found no clang++ that links libFuzzer targets" \
+	  "(apt-get install clang libclang-rt-14-dev, then configure again)" >&2; exit 1
+endif !BUILD_FUZZ
 .PHONY: idl-fuzz-check-clang
 
 tests/fuzz/boost_json.o: $(srcdir)/libxl/src/idl/boost_json.cpp | idl-fuzz-check-clang

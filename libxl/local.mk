@@ -1,4 +1,7 @@
-# libxl/: the library. Layer 1, the event core.
+# libxl/: the library, every layer (bottom up: event core, ao, Xen,
+# operations, C API; docs/design.md), compiled into libxlkit-internal.la
+# (Makefile.am), and its installed headers. It includes and links nothing of
+# tools/, tests/ or bench/. The IDL-generated types are added by idl/local.mk.
 libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/abort.cpp \
 	libxl/src/ao/ao.cpp \
@@ -80,3 +83,12 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/export.h \
 	libxl/include/xlkit/osevent.h
 include_HEADERS += libxl/include/xlkit.h
+
+# The simulated hypervisor's shared state (libxl/src/xen/simstate.h), the sim
+# backend's half of the userspace sim host: C, in a convenience library of
+# its own, so that the sim host's C programs and tests link it without the
+# rest of the library.
+noinst_LTLIBRARIES += libxl/libxlkit-simstate.la
+libxl_libxlkit_simstate_la_SOURCES = libxl/src/xen/simstate.c
+libxl_libxlkit_simstate_la_LIBADD = -lpthread
+noinst_HEADERS += libxl/src/xen/simstate.h

@@ -1,5 +1,7 @@
-# tools/: the CLI and hosts. Until the Xen layer exists, the main job is the
-# event-core demo.
+# tools/: programs over the library. The xlkit CLI (tools/xlkit/local.mk) is
+# what the main job (scripts/run, scripts/scenario.sh) drives; the hosts have
+# fragments of their own (tools/hosts/*/local.mk, included by Makefile.am).
+# Here: the event-core demo (scripts/run --demo) and the sim guest.
 noinst_PROGRAMS += tools/xlkit-demo
 tools_xlkit_demo_SOURCES = tools/demo/main.cpp
 tools_xlkit_demo_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
@@ -9,5 +11,5 @@ include tools/xlkit/local.mk
 # The sim host's stand-in for a guest kernel (scripts/run --sim, tests).
 noinst_PROGRAMS += tools/simguest/xlkit-sim-guest
 tools_simguest_xlkit_sim_guest_SOURCES = tools/simguest/xlkit-sim-guest.c
-tools_simguest_xlkit_sim_guest_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) -I$(top_srcdir)/tools/hosts/sim
-tools_simguest_xlkit_sim_guest_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_simguest_xlkit_sim_guest_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tools_simguest_xlkit_sim_guest_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)

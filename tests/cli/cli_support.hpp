@@ -23,9 +23,12 @@
 
 #include <boost/json.hpp>
 
-#include "sim_support.hpp"
+#include "support/guest_agent.hpp"
+#include "support/sim_support.hpp"
 
 namespace clitest {
+
+using simtest::GuestAgent;
 
 using Clock = std::chrono::steady_clock;
 
@@ -170,49 +173,5 @@ inline std::string jstr(const boost::json::object &o, const char *k, const std::
     return v && v->is_string() ? std::string(v->as_string()) : dflt;
 }
 
-// Plays the kernel of a simulated domain: watches control/shutdown and, when
-// obeying, acknowledges a "poweroff"/"reboot" request (writes "") and then
-// shuts the domain down with that reason, as a PV kernel does; otherwise it
-// only counts the requests.
-class GuestAgent {
-public:
-    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey) : sim_(sim), domid_(domid), obey_(obey) {
-        node_ = "/local/domain/" + std::to_string(domid) + "/control/shutdown";
-        th_ = std::thread([this] { run(); });
-        for (int i = 0; i < 500 && !ready_; ++i) usleep(10000);
-    }
-    ~GuestAgent() {
-        stop_ = true;
-        th_.join();
-    }
-    bool ready() const { return ready_; }
-    int requests() const { return requests_; }
-
-private:
-    void run() {
-        simtest::Xs xs;
-        if (!xs || !xs.watch(node_, "agent")) return;
-        ready_ = true;
-        while (!stop_) {
-            auto e = xs.next_event(50);
-            if (!e) continue;
-            auto v = xs.read(node_);
-            if (!v || (*v != "poweroff" && *v != "reboot")) continue;
-            ++requests_;
-            if (!obey_) continue;
-            unsigned reason = *v == "reboot" ? SIM_SHUTDOWN_REBOOT : SIM_SHUTDOWN_POWEROFF;
-            xs.write(node_, "");
-            usleep(20000);
-            sim_domain_shutdown(sim_, domid_, reason);
-        }
-    }
-    sim_t *sim_;
-    std::uint32_t domid_;
-    bool obey_;
-    std::string node_;
-    std::atomic<bool> stop_{false}, ready_{false};
-    std::atomic<int> requests_{0};
-    std::thread th_;
-};
 
 } // namespace clitest

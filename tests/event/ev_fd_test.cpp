@@ -4,28 +4,13 @@
 #include <vector>
 
 #include "support/ctx_fixture.hpp"
+#include "support/pipe.hpp"
 
 namespace {
 
 using namespace xlkit;
 using namespace xlkit::detail;
-
-struct Pipe {
-    int r = -1, w = -1;
-    Pipe() {
-        int fds[2];
-        EXPECT_EQ(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
-        r = fds[0];
-        w = fds[1];
-    }
-    ~Pipe() { close_both(); }
-    void close_both() {
-        if (r >= 0) close(r);
-        if (w >= 0) close(w);
-        r = w = -1;
-    }
-    void poke() { ASSERT_EQ(write(w, "x", 1), 1); }
-};
+using xlkit::testing::Pipe;
 
 struct Watch {
     EvFd ev;

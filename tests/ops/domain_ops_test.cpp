@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 #include <thread>
 
-#include "sim_support.hpp"
+#include "support/guest_agent.hpp"
+#include "support/sim_support.hpp"
 #include "support/modes.hpp"
 #include "xen/xen_ctx.hpp"
 #include <xlkit/domain.hpp>
@@ -12,46 +13,8 @@ namespace {
 
 using namespace xlkit;
 using namespace xlkit::testing;
+using simtest::GuestAgent;
 using simtest::Host;
-
-// Plays a simulated domain's guest: acknowledges control/shutdown requests
-// and then shuts the domain down, as a PV kernel does (or ignores them).
-class GuestAgent {
-public:
-    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey) : sim_(sim), domid_(domid), obey_(obey) {
-        th_ = std::thread([this] { run(); });
-    }
-    ~GuestAgent() {
-        stop_ = true;
-        th_.join();
-    }
-    int requests() const { return requests_; }
-
-private:
-    void run() {
-        simtest::Xs xs;
-        std::string node = "/local/domain/" + std::to_string(domid_) + "/control/shutdown";
-        xs_watch(xs.get(), node.c_str(), "agent");
-        while (!stop_) {
-            auto e = xs.next_event(50);
-            if (!e) continue;
-            auto v = xs.read(node);
-            if (!v || v->empty()) continue;
-            ++requests_;
-            if (!obey_) continue;
-            unsigned reason = *v == "reboot" ? SIM_SHUTDOWN_REBOOT : SIM_SHUTDOWN_POWEROFF;
-            xs.write(node, "");
-            usleep(20000);
-            sim_domain_shutdown(sim_, domid_, reason);
-        }
-    }
-    sim_t *sim_;
-    std::uint32_t domid_;
-    bool obey_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> requests_{0};
-    std::thread th_;
-};
 
 template <class Mode>
 class DomainOpsTest : public ::testing::Test {
@@ -140,6 +103,7 @@ TYPED_TEST(DomainOpsTest, ObedientGuestAcknowledgesShutdownAndDies) {
     std::uint32_t d = 0;
     ASSERT_EQ(this->create(this->config("obedient"), &d), Error::Success);
     GuestAgent agent(this->host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
     EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_shutdown(*this->ctx_, d, 5000, std::move(h)); }),
               Error::Success);
     // Shut down by its guest; the toolstack (on_poweroff=destroy) destroys.
@@ -162,6 +126,7 @@ TYPED_TEST(DomainOpsTest, GuestIgnoringShutdownTimesOut) {
     std::uint32_t d = 0;
     ASSERT_EQ(this->create(this->config("stubborn"), &d), Error::Success);
     GuestAgent agent(this->host_.sim(), d, false);
+    ASSERT_TRUE(agent.ready());
     EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_shutdown(*this->ctx_, d, 300, std::move(h)); }),
               Error::GuestTimedout);
     DomainInfo i;

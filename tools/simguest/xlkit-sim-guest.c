@@ -16,7 +16,7 @@
 #include <time.h>
 #include <xenstore.h>
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 static double now(void) {
     struct timespec ts;

@@ -28,20 +28,18 @@ tools/xlkit/completion/xlkit: $(srcdir)/tools/xlkit/xlkit.bash-completion
 
 # The tests: every subcommand end to end on a sim host started per test,
 # with a guest agent that plays the simulated domains' kernels (it links the
-# sim host's state library and libxenstore; the CLI itself does not).
+# simulated hypervisor's state library and libxenstore; the CLI itself does
+# not). GoogleTest: built when configure found it.
+noinst_HEADERS += tests/cli/cli_support.hpp
+if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/cli-tests
 TESTS += tests/cli-tests
 tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
-noinst_HEADERS += tests/cli/cli_support.hpp
-tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
-	-I$(top_srcdir)/tools/hosts/sim/tests \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\" \
+tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\"
-tests_cli_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
-EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim-preload.la
+tests_cli_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
+EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) $(SIM_USER_DEPS)
+endif BUILD_GTEST_SUITES
 
 # Every object includes the generated <xlkit/_types.hpp>: make it first, also
 # when a program is made directly (`make tools/xlkit/xlkit`).

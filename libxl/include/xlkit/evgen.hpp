@@ -7,9 +7,10 @@
 // or its domid was reused by another domain), each with for_user. A domain
 // that is already dead when the request is made gets DOMAIN_DEATH at once.
 // All requests share one @releaseDomain watch; each check queries the
-// hypervisor in batches of 200 domains (Xen 4.17 has no query for "which
-// domains changed", so a check costs O(domains watched) hypercall entries,
-// in O(watched / 200) hypercalls).
+// hypervisor in batches of up to 1,024 domains, never more entries than the
+// watched domids span (Xen 4.17 has no query for "which domains changed", so
+// a check costs O(domains watched) hypercall entries, in O(watched / 1,024)
+// hypercalls).
 //
 // Disk eject: after evenable_disk_eject(ctx, domid, vdev, for_user, &g), a
 // guest's request to eject the media of vdev (its frontend writes "eject"

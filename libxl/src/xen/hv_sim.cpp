@@ -1,10 +1,11 @@
-// Hypervisor over the userspace sim host's shared state (tools/hosts/sim).
+// Hypervisor over the simulated hypervisor's shared state (simstate.h), which
+// the userspace sim host's programs share (docs/hosts.md).
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
-#include "simstate.h"
 #include "xen/hypervisor.hpp"
+#include "xen/simstate.h"
 
 namespace xlkit::detail {
 

@@ -24,7 +24,7 @@
 
 #include <xenstore.h>
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 static const char *prog = "xlkit-sim";
 

@@ -42,7 +42,7 @@
 
 #include <xenstore.h>
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 #ifndef SIM_PRELOAD
 #define SIM_PRELOAD ""

@@ -5,19 +5,26 @@
 SIM_BUILDDIR = $(abs_top_builddir)/tools/hosts/sim
 # The stand-in as a real shared object (libtool keeps it in .libs/).
 SIM_PRELOAD_SO = $(SIM_BUILDDIR)/.libs/xlkit-sim-preload.so
+# For the tests and benchmarks that start sim hosts
+# (tests/support/sim_support.hpp): where its programs are, and that they are
+# built first.
+SIM_USER_CPPFLAGS = \
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
+	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+SIM_USER_DEPS = tools/hosts/sim/xlkit-sim-host$(EXEEXT) tools/hosts/sim/xlkit-sim$(EXEEXT) \
+	tools/hosts/sim/xlkit-sim-preload.la
 
-# The shared simulated-hypervisor state, for xlkit's sim backend, the tools
-# and the tests.
-noinst_LTLIBRARIES += tools/hosts/sim/libxlkit-simstate.la
-tools_hosts_sim_libxlkit_simstate_la_SOURCES = tools/hosts/sim/simstate.c
-tools_hosts_sim_libxlkit_simstate_la_LIBADD = -lpthread
-noinst_HEADERS += tools/hosts/sim/simstate.h
+# The simulated hypervisor's shared state is the library's
+# (libxl/src/xen/simstate.h, libxl/libxlkit-simstate.la): the programs here
+# use it, the library uses nothing of theirs.
 
 # The LD_PRELOAD stand-in loaded into xenstored: a module (-rpath makes
 # libtool build a shared object although it is not installed), built with
-# its own copy of simstate.c and never with sanitizers (xenstored is not).
+# its own copy of the library's simstate.c and never with sanitizers
+# (xenstored is not).
 noinst_LTLIBRARIES += tools/hosts/sim/xlkit-sim-preload.la
-tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c tools/hosts/sim/simstate.c
+tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c libxl/src/xen/simstate.c
 tools_hosts_sim_xlkit_sim_preload_la_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_hosts_sim_xlkit_sim_preload_la_CFLAGS = $(WARN_CFLAGS) -fvisibility=hidden
 tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
@@ -29,13 +36,15 @@ noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim
 tools_hosts_sim_xlkit_sim_host_SOURCES = tools/hosts/sim/host.c
 tools_hosts_sim_xlkit_sim_host_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\"
-tools_hosts_sim_xlkit_sim_host_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_host_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 tools_hosts_sim_xlkit_sim_SOURCES = tools/hosts/sim/cli.c
 tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tools_hosts_sim_xlkit_sim_LDADD = tools/hosts/sim/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
-# libxenstore.
+# libxenstore (GoogleTest: built when configure found it).
+noinst_HEADERS += tools/hosts/sim/tests/standin_probe.h
+if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/sim-host-tests
 TESTS += tests/sim-host-tests
 tests_sim_host_tests_SOURCES = \
@@ -43,14 +52,10 @@ tests_sim_host_tests_SOURCES = \
 	tools/hosts/sim/tests/simstate_test.cpp \
 	tools/hosts/sim/tests/host_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
-noinst_HEADERS += tools/hosts/sim/tests/sim_support.hpp tools/hosts/sim/tests/standin_probe.h
-tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools/hosts/sim \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
-	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
-tests_sim_host_tests_LDADD = tools/hosts/sim/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
+tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
+tests_sim_host_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
 	-ldl -lpthread
-EXTRA_tests_sim_host_tests_DEPENDENCIES = tools/hosts/sim/xlkit-sim-host$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
+EXTRA_tests_sim_host_tests_DEPENDENCIES = $(SIM_USER_DEPS)
+endif BUILD_GTEST_SUITES
 
 EXTRA_DIST += docs/hosts.md

@@ -32,7 +32,7 @@
 #include <xenevtchn.h>
 #include <xengnttab.h>
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <vector>
 
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 #include "standin_probe.h"
 
 using namespace simtest;
@@ -384,8 +384,12 @@ TEST(SimHostCommand, KilledXenstoredMakesClientCallsFailInsteadOfHanging) {
     ASSERT_GT(pid, 0);
     ASSERT_EQ(kill(pid, SIGKILL), 0);
 
+    // Wait until the supervisor has reaped it (it then writes xenstored.exit):
+    // only then are its sockets closed. /proc/PID/exe goes earlier, when the
+    // dying process drops its memory, while its fds are still open.
     auto t0 = Clock::now();
-    while (dir_exists("/proc/" + std::to_string(pid) + "/exe") && ms_since(t0) < 5000) usleep(1000);
+    while (!dir_exists(h.dir() + "/xenstored.exit") && ms_since(t0) < 30000) usleep(1000);
+    ASSERT_TRUE(dir_exists(h.dir() + "/xenstored.exit")) << "xenstored was not reaped";
     t0 = Clock::now();
     errno = 0;
     EXPECT_EQ(plain.read("/test/k"), std::nullopt);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "sim_support.hpp"
+#include "support/sim_support.hpp"
 
 using namespace simtest;
 

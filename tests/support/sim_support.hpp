@@ -1,5 +1,6 @@
-// Helpers for the sim host tests: temp folders, running the tools, a
-// libxenstore handle and waiting for watch events.
+// Helpers for the tests and benchmarks that start userspace sim hosts
+// (tools/hosts/sim): temp folders, running the tools, a libxenstore handle
+// and waiting for watch events.
 #pragma once
 
 #include <cerrno>
@@ -17,7 +18,7 @@ extern "C" {
 #include <xenstore.h>
 }
 
-#include "simstate.h"
+#include "xen/simstate.h"
 
 namespace simtest {
 

@@ -1,5 +1,5 @@
 /* simstate.c: the simulated hypervisor's shared state (see simstate.h). */
-#include "simstate.h"
+#include "xen/simstate.h"
 
 #include <errno.h>
 #include <fcntl.h>

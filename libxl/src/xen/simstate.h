@@ -1,9 +1,13 @@
-/* simstate.h: the simulated hypervisor of the userspace sim host.
+/* simstate.h: the simulated hypervisor, a backend of the Xen layer (as
+ * libxenctrl is for real Xen) and the shared-memory contract of the
+ * userspace sim host (docs/hosts.md).
  *
  * One file, DIR/hypervisor, is mmap'ed MAP_SHARED by every process that
- * takes part in a sim host: the LD_PRELOAD stand-in inside the real
- * xenstored, xlkit's simulated hypervisor backend, the xlkit-sim CLI and the
- * tests. It holds a table indexed by domid (every domid Xen can hand out,
+ * takes part in a sim host: the library's sim backend (hv_sim.cpp), the
+ * LD_PRELOAD stand-in inside the real xenstored and the sim host's other
+ * programs (tools/hosts/sim, tools/simguest), and the tests. They use this
+ * header and simstate.c from here: the library depends on nothing of theirs.
+ * The file holds a table indexed by domid (every domid Xen can hand out,
  * 0..SIM_DOMID_MAX) protected by a process-shared robust mutex, so a
  * process that dies holding the lock never wedges the others.
  *

@@ -1,0 +1,60 @@
+// A simulated domain's guest, for tests on the userspace sim host.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include "support/sim_support.hpp"
+
+namespace simtest {
+
+// Plays the kernel of a simulated domain: watches control/shutdown and, when
+// obeying, acknowledges a "poweroff"/"reboot" request (writes "") and then
+// shuts the domain down with that reason, as a PV kernel does; otherwise it
+// only counts the requests. The constructor returns once it watches
+// (ready()), or after 5 s without (then ready() is false).
+class GuestAgent {
+public:
+    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey) : sim_(sim), domid_(domid), obey_(obey) {
+        node_ = "/local/domain/" + std::to_string(domid) + "/control/shutdown";
+        th_ = std::thread([this] { run(); });
+        for (int i = 0; i < 500 && !ready_; ++i) usleep(10000);
+    }
+    ~GuestAgent() {
+        stop_ = true;
+        th_.join();
+    }
+    bool ready() const { return ready_; }
+    int requests() const { return requests_; }
+
+private:
+    void run() {
+        simtest::Xs xs;
+        if (!xs || !xs.watch(node_, "agent")) return;
+        ready_ = true;
+        while (!stop_) {
+            auto e = xs.next_event(50);
+            if (!e) continue;
+            auto v = xs.read(node_);
+            if (!v || (*v != "poweroff" && *v != "reboot")) continue;
+            ++requests_;
+            if (!obey_) continue;
+            unsigned reason = *v == "reboot" ? SIM_SHUTDOWN_REBOOT : SIM_SHUTDOWN_POWEROFF;
+            xs.write(node_, "");
+            usleep(20000);
+            sim_domain_shutdown(sim_, domid_, reason);
+        }
+    }
+    sim_t *sim_;
+    std::uint32_t domid_;
+    bool obey_;
+    std::string node_;
+    std::atomic<bool> stop_{false}, ready_{false};
+    std::atomic<int> requests_{0};
+    std::thread th_;
+};
+
+} // namespace simtest
