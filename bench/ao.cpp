@@ -29,8 +29,8 @@ Error instant_op(Ctx &ctx, AoHow how) {
     struct St {};
     Ao *ao = nullptr;
     if (!Ao::create<St>(egc, std::move(how), &ao)) return Error::Nomem;
-    ao->complete(egc, 0);
-    return static_cast<Error>(ao->inprogress(egc));
+    ao->complete(egc, Error::Success);
+    return ao->inprogress(egc);
 }
 
 // A timed operation: completes when its timer fires (abortable).
@@ -45,13 +45,13 @@ Error timed_op(Ctx &ctx, int ms, AoHow how) {
     if (!st) return Error::Nomem;
     st->ao = ao;
     st->t.data = st;
-    int rc = ctx.impl().time_register_rel(egc, st->t,
-                                          [](Egc &g, EvTime *ev, Nanos, int) {
-                                              static_cast<St *>(ev->data)->ao->complete(g, 0);
-                                          },
-                                          ms);
-    if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-    return static_cast<Error>(ao->inprogress(egc));
+    Error rc = ctx.impl().time_register_rel(egc, st->t,
+                                            [](Egc &g, EvTime *ev, Nanos, Error) {
+                                                static_cast<St *>(ev->data)->ao->complete(g, Error::Success);
+                                            },
+                                            ms);
+    if (rc != Error::Success) return ao->create_fail(egc, rc);
+    return ao->inprogress(egc);
 }
 
 enum class Mode { Sync, Callback, Event, Future };

@@ -24,6 +24,7 @@ namespace xbench {
 namespace {
 
 using xlkit::Ctx;
+using xlkit::Error;
 using xlkit::detail::CtxImpl;
 using xlkit::detail::Deferred;
 using xlkit::detail::Egc;
@@ -51,7 +52,7 @@ struct XCtx {
         if (!watch_idle) return;
         idle_fd = make_idle_eventfd();
         Egc egc(impl());
-        if (impl().fd_register(egc, idle_ev, never_cb, idle_fd, POLLIN) != 0)
+        if (impl().fd_register(egc, idle_ev, never_cb, idle_fd, POLLIN) != Error::Success)
             *err = "fd_register(idle eventfd) failed";
     }
     ~XCtx() {
@@ -112,7 +113,7 @@ Cost a2(std::string *err) {
 }
 
 // ---- B -------------------------------------------------------------------------
-void count_timer(Egc &, EvTime *, Nanos, int) { ++g_count; }
+void count_timer(Egc &, EvTime *, Nanos, Error) { ++g_count; }
 
 TimerResult b() {
     TimerResult r;
@@ -133,7 +134,7 @@ TimerResult b() {
             Egc egc(impl);
             base = mono_now();  // one clock read, like libev's cached now
             for (std::size_t i = 0; i < n; ++i)
-                bad |= impl.time_register_abs(egc, ts[i], count_timer, base + off[i]);
+                bad |= impl.time_register_abs(egc, ts[i], count_timer, base + off[i]) != Error::Success;
         }
         Stamp t1 = stamp();
         {
@@ -175,7 +176,7 @@ struct XPipes {
         Egc egc(impl);
         for (int k = 0; k < n; ++k)
             if (impl.fd_register(egc, evs[k], read_cb, pipe_read_fds()[static_cast<std::size_t>(k)],
-                                 POLLIN) != 0)
+                                 POLLIN) != Error::Success)
                 *err = "fd_register failed";
     }
     ~XPipes() {

@@ -48,9 +48,9 @@ struct WatchSeen {
     bool wrong_path = false;
 };
 
-void seen_cb(Egc &, EvXsWatch *w, const char *, const char *path, int rc) {
+void seen_cb(Egc &, EvXsWatch *w, const char *, const char *path, Error rc) {
     auto *s = static_cast<WatchSeen *>(w->data);
-    if (rc || std::strcmp(path, kNode) != 0) s->wrong_path = true;
+    if (rc != Error::Success || std::strcmp(path, kNode) != 0) s->wrong_path = true;
     ++s->events;
 }
 
@@ -95,7 +95,7 @@ WatchResult run_xlkit(simtest::Host &host, simtest::Xs &writer) {
     {
         Egc egc(ctx->impl());
         XenCtx *x = XenCtx::of(egc);
-        if (!x || x->xswatch_register(egc, s.w, seen_cb, kNode) != 0) {
+        if (!x || x->xswatch_register(egc, s.w, seen_cb, kNode) != Error::Success) {
             r.error = "xswatch_register failed";
             return r;
         }

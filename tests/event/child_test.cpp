@@ -38,7 +38,8 @@ protected:
     pid_t spawn(Kid &k, int code, int ms = 0) {
         k.ev.data = &k;
         Egc egc(impl());
-        pid_t pid = impl().child_fork(egc, k.ev, kid_cb);
+        pid_t pid = -1;
+        (void)impl().child_fork(egc, k.ev, kid_cb, &pid);
         if (pid == 0) {
             if (ms) usleep(ms * 1000);
             _exit(code);
@@ -50,7 +51,7 @@ protected:
         Egc egc(impl());
         ASSERT_EQ(impl().wait_until(egc, [&] { return k.done.load(); },
                                     mono_now() + 10'000'000'000),
-                  0);
+                  Error::Success);
     }
 };
 
@@ -75,7 +76,7 @@ TEST_F(ChildTest, KilledChildReportsTheSignal) {
     ASSERT_GT(spawn(k, 0, 10000), 0);
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().child_kill(egc, k.ev, SIGKILL), 0);
+        ASSERT_EQ(impl().child_kill(egc, k.ev, SIGKILL), Error::Success);
     }
     wait_kid(k);
     ASSERT_TRUE(WIFSIGNALED(k.status));
@@ -169,7 +170,8 @@ TEST_F(ChildTest, ContextFdsAreNotInheritedByChildren) {
     k.ev.data = &k;
     {
         Egc egc(impl());
-        pid_t pid = impl().child_fork(egc, k.ev, kid_cb);
+        pid_t pid = -1;
+        ASSERT_EQ(impl().child_fork(egc, k.ev, kid_cb, &pid), Error::Success);
         if (pid == 0) {
             dup2(out[1], 1);
             execl("/bin/sh", "sh", "-c",
@@ -224,7 +226,8 @@ TEST_F(ChildTest, ForkWhileAnotherThreadHoldsTheLockGivesTheChildAFreeLock) {
 TEST_F(ChildTest, NullCallbackIsRejected) {
     EvChild ev;
     Egc egc(impl());
-    EXPECT_EQ(impl().child_fork(egc, ev, nullptr), rc_of(Error::Inval));
+    pid_t pid = -1;
+    EXPECT_EQ(impl().child_fork(egc, ev, nullptr, &pid), Error::Inval);
     EXPECT_FALSE(ev.active());
 }
 

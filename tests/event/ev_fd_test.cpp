@@ -32,7 +32,7 @@ void count_and_drain(Egc &egc, EvFd *ev, int fd, short, short revents) {
 
 class EvFdTest : public xlkit::testing::CtxTest {
 protected:
-    int reg(Watch &w, int fd, short events = POLLIN) {
+    Error reg(Watch &w, int fd, short events = POLLIN) {
         w.ev.data = &w;
         Egc egc(impl());
         return impl().fd_register(egc, w.ev, count_and_drain, fd, events);
@@ -46,7 +46,7 @@ protected:
 TEST_F(EvFdTest, ReadableFdRunsItsCallbackWithPollin) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     p.poke();
     ASSERT_EQ(ctx_->run_once(1000), Error::Success);
     EXPECT_EQ(w.calls, 1);
@@ -57,7 +57,7 @@ TEST_F(EvFdTest, ReadableFdRunsItsCallbackWithPollin) {
 TEST_F(EvFdTest, QuietFdDoesNotRunItsCallback) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     ASSERT_EQ(ctx_->run_once(10), Error::Success);
     EXPECT_EQ(w.calls, 0);
     dereg(w);
@@ -67,7 +67,7 @@ TEST_F(EvFdTest, CallbackIsNeverRunFromInsideRegister) {
     Pipe p;
     p.poke();
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     EXPECT_EQ(w.calls, 0);
     ASSERT_EQ(ctx_->run_once(1000), Error::Success);
     EXPECT_EQ(w.calls, 1);
@@ -77,12 +77,12 @@ TEST_F(EvFdTest, CallbackIsNeverRunFromInsideRegister) {
 TEST_F(EvFdTest, ModifyToPolloutReportsWritable) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.w, 0), 0);
+    ASSERT_EQ(reg(w, p.w, 0), Error::Success);
     ASSERT_EQ(ctx_->run_once(0), Error::Success);
     EXPECT_EQ(w.calls, 0) << "events == 0 must stay quiet";
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().fd_modify(egc, w.ev, POLLOUT), 0);
+        ASSERT_EQ(impl().fd_modify(egc, w.ev, POLLOUT), Error::Success);
     }
     ASSERT_EQ(ctx_->run_once(1000), Error::Success);
     EXPECT_EQ(w.calls, 1);
@@ -93,7 +93,7 @@ TEST_F(EvFdTest, ModifyToPolloutReportsWritable) {
 TEST_F(EvFdTest, DeregisterTwiceAndNeverRegisteredAreHarmless) {
     Pipe p;
     Watch w, never;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     dereg(w);
     dereg(w);
     dereg(never);
@@ -104,7 +104,7 @@ TEST_F(EvFdTest, DeregisterTwiceAndNeverRegisteredAreHarmless) {
 
 TEST_F(EvFdTest, NegativeFdIsRejected) {
     Watch w;
-    EXPECT_EQ(reg(w, -1), rc_of(Error::Inval));
+    EXPECT_EQ(reg(w, -1), Error::Inval);
     EXPECT_FALSE(w.ev.active());
 }
 
@@ -112,7 +112,7 @@ TEST_F(EvFdTest, NullCallbackIsRejected) {
     Pipe p;
     EvFd ev;
     Egc egc(impl());
-    EXPECT_EQ(impl().fd_register(egc, ev, nullptr, p.r, POLLIN), rc_of(Error::Inval));
+    EXPECT_EQ(impl().fd_register(egc, ev, nullptr, p.r, POLLIN), Error::Inval);
     EXPECT_FALSE(ev.active());
 }
 
@@ -123,14 +123,14 @@ TEST_F(EvFdTest, ClosedFdIsRejected) {
         Pipe p;
         fd = p.r;
     }
-    EXPECT_EQ(reg(w, fd), rc_of(Error::Inval));
+    EXPECT_EQ(reg(w, fd), Error::Inval);
 }
 
 TEST_F(EvFdTest, SecondRegistrationOfTheSameFdIsRejected) {
     Pipe p;
     Watch a, b;
-    ASSERT_EQ(reg(a, p.r), 0);
-    EXPECT_EQ(reg(b, p.r), rc_of(Error::Inval));
+    ASSERT_EQ(reg(a, p.r), Error::Success);
+    EXPECT_EQ(reg(b, p.r), Error::Inval);
     EXPECT_FALSE(b.ev.active());
     dereg(a);
 }
@@ -141,8 +141,8 @@ TEST_F(EvFdTest, CallbackDeregisteringAnotherReadyFdPreventsItsCallback) {
     std::vector<Watch *> victims{&a, &b};
     a.to_deregister = &victims;
     b.to_deregister = &victims;
-    ASSERT_EQ(reg(a, p1.r), 0);
-    ASSERT_EQ(reg(b, p2.r), 0);
+    ASSERT_EQ(reg(a, p1.r), Error::Success);
+    ASSERT_EQ(reg(b, p2.r), Error::Success);
     p1.poke();
     p2.poke();
     ASSERT_EQ(ctx_->run_once(1000), Error::Success);
@@ -193,16 +193,16 @@ TEST_F(EvFdTest, FdClosedAndReopenedWithTheSameNumberDuringDispatchGetsNoStaleCa
                                                                          ++static_cast<Reopen *>(e2->data)->second_calls;
                                                                      },
                                                                      num, POLLIN),
-                                                   0);
+                                                   Error::Success);
                                      },
                                      trigger.r, POLLIN),
-                  0);
+                  Error::Success);
         ASSERT_EQ(impl().fd_register(egc, s.second,
                                      [](Egc &, EvFd *ev, int, short, short) {
                                          ++static_cast<Reopen *>(ev->data)->second_calls;
                                      },
                                      victim.r, POLLIN),
-                  0);
+                  Error::Success);
     }
     // Make both ready in the same epoll batch: the trigger first in the
     // batch order is not guaranteed, so poke both and run one iteration.
@@ -226,7 +226,7 @@ TEST_F(EvFdTest, FdClosedAndReopenedWithTheSameNumberDuringDispatchGetsNoStaleCa
 TEST_F(EvFdTest, ManyFdsEachDispatchToTheirOwnCallback) {
     std::vector<Pipe> pipes(300);
     std::vector<Watch> ws(300);
-    for (int i = 0; i < 300; ++i) ASSERT_EQ(reg(ws[i], pipes[i].r), 0);
+    for (int i = 0; i < 300; ++i) ASSERT_EQ(reg(ws[i], pipes[i].r), Error::Success);
     for (int i = 0; i < 300; i += 7) pipes[i].poke();
     for (int k = 0; k < 10; ++k) ASSERT_EQ(ctx_->run_once(0), Error::Success);
     for (int i = 0; i < 300; ++i) EXPECT_EQ(ws[i].calls, i % 7 == 0 ? 1 : 0) << i;

@@ -10,7 +10,7 @@ using namespace xlkit::detail;
 
 struct Rec {
     std::vector<int> order;
-    int rc = 0;
+    Error rc = Error::Success;
     bool inside_register = false;
 };
 
@@ -20,7 +20,7 @@ struct Tm {
     int id;
 };
 
-void record_cb(Egc &, EvTime *ev, Nanos, int rc) {
+void record_cb(Egc &, EvTime *ev, Nanos, Error rc) {
     auto *t = static_cast<Tm *>(ev->data);
     EXPECT_FALSE(t->rec->inside_register) << "callback ran from inside register";
     t->rec->order.push_back(t->id);
@@ -33,7 +33,7 @@ protected:
         t.ev.data = &t;
         Egc egc(impl());
         t.rec->inside_register = true;
-        ASSERT_EQ(impl().time_register_abs(egc, t.ev, record_cb, abs), 0);
+        ASSERT_EQ(impl().time_register_abs(egc, t.ev, record_cb, abs), Error::Success);
         t.rec->inside_register = false;
     }
     void run_until_idle() {
@@ -49,7 +49,7 @@ TEST_F(EvTimeTest, FiresWithTimedoutAfterItsDeadline) {
     arm(t, start + 20'000'000);
     run_until_idle();
     EXPECT_EQ(r.order, std::vector<int>{1});
-    EXPECT_EQ(r.rc, rc_of(Error::Timedout));
+    EXPECT_EQ(r.rc, Error::Timedout);
     EXPECT_GE(mono_now() - start, 20'000'000);
 }
 
@@ -106,14 +106,14 @@ TEST_F(EvTimeTest, DeregisterFromInsideItsOwnCallbackIsHarmless) {
     {
         Egc egc(impl());
         ASSERT_EQ(impl().time_register_rel(egc, s.ev,
-                                           [](Egc &g, EvTime *ev, Nanos, int) {
+                                           [](Egc &g, EvTime *ev, Nanos, Error) {
                                                auto *st = static_cast<S *>(ev->data);
                                                ++st->fired;
                                                g.ctx.time_deregister(g, *ev);
                                                g.ctx.time_deregister(g, *ev);
                                            },
                                            1),
-                  0);
+                  Error::Success);
     }
     for (int i = 0; i < 100 && !s.fired; ++i) ASSERT_EQ(ctx_->run_once(50), Error::Success);
     EXPECT_EQ(s.fired, 1);
@@ -131,19 +131,19 @@ TEST_F(EvTimeTest, CallbackDeregisteringADueTimerStopsItFiring) {
     {
         Egc egc(impl());
         ASSERT_EQ(impl().time_register_abs(egc, s.a,
-                                           [](Egc &g, EvTime *ev, Nanos, int) {
+                                           [](Egc &g, EvTime *ev, Nanos, Error) {
                                                auto *st = static_cast<S *>(ev->data);
                                                ++st->a_fired;
                                                g.ctx.time_deregister(g, st->b);
                                            },
                                            d),
-                  0);
+                  Error::Success);
         ASSERT_EQ(impl().time_register_abs(egc, s.b,
-                                           [](Egc &, EvTime *ev, Nanos, int) {
+                                           [](Egc &, EvTime *ev, Nanos, Error) {
                                                ++static_cast<S *>(ev->data)->b_fired;
                                            },
                                            d),
-                  0);
+                  Error::Success);
     }
     while (s.a_fired == 0) ASSERT_EQ(ctx_->run_once(50), Error::Success);
     EXPECT_EQ(s.b_fired, 0);
@@ -153,10 +153,10 @@ TEST_F(EvTimeTest, CallbackDeregisteringADueTimerStopsItFiring) {
 struct Rearm {
     EvTime ev;
     int fired = 0;
-    static void cb(Egc &egc, EvTime *ev, Nanos, int) {
+    static void cb(Egc &egc, EvTime *ev, Nanos, Error) {
         auto *st = static_cast<Rearm *>(ev->data);
         if (++st->fired < 2) {
-            ASSERT_EQ(egc.ctx.time_register_abs(egc, *ev, cb, 0), 0);
+            ASSERT_EQ(egc.ctx.time_register_abs(egc, *ev, cb, 0), Error::Success);
         }
     }
 };
@@ -166,7 +166,7 @@ TEST_F(EvTimeTest, RearmingInThePastFromItsCallbackWaitsForTheNextBatch) {
     s.ev.data = &s;
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_abs(egc, s.ev, Rearm::cb, 0), 0);
+        ASSERT_EQ(impl().time_register_abs(egc, s.ev, Rearm::cb, 0), Error::Success);
     }
     ASSERT_EQ(ctx_->run_once(0), Error::Success);
     EXPECT_EQ(s.fired, 1) << "a timer re-armed in the past fired twice in one batch";
@@ -188,15 +188,15 @@ TEST_F(EvTimeTest, RegisteringAnActiveTimerMovesIt) {
 TEST_F(EvTimeTest, NegativeRelativeTimeoutIsRejected) {
     EvTime ev;
     Egc egc(impl());
-    EXPECT_EQ(impl().time_register_rel(egc, ev, [](Egc &, EvTime *, Nanos, int) {}, -5),
-              rc_of(Error::Inval));
+    EXPECT_EQ(impl().time_register_rel(egc, ev, [](Egc &, EvTime *, Nanos, Error) {}, -5),
+              Error::Inval);
     EXPECT_FALSE(ev.active());
 }
 
 TEST_F(EvTimeTest, NullCallbackIsRejected) {
     EvTime ev;
     Egc egc(impl());
-    EXPECT_EQ(impl().time_register_rel(egc, ev, nullptr, 5), rc_of(Error::Inval));
+    EXPECT_EQ(impl().time_register_rel(egc, ev, nullptr, 5), Error::Inval);
     EXPECT_FALSE(ev.active());
 }
 

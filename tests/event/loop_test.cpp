@@ -24,7 +24,7 @@ struct Flag {
     Poller *waiter = nullptr;
 };
 
-void set_flag(Egc &egc, EvTime *ev, Nanos, int) {
+void set_flag(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *f = static_cast<Flag *>(ev->data);
     f->fired++;
     f->set = true;
@@ -44,12 +44,12 @@ TEST_F(LoopTest, ThreadBlockedWithoutTimeoutIsWokenByAnEarlierTimeoutFromAnother
     f.ev.data = &f;
     std::thread waiter([&] {
         Egc egc(impl());
-        EXPECT_EQ(impl().wait_until(egc, [&] { return f.set.load(); }, kNever), 0);
+        EXPECT_EQ(impl().wait_until(egc, [&] { return f.set.load(); }, kNever), Error::Success);
     });
     std::this_thread::sleep_for(30ms);  // the waiter now sleeps in epoll_wait(-1)
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_rel(egc, f.ev, set_flag, 1), 0);
+        ASSERT_EQ(impl().time_register_rel(egc, f.ev, set_flag, 1), Error::Success);
     }
     waiter.join();  // hangs (per-test timeout) without the wake-up
     EXPECT_EQ(f.fired, 1);
@@ -65,7 +65,7 @@ TEST_F(LoopTest, ThreadBlockedWithoutTimeoutSeesAnFdRegisteredFromAnotherThread)
     s.ev.data = &s;
     std::thread waiter([&] {
         Egc egc(impl());
-        EXPECT_EQ(impl().wait_until(egc, [&] { return s.got.load(); }, kNever), 0);
+        EXPECT_EQ(impl().wait_until(egc, [&] { return s.got.load(); }, kNever), Error::Success);
     });
     std::this_thread::sleep_for(30ms);
     {
@@ -76,7 +76,7 @@ TEST_F(LoopTest, ThreadBlockedWithoutTimeoutSeesAnFdRegisteredFromAnotherThread)
                                          g.ctx.fd_deregister(g, *ev);
                                      },
                                      fds[0], POLLIN),
-                  0);
+                  Error::Success);
     }
     ASSERT_EQ(write(fds[1], "x", 1), 1);
     waiter.join();
@@ -95,8 +95,8 @@ TEST_F(LoopTest, BatonPassesSoEveryBlockedThreadFinishes) {
             Flag &f = flags[i];
             f.ev.data = &f;
             Egc egc(impl());
-            ASSERT_EQ(impl().time_register_rel(egc, f.ev, set_flag, 5 + 7 * (kThreads - i)), 0);
-            EXPECT_EQ(impl().wait_until(egc, [&] { return f.set.load(); }, kNever, &f.waiter), 0);
+            ASSERT_EQ(impl().time_register_rel(egc, f.ev, set_flag, 5 + 7 * (kThreads - i)), Error::Success);
+            EXPECT_EQ(impl().wait_until(egc, [&] { return f.set.load(); }, kNever, &f.waiter), Error::Success);
         });
     }
     for (auto &t : ts) t.join();
@@ -107,7 +107,7 @@ TEST_F(LoopTest, WaitUntilTimesOutWithTimedout) {
     Egc egc(impl());
     Nanos t0 = mono_now();
     EXPECT_EQ(impl().wait_until(egc, [] { return false; }, mono_now() + 20'000'000),
-              rc_of(Error::Timedout));
+              Error::Timedout);
     EXPECT_GE(mono_now() - t0, 19'000'000);
 }
 
@@ -121,14 +121,14 @@ TEST_F(LoopTest, BlockingCallerAndEventDrivenCallerOnOneContextDoNotHang) {
     app_flag.ev.data = &app_flag;
     std::thread blocking([&] {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_rel(egc, sync_flag.ev, set_flag, 50), 0);
+        ASSERT_EQ(impl().time_register_rel(egc, sync_flag.ev, set_flag, 50), Error::Success);
         EXPECT_EQ(impl().wait_until(egc, [&] { return sync_flag.set.load(); }, kNever,
                                     &sync_flag.waiter),
-                  0);
+                  Error::Success);
     });
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_rel(egc, app_flag.ev, set_flag, 20), 0);
+        ASSERT_EQ(impl().time_register_rel(egc, app_flag.ev, set_flag, 20), Error::Success);
     }
     while (!app_flag.set || !sync_flag.set) {
         struct pollfd fds[16];
@@ -160,7 +160,7 @@ TEST_F(LoopTest, CompletionOnAnotherThreadBeforeTheInitiatorWaitsIsNotLost) {
     completer.join();
     Egc egc(impl());
     Nanos t0 = mono_now();
-    EXPECT_EQ(impl().wait_until(egc, [&] { return op.done.load(); }, mono_now() + 5'000'000'000), 0);
+    EXPECT_EQ(impl().wait_until(egc, [&] { return op.done.load(); }, mono_now() + 5'000'000'000), Error::Success);
     EXPECT_LT(mono_now() - t0, 1'000'000'000);
 }
 
@@ -192,7 +192,7 @@ TEST_F(LoopTest, EightThreadsWaitingWhileANinthDrivesEventsAllComplete) {
                 });
                 ASSERT_EQ(impl().wait_until(egc, [&] { return w.done.load(); },
                                             mono_now() + 10'000'000'000, &w.p),
-                          0);
+                          Error::Success);
             }
         });
     }

@@ -31,7 +31,7 @@ void drain_cb(Egc &egc, EvFd *ev, int fd, short, short) {
 
 class OseventTest : public xlkit::testing::CtxTest {
 protected:
-    int reg(Watch &w, int fd) {
+    Error reg(Watch &w, int fd) {
         w.ev.data = &w;
         Egc egc(impl());
         return impl().fd_register(egc, w.ev, drain_cb, fd, POLLIN);
@@ -52,11 +52,11 @@ protected:
 TEST_F(OseventTest, BeforepollListsRegisteredFdsAndLowersTheTimeout) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     EvTime t;
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_rel(egc, t, [](Egc &, EvTime *, Nanos, int) {}, 250), 0);
+        ASSERT_EQ(impl().time_register_rel(egc, t, [](Egc &, EvTime *, Nanos, Error) {}, 250), Error::Success);
     }
     int timeout = 10000;
     auto fds = before(&timeout);
@@ -74,8 +74,8 @@ TEST_F(OseventTest, BeforepollListsRegisteredFdsAndLowersTheTimeout) {
 TEST_F(OseventTest, BeforepollWithATooSmallArrayReportsBufferfullAndTheSizeNeeded) {
     Pipe p1, p2;
     Watch a, b;
-    ASSERT_EQ(reg(a, p1.r), 0);
-    ASSERT_EQ(reg(b, p2.r), 0);
+    ASSERT_EQ(reg(a, p1.r), Error::Success);
+    ASSERT_EQ(reg(b, p2.r), Error::Success);
     struct pollfd fds[1];
     int n = 1, timeout = -1;
     EXPECT_EQ(ctx_->beforepoll(fds, &n, &timeout, {}), Error::Bufferfull);
@@ -98,7 +98,7 @@ TEST_F(OseventTest, BeforepollRejectsNullArguments) {
 TEST_F(OseventTest, AfterpollDispatchesAReadyFd) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     ASSERT_EQ(write(p.w, "x", 1), 1);
     int timeout = 1000;
     auto fds = before(&timeout);
@@ -111,7 +111,7 @@ TEST_F(OseventTest, AfterpollDispatchesAReadyFd) {
 TEST_F(OseventTest, FdClosedAndReopenedBetweenBeforepollAndAfterpollGetsNoWrongCallback) {
     auto *p = new Pipe;
     Watch old_w;
-    ASSERT_EQ(reg(old_w, p->r), 0);
+    ASSERT_EQ(reg(old_w, p->r), Error::Success);
     ASSERT_EQ(write(p->w, "x", 1), 1);
     int timeout = 1000;
     auto fds = before(&timeout);
@@ -129,7 +129,7 @@ TEST_F(OseventTest, FdClosedAndReopenedBetweenBeforepollAndAfterpollGetsNoWrongC
     }
     p->r = num;
     Watch new_w;
-    ASSERT_EQ(reg(new_w, num), 0);
+    ASSERT_EQ(reg(new_w, num), Error::Success);
     ctx_->afterpoll(fds.data(), int(fds.size()), {});
     EXPECT_EQ(old_w.calls, 0);
     EXPECT_EQ(new_w.calls, 0) << "the new registration got the old fd's readiness";
@@ -141,7 +141,7 @@ TEST_F(OseventTest, FdClosedAndReopenedBetweenBeforepollAndAfterpollGetsNoWrongC
 TEST_F(OseventTest, PollnvalForAClosedFdIsTolerated) {
     auto *p = new Pipe;
     Watch w;
-    ASSERT_EQ(reg(w, p->r), 0);
+    ASSERT_EQ(reg(w, p->r), Error::Success);
     int timeout = 0;
     auto fds = before(&timeout);
     dereg(w.ev);
@@ -155,9 +155,9 @@ TEST_F(OseventTest, PollnvalForAClosedFdIsTolerated) {
 TEST_F(OseventTest, CallbackDeregisteringOtherFdsDuringAfterpollIsSafe) {
     Pipe p1, p2, p3;
     Watch a, b, c;
-    ASSERT_EQ(reg(a, p1.r), 0);
-    ASSERT_EQ(reg(b, p2.r), 0);
-    ASSERT_EQ(reg(c, p3.r), 0);
+    ASSERT_EQ(reg(a, p1.r), Error::Success);
+    ASSERT_EQ(reg(b, p2.r), Error::Success);
+    ASSERT_EQ(reg(c, p3.r), Error::Success);
     a.victims = {&b.ev, &c.ev};
     b.victims = {&a.ev, &c.ev};
     c.victims = {&a.ev, &b.ev};
@@ -175,7 +175,7 @@ TEST_F(OseventTest, FdRegisteredWhileTheApplicationPollsWakesItsPoll) {
     auto fds = before(&timeout);
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);  // the app's poll set is now stale
+    ASSERT_EQ(reg(w, p.r), Error::Success);  // the app's poll set is now stale
     // Without the wake-up this poll would sleep forever (timeout -1).
     ASSERT_GT(poll(fds.data(), fds.size(), 2000), 0);
     ctx_->afterpoll(fds.data(), int(fds.size()), {});
@@ -266,7 +266,7 @@ TEST_F(OseventHooksTest, RegisteringHooksAnnouncesTheFdsAlreadyRegistered) {
 TEST_F(OseventHooksTest, FdRegistrationReachesTheApplicationAndOccurredFdDispatches) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     ASSERT_EQ(loop_.fds.count(p.r), 1u);
     EXPECT_EQ(loop_.fds[p.r], POLLIN);
     ASSERT_EQ(write(p.w, "x", 1), 1);
@@ -279,7 +279,7 @@ TEST_F(OseventHooksTest, FdRegistrationReachesTheApplicationAndOccurredFdDispatc
 TEST_F(OseventHooksTest, SpuriousOccurredFdIsSuppressed) {
     Pipe p;
     Watch w;
-    ASSERT_EQ(reg(w, p.r), 0);
+    ASSERT_EQ(reg(w, p.r), Error::Success);
     // Nothing written: the application claims readiness anyway.
     ctx_->occurred_fd(loop_.tokens[p.r], p.r, POLLIN, POLLIN);
     EXPECT_EQ(w.calls, 0);
@@ -289,14 +289,14 @@ TEST_F(OseventHooksTest, SpuriousOccurredFdIsSuppressed) {
 TEST_F(OseventHooksTest, StaleOccurredFdForAReusedFdNumberIsIgnored) {
     auto *p = new Pipe;
     Watch w1;
-    ASSERT_EQ(reg(w1, p->r), 0);
+    ASSERT_EQ(reg(w1, p->r), Error::Success);
     int num = p->r;
     void *stale = loop_.tokens[num];
     dereg(w1.ev);
     delete p;
     Pipe q;  // most likely reuses the numbers
     Watch w2;
-    ASSERT_EQ(reg(w2, q.r), 0);
+    ASSERT_EQ(reg(w2, q.r), Error::Success);
     ASSERT_EQ(write(q.w, "x", 1), 1);
     ctx_->occurred_fd(stale, q.r, POLLIN, POLLIN);
     EXPECT_EQ(w2.calls, 0);
@@ -307,12 +307,12 @@ TEST_F(OseventHooksTest, StaleOccurredFdForAReusedFdNumberIsIgnored) {
 TEST_F(OseventHooksTest, AFailingFdRegisterHookReachesTheCallerAndLeavesTheFdIdle) {
     Pipe p;
     Watch w;
-    loop_.fail_fd_register = rc_of(Error::OseventRegFail);
-    EXPECT_EQ(reg(w, p.r), rc_of(Error::OseventRegFail));
+    loop_.fail_fd_register = rc_of(Error::OseventRegFail);  // a C hook's int
+    EXPECT_EQ(reg(w, p.r), Error::OseventRegFail);
     EXPECT_FALSE(w.ev.active());
     loop_.fail_fd_register = 0;
     // Not left in xlkit's own set either: registering again works.
-    EXPECT_EQ(reg(w, p.r), 0);
+    EXPECT_EQ(reg(w, p.r), Error::Success);
     dereg(w.ev);
 }
 
@@ -325,11 +325,11 @@ TEST_F(OseventHooksTest, OneApplicationTimeoutCoversTheEarliestDeadline) {
         Egc egc(impl());
         for (int i = 0; i < 20; ++i)  // later deadlines: no new app timeout
             ASSERT_EQ(impl().time_register_abs(egc, ts[i],
-                                               [](Egc &, EvTime *ev, Nanos, int) {
+                                               [](Egc &, EvTime *ev, Nanos, Error) {
                                                    ++*static_cast<int *>(ev->data);
                                                },
                                                base + i * 1'000'000),
-                      0);
+                      Error::Success);
     }
     EXPECT_EQ(loop_.timeouts_registered, 1);
     EXPECT_EQ(loop_.timeouts_modified, 0);
@@ -343,11 +343,11 @@ TEST_F(OseventHooksTest, AnEarlierDeadlineAsksTheApplicationToFireNowThenRearms)
     EvTime late, early;
     int fired = 0;
     late.data = early.data = &fired;
-    auto cb = [](Egc &, EvTime *ev, Nanos, int) { ++*static_cast<int *>(ev->data); };
+    auto cb = [](Egc &, EvTime *ev, Nanos, Error) { ++*static_cast<int *>(ev->data); };
     {
         Egc egc(impl());
-        ASSERT_EQ(impl().time_register_rel(egc, late, cb, 60000), 0);
-        ASSERT_EQ(impl().time_register_rel(egc, early, cb, 1), 0);
+        ASSERT_EQ(impl().time_register_rel(egc, late, cb, 60000), Error::Success);
+        ASSERT_EQ(impl().time_register_rel(egc, early, cb, 1), Error::Success);
     }
     EXPECT_EQ(loop_.timeouts_modified, 1);  // "fire now", libxl's only modify
     usleep(2000);
@@ -366,11 +366,11 @@ TEST_F(OseventHooksTest, ApplicationTimeoutFiringEarlyIsRearmed) {
     {
         Egc egc(impl());
         ASSERT_EQ(impl().time_register_rel(egc, t,
-                                           [](Egc &, EvTime *ev, Nanos, int) {
+                                           [](Egc &, EvTime *ev, Nanos, Error) {
                                                ++*static_cast<int *>(ev->data);
                                            },
                                            50),
-                  0);
+                  Error::Success);
     }
     fire_app_timer();  // 50 ms too early
     EXPECT_EQ(fired, 0);

@@ -17,39 +17,39 @@ inline Error timer_op(Ctx &ctx, int ms, Error rc, AoHow how) {
         detail::EvTime timer;
         detail::AoAbortable abortable;
         detail::Ao *ao = nullptr;
-        int rc = 0;
+        Error rc = Error::Success;
     };
     detail::Egc egc(ctx.impl());
     detail::Ao *ao = nullptr;
     State *st = detail::Ao::create<State>(egc, std::move(how), &ao);
     if (!st) return Error::Nomem;
-    if (ms < 0) return static_cast<Error>(ao->create_fail(egc, rc_of(Error::Inval)));
+    if (ms < 0) return ao->create_fail(egc, Error::Inval);
     st->ao = ao;
-    st->rc = rc_of(rc);
+    st->rc = rc;
     if (ms == 0) {
         ao->complete(egc, st->rc);
-        return static_cast<Error>(ao->inprogress(egc));
+        return ao->inprogress(egc);
     }
     st->timer.data = st;
     st->abortable.data = st;
-    int r = detail::abortable_register(egc, st->abortable, ao, [](detail::Egc &g, detail::AoAbortable *ab, int arc) {
+    Error r = detail::abortable_register(egc, st->abortable, ao, [](detail::Egc &g, detail::AoAbortable *ab, Error arc) {
         auto *s = static_cast<State *>(ab->data);
         g.ctx.time_deregister(g, s->timer);
         s->ao->complete(g, arc);
     });
-    if (r) return static_cast<Error>(ao->create_fail(egc, r));
+    if (r != Error::Success) return ao->create_fail(egc, r);
     r = ctx.impl().time_register_rel(egc, st->timer,
-                                     [](detail::Egc &g, detail::EvTime *ev, detail::Nanos, int) {
+                                     [](detail::Egc &g, detail::EvTime *ev, detail::Nanos, Error) {
                                          auto *s = static_cast<State *>(ev->data);
                                          detail::abortable_deregister(g, s->abortable);
                                          s->ao->complete(g, s->rc);
                                      },
                                      ms);
-    if (r) {
+    if (r != Error::Success) {
         detail::abortable_deregister(egc, st->abortable);
-        return static_cast<Error>(ao->create_fail(egc, r));
+        return ao->create_fail(egc, r);
     }
-    return static_cast<Error>(ao->inprogress(egc));
+    return ao->inprogress(egc);
 }
 
 template <class Token = use_sync_t>

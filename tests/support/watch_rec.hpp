@@ -12,12 +12,12 @@ namespace xlkit::testing {
 struct WatchRec {
     detail::EvXsWatch w;
     std::vector<std::string> events;  // the paths, in order
-    int failures = 0;                  // callbacks with rc != 0
+    int failures = 0;                  // callbacks with rc != Success
 };
 
-inline void rec_cb(detail::Egc &, detail::EvXsWatch *w, const char *, const char *path, int rc) {
+inline void rec_cb(detail::Egc &, detail::EvXsWatch *w, const char *, const char *path, Error rc) {
     auto *r = static_cast<WatchRec *>(w->data);
-    if (rc)
+    if (rc != Error::Success)
         ++r->failures;
     else
         r->events.push_back(path);

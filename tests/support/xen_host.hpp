@@ -125,7 +125,7 @@ protected:
             ASSERT_TRUE(xs_->write(path, ""));
             {
                 detail::Egc egc(impl());
-                ASSERT_EQ(detail::XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, path), 0);
+                ASSERT_EQ(detail::XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, path), Error::Success);
             }
             // A child: a write to the watched node itself right after the
             // registration was seen to give one event on real Xen, not two.

@@ -20,7 +20,7 @@ TEST_P(XenHostTest, WatchFiresOnRegistrationAndOnEachChange) {
     ASSERT_TRUE(xs_->write("/test/xen-a", ""));
     {
         Egc egc(impl());
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, "/test/xen-a"), 0);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, r.w, rec_cb, "/test/xen-a"), Error::Success);
     }
     ASSERT_TRUE(run_until([&] { return r.events.size() == 1; }));
     ASSERT_TRUE(xs_->write("/test/xen-a/x", "1"));
@@ -38,7 +38,7 @@ TEST_P(XenHostTest, StaleEventForAReusedWatchSlotIsIgnored) {
     b.w.data = &b;
     {
         Egc egc(impl());
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, a.w, rec_cb, "/test/xen-stale-a"), 0);
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, a.w, rec_cb, "/test/xen-stale-a"), Error::Success);
     }
     ASSERT_TRUE(run_until([&] { return a.events.size() == 1; }));
     ASSERT_TRUE(xs_->write("/test/xen-stale-a", "queued"));  // an event in flight for a's token
@@ -47,16 +47,15 @@ TEST_P(XenHostTest, StaleEventForAReusedWatchSlotIsIgnored) {
         // without handling it, so that it is still pending when a's slot is
         // reused.
         Egc egc(impl());
-        int rc = 0;
-        Xenstore *x = XenCtx::of(egc)->xs(egc, &rc);
-        ASSERT_NE(x, nullptr);
+        Xenstore *x = nullptr;
+        ASSERT_EQ(XenCtx::of(egc)->xs(egc, &x), Error::Success);
         pollfd p{x->fileno(), POLLIN, 0};
         ASSERT_EQ(poll(&p, 1, host_->state_ms()), 1) << "a's event never reached the ctx's connection";
     }
     {
         Egc egc(impl());
         XenCtx::of(egc)->xswatch_deregister(egc, a.w);
-        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, b.w, rec_cb, "/test/xen-stale-b"), 0);  // a's slot
+        ASSERT_EQ(XenCtx::of(egc)->xswatch_register(egc, b.w, rec_cb, "/test/xen-stale-b"), Error::Success);  // a's slot
     }
     // xenstored sends a's stale event before b's first one: once b has fired,
     // the stale event has been handled (and must have been dropped).
@@ -71,16 +70,16 @@ TEST_P(XenHostTest, TransactionConflictIsRetried) {
     ASSERT_TRUE(xs_->write("/test/xen-c", "0"));
     int attempts = 0;
     Egc egc(impl());
-    int rc = xs_transact(egc, *XenCtx::of(egc), "increment /test/xen-c", [&](Xenstore &x, XsTxn t) {
+    Error rc = xs_transact(egc, *XenCtx::of(egc), "increment /test/xen-c", [&](Xenstore &x, XsTxn t) {
         ++attempts;
         std::string v;
-        if (x.read(t, "/test/xen-c", &v) < 0) return rc_of(Error::Fail);
+        if (x.read(t, "/test/xen-c", &v) < 0) return Error::Fail;
         if (attempts == 1) {
             EXPECT_TRUE(xs_->write("/test/xen-c", "10"));  // a conflicting write
         }
-        return x.write(t, "/test/xen-c", std::to_string(std::stoi(v) + 1)) < 0 ? rc_of(Error::Fail) : 0;
+        return x.write(t, "/test/xen-c", std::to_string(std::stoi(v) + 1)) < 0 ? Error::Fail : Error::Success;
     });
-    EXPECT_EQ(rc, 0);
+    EXPECT_EQ(rc, Error::Success);
     EXPECT_EQ(attempts, 2) << "xenstored should have refused the first commit with EAGAIN";
     EXPECT_EQ(xs_->read("/test/xen-c").value_or(""), "11");
 }

@@ -152,13 +152,13 @@ TEST_F(XenSimTest, KilledXenstoredEndsEveryWaitWithAnErrorAndReportsADisaster) {
             wp->w.path = "/test/never/" + std::to_string(i);
             wp->w.timeout_ms = 60000;
             wp->w.data = ao;
-            wp->w.callback = [](Egc &g, XsWait *w, int rc, const char *v) {
-                if (!rc && !v) return;  // keep waiting
+            wp->w.callback = [](Egc &g, XsWait *w, Error rc, const char *v) {
+                if (rc == Error::Success && !v) return;  // keep waiting
                 static_cast<Ao *>(w->data)->complete(g, rc);
             };
-            int rc = xswait_start(egc, wp->w);
-            if (rc) return static_cast<Error>(ao->create_fail(egc, rc));
-            return static_cast<Error>(ao->inprogress(egc));
+            Error rc = xswait_start(egc, wp->w);
+            if (rc != Error::Success) return ao->create_fail(egc, rc);
+            return ao->inprogress(egc);
         }));
     }
     for (int i = 0; i < 5; ++i) ASSERT_EQ(ctx_->run_once(10), Error::Success);
@@ -204,9 +204,8 @@ TEST_F(XenFaultTest, EveryKindOfXenstoreCallCanFailCleanly) {
         {
         Egc egc(impl());
         XenCtx *x = XenCtx::of(egc);
-        int rc = 0;
-        Xenstore *xs = x->xs(egc, &rc);
-        ASSERT_TRUE(xs);
+        Xenstore *xs = nullptr;
+        ASSERT_EQ(x->xs(egc, &xs), Error::Success);
         std::string v;
         std::vector<std::string> names;
         XsTxn t = 0;
@@ -225,7 +224,7 @@ TEST_F(XenFaultTest, EveryKindOfXenstoreCallCanFailCleanly) {
         if (k == "watch") {
             WatchRec w;
             w.w.data = &w;
-            EXPECT_EQ(x->xswatch_register(egc, w.w, rec_cb, "/test"), rc_of(Error::Fail));
+            EXPECT_EQ(x->xswatch_register(egc, w.w, rec_cb, "/test"), Error::Fail);
             EXPECT_FALSE(w.w.active());
             r = -EACCES;
         }
@@ -242,9 +241,8 @@ TEST_F(XenFaultTest, EveryKindOfHypervisorCallCanFailCleanly) {
         std::uint32_t d = new_domain(false);
         {
         Egc egc(impl());
-        int rc = 0;
-        Hypervisor *hv = XenCtx::of(egc)->hv(egc, &rc);
-        ASSERT_TRUE(hv);
+        Hypervisor *hv = nullptr;
+        ASSERT_EQ(XenCtx::of(egc)->hv(egc, &hv), Error::Success);
         DomInfo info[4];
         std::uint64_t a, b;
         std::string k = kind;

@@ -56,7 +56,7 @@ void draw(bool final) {
     std::fflush(stdout);
 }
 
-void step_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void step_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *op = static_cast<Op *>(ev->data);
     if (--op->steps_left > 0) {
         (void)egc.ctx.time_register_rel(egc, op->step, step_cb, op->step_ms);
@@ -66,7 +66,7 @@ void step_cb(Egc &egc, EvTime *ev, Nanos, int) {
     ++g->done;
 }
 
-void tick_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void tick_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     draw(false);
     if (g->done < static_cast<int>(g->ops.size()))
         (void)egc.ctx.time_register_rel(egc, *ev, tick_cb, g->tty ? 100 : 500);
@@ -102,15 +102,15 @@ int main(int argc, char **argv) {
             op.steps_total = op.steps_left = 5 + int(rng() % 20);
             op.step_ms = 20 + int(rng() % 80);
             op.step.data = &op;
-            if (c.time_register_rel(egc, op.step, step_cb, op.step_ms)) return 1;
+            if (c.time_register_rel(egc, op.step, step_cb, op.step_ms) != Error::Success) return 1;
         }
-        if (c.time_register_rel(egc, demo.tick, tick_cb, 0)) return 1;
-        pid_t pid = c.child_fork(egc, demo.child, child_cb);
+        if (c.time_register_rel(egc, demo.tick, tick_cb, 0) != Error::Success) return 1;
+        pid_t pid = -1;
+        if (c.child_fork(egc, demo.child, child_cb, &pid) != Error::Success) return 1;
         if (pid == 0) {
             execlp("sleep", "sleep", "1", static_cast<char *>(nullptr));
             _exit(127);
         }
-        if (pid < 0) return 1;
     }
     while (demo.done < nops || demo.child_status < 0) {
         if (Error e = ctx->run_once(-1); e != Error::Success) {

@@ -5,8 +5,9 @@
 // with to_string() ("inval"), from_string() and describe() ("invalid
 // argument"); see <xlkit/types.hpp>.
 //
-// rc conventions (from libxl): a variable called rc holds an xlkit::Error as an
-// int (0 = success); a variable called r holds a system call's result.
+// rc conventions (from libxl): a variable called rc holds an xlkit::Error
+// (Error::Success = 0); a variable called r holds a system call's result.
+// rc_of gives an Error's number, as the C API (xlkit.h) returns it.
 #pragma once
 
 #include <xlkit/export.h>

@@ -9,7 +9,7 @@ Error ao_abort(Ctx &ctx, const AoHow *how) {
     if (ctx.impl().failed()) return Error::Fail;
     detail::Ao *ao = detail::ao_find(egc, how);
     if (!ao) return Error::Notfound;
-    return static_cast<Error>(ao->abort(egc));
+    return ao->abort(egc);
 }
 
 std::size_t ao_inflight(Ctx &ctx) {

@@ -61,7 +61,7 @@ Ao *Ao::alloc(Egc &egc, AoHow &&how, std::size_t off, std::size_t size) {
     return ao;
 }
 
-void Ao::make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept {
+void Ao::make_nested(Ao *parent, void (*done)(Egc &, Ao *, Error), void *data) noexcept {
     op_hook_.unlink();  // only roots are in flight for abort and teardown
     parent_ = parent;
     root_ = parent->root_;
@@ -93,8 +93,8 @@ void Ao::stop_watch_start(Egc &egc) {
     stop_cb_.emplace(st, StopHook{ctx_, this});
 }
 
-int Ao::create_fail(Egc &egc, int rc) {
-    assert(rc != 0);
+Error Ao::create_fail(Egc &egc, Error rc) {
+    assert(rc != Error::Success);
     assert(!complete_);
     // Progress already reported means the operation had started: then it
     // must complete (and deliver those reports) instead.
@@ -106,22 +106,22 @@ int Ao::create_fail(Egc &egc, int rc) {
     return rc;
 }
 
-int Ao::inprogress_slow(Egc &egc) {
+Error Ao::inprogress_slow(Egc &egc) {
     if (parent_ || how_.mode() != AoHow::Mode::Sync) {
         in_initiator_ = false;
         if (complete_) maybe_deliver(egc);
-        return 0;
+        return Error::Success;
     }
     in_initiator_ = false;
     // Done already (no progress report outstanding): no need to wait.
-    int rc = complete_ && progress_inflight_ == 0
-                 ? 0
-                 : ctx_->wait_until(
-                       egc, [this] { return complete_ && progress_inflight_ == 0; }, kNever, &poller_);
-    if (rc) {
+    Error rc = complete_ && progress_inflight_ == 0
+                   ? Error::Success
+                   : ctx_->wait_until(
+                         egc, [this] { return complete_ && progress_inflight_ == 0; }, kNever, &poller_);
+    if (rc != Error::Success) {
         // The ctx failed under us: the ao can no longer finish normally.
         // Leave it to the ctx teardown.
-        XLKIT_LOG(*ctx_, ERROR, "synchronous operation abandoned: %s", error_string(rc));
+        XLKIT_LOG(*ctx_, ERROR, "synchronous operation abandoned: %s", describe(rc));
         abandoned_ = true;
         poller_ = nullptr;
         return rc;
@@ -181,7 +181,7 @@ void Ao::deliver_callback(Deferred *d) {
     // so the completion callback is the last thing the application sees.
     ao->destroy_state();
     UniqueCallback<Error> &cb = ao->how_.callback_ref();
-    cb(static_cast<Error>(ao->rc_));
+    cb(ao->rc_);
     cb.reset();  // released exactly once, after its only call
     ao->destroy();
 }
@@ -206,25 +206,25 @@ void Ao::destroy() noexcept {
     block_put(this, cls);
 }
 
-int Ao::abort(Egc &egc) {
-    if (aborting_) return rc_of(Error::Aborted);
+Error Ao::abort(Egc &egc) {
+    if (aborting_) return Error::Aborted;
     aborting_ = true;
     while (!abortables_.empty()) {
         AoAbortable &ab = abortables_.front();
         abortables_.pop_front();
-        ab.func_(egc, &ab, rc_of(Error::Aborted));
+        ab.func_(egc, &ab, Error::Aborted);
     }
-    return 0;
+    return Error::Success;
 }
 
-int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func) {
+Error abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func) {
     (void)egc;
     Ao *root = ao->root();
-    if (root->aborting()) return rc_of(Error::Aborted);
+    if (root->aborting()) return Error::Aborted;
     ab.func_ = func;
     ab.root_ = root;
     if (!ab.active()) root->abortables_.push_back(ab);
-    return 0;
+    return Error::Success;
 }
 
 void abortable_deregister(Egc &egc, AoAbortable &ab) {

@@ -16,7 +16,7 @@
 //   Initiating --inprogress()------> waits (private poller) until Complete,
 //                                    then freed; returns rc [sync mode]
 //   InProgress --complete(rc)------> Complete -> delivery scheduled
-//   Complete(in initiator) --inprogress()--> delivery scheduled; returns 0
+//   Complete(in initiator) --inprogress()--> delivery scheduled; returns Success
 //   delivery: callback mode: after the lock is released, f(rc), then the
 //             callable is released, then the Ao is freed;
 //             event mode: OPERATION_COMPLETE{rc, for_user} is queued, the
@@ -78,7 +78,7 @@ inline constexpr LayerId kAoLayer = 0;
  * func runs with the lock held; it must end its sub-operation (usually by
  * completing it with Error::Aborted). */
 struct AoAbortable {
-    using Func = void (*)(Egc &egc, AoAbortable *ab, int rc);
+    using Func = void (*)(Egc &egc, AoAbortable *ab, Error rc);
     void *data = nullptr;
     bool active() const noexcept { return hook_.is_linked(); }
 
@@ -87,7 +87,7 @@ struct AoAbortable {
     boost::intrusive::list_member_hook<> hook_;
 };
 
-int abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func);
+Error abortable_register(Egc &egc, AoAbortable &ab, Ao *ao, AoAbortable::Func func);
 void abortable_deregister(Egc &egc, AoAbortable &ab);
 
 class Ao {
@@ -111,7 +111,7 @@ public:
      * application; shares the root's abort. done finds its owner through
      * nested->nested_data() (done_data). */
     template <class T>
-    static T *create_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, int rc),
+    static T *create_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, Error rc),
                             void *done_data, Ao **ao_out) {
         T *st = create<T>(egc, AoHow{}, ao_out);
         if (!st) return nullptr;
@@ -120,13 +120,13 @@ public:
     }
 
     /* The initiating call's return value. Sync mode: waits, frees, returns
-     * the operation's rc. Async: returns 0. (Inline: the fast path of an
+     * the operation's rc. Async: returns Success. (Inline: the fast path of an
      * operation that completed during its initiation.) */
-    inline int inprogress(Egc &egc);
+    inline Error inprogress(Egc &egc);
     /* Initiation failed before inprogress: frees the ao, returns rc. */
-    int create_fail(Egc &egc, int rc);
+    Error create_fail(Egc &egc, Error rc);
     /* Exactly once. */
-    inline void complete(Egc &egc, int rc);
+    inline void complete(Egc &egc, Error rc);
 
     bool aborting() const noexcept { return root_->aborting_; }
     Ao *root() const noexcept { return root_; }
@@ -149,8 +149,8 @@ public:
         abortables_;
     AoHow how_;
 
-    /* Abort this (root) ao; returns 0 or Error::Aborted if already. */
-    int abort(Egc &egc);
+    /* Abort this (root) ao; returns Success or Error::Aborted if already. */
+    Error abort(Egc &egc);
     /* Free without delivery (create_fail, sync return, event mode). */
     void destroy() noexcept;
     /* destroy(), after the lock is released. */
@@ -159,7 +159,7 @@ public:
     void destroy_state() noexcept;
 
 private:
-    int inprogress_slow(Egc &egc);
+    Error inprogress_slow(Egc &egc);
     void complete_slow(Egc &egc);
     static Ao *alloc(Egc &egc, AoHow &&how, std::size_t state_off, std::size_t size);
     Ao(CtxImpl &ctx, AoHow &&how, void *state, std::uint8_t block_class) noexcept
@@ -180,7 +180,7 @@ private:
             destroy();
     }
     std::pmr::memory_resource *arena_slow() noexcept;
-    void make_nested(Ao *parent, void (*done)(Egc &, Ao *, int), void *data) noexcept;
+    void make_nested(Ao *parent, void (*done)(Egc &, Ao *, Error), void *data) noexcept;
     void maybe_deliver(Egc &egc);
     static void deliver_callback(Deferred *d);
     void stop_watch_start(Egc &egc);
@@ -188,11 +188,11 @@ private:
     CtxImpl *ctx_;
     Ao *root_ = this;
     Ao *parent_ = nullptr;
-    void (*nested_done_)(Egc &, Ao *, int) = nullptr;
+    void (*nested_done_)(Egc &, Ao *, Error) = nullptr;
     void *nested_data_ = nullptr;
     void *state_ = nullptr;
     void (*destroy_state_)(void *) noexcept = nullptr;
-    int rc_ = 0;
+    Error rc_ = Error::Success;
     int progress_inflight_ = 0;
     bool complete_ = false;
     bool in_initiator_ = true;
@@ -242,14 +242,14 @@ private:
     static AoCtx &attach(CtxImpl &ctx) noexcept;
 };
 
-int Ao::inprogress(Egc &egc) {
+Error Ao::inprogress(Egc &egc) {
     // Completed during its initiation, with no progress report or stop
     // callback outstanding: return (sync) or schedule the callback at once.
     if (complete_ && progress_inflight_ == 0 && !parent_ && !stop_cb_) {
         switch (how_.mode()) {
         case AoHow::Mode::Sync: {
             in_initiator_ = false;
-            int rc = rc_;
+            Error rc = rc_;
             destroy();
             return rc;
         }
@@ -257,7 +257,7 @@ int Ao::inprogress(Egc &egc) {
             in_initiator_ = false;
             delivery_scheduled_ = true;
             defer(egc, deliver_callback);
-            return 0;
+            return Error::Success;
         case AoHow::Mode::Event:
             break;
         }
@@ -265,7 +265,7 @@ int Ao::inprogress(Egc &egc) {
     return inprogress_slow(egc);
 }
 
-void Ao::complete(Egc &egc, int rc) {
+void Ao::complete(Egc &egc, Error rc) {
     assert(!complete_ && "an ao completes exactly once");
     complete_ = true;
     rc_ = rc;

@@ -10,26 +10,26 @@
 //   Ao::create<State>(how) fails ------> return Error::Nomem (how released)
 //   st.ao = the new ao
 //   [st.*progress.set(ao, progress_how)]
-//   start(egc, st) != 0 ---------------> ao->create_fail(rc): the State is
+//   start(egc, st) != Success ---------> ao->create_fail(rc): the State is
 //                                         destroyed, no completion is
 //                                         delivered, the call returns rc
-//   start(egc, st) == 0 ---------------> ao->inprogress(): sync mode waits
+//   start(egc, st) == Success ---------> ao->inprogress(): sync mode waits
 //                                         and returns the operation's rc;
 //                                         callback and event modes return
 //                                         Error::Success at once
 //
 // The start function's contract:
 //  * It runs with the lock held, inside the initiating call.
-//  * It returns nonzero (an rc) only while nothing has been reported and
-//    nothing armed is left behind: that is a failed initiation.
+//  * It returns an error only while nothing has been reported and nothing
+//    armed is left behind: that is a failed initiation.
 //  * Once the operation has started (a progress report, a hypercall with
 //    effects, a child forked), a failure is a completion: it calls
-//    st.ao->complete(egc, rc) and returns 0.
+//    st.ao->complete(egc, rc) and returns Success.
 //  * It may complete the ao itself (an operation done in one step) and
-//    return 0: the completion is delivered before the call returns.
+//    return Success: the completion is delivered before the call returns.
 //  * Otherwise it arms sub-operations (timers, fds, children, xenstore
 //    waits, abortables) whose callbacks later complete the ao, and
-//    returns 0.
+//    returns Success.
 #pragma once
 
 #include <type_traits>
@@ -46,9 +46,9 @@ namespace xlkit::detail {
 template <class State>
 concept AoState = std::is_default_constructible_v<State> && requires(State &st, Ao *ao) { st.ao = ao; };
 
-/* start(egc, st) -> int rc, as above. */
+/* start(egc, st) -> Error, as above. */
 template <class Start, class State>
-concept AoStartFn = std::is_invocable_r_v<int, Start, Egc &, State &>;
+concept AoStartFn = std::is_invocable_r_v<Error, Start, Egc &, State &>;
 
 /* Start an operation with no progress reports. */
 template <AoState State, AoStartFn<State> Start>
@@ -59,8 +59,8 @@ Error ao_start(Ctx &ctx, AoHow &&how, Start &&start) {
     State *st = Ao::create<State>(egc, std::move(how), &ao);
     if (!st) return Error::Nomem;
     st->ao = ao;
-    if (int rc = std::forward<Start>(start)(egc, *st)) return static_cast<Error>(ao->create_fail(egc, rc));
-    return static_cast<Error>(ao->inprogress(egc));
+    if (Error rc = std::forward<Start>(start)(egc, *st); rc != Error::Success) return ao->create_fail(egc, rc);
+    return ao->inprogress(egc);
 }
 
 /* Start an operation that reports progress through st.*progress, set up

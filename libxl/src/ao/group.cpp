@@ -21,7 +21,7 @@ struct GroupState {
     bool handle_alive = true;
     bool cancelling = false;
     int outstanding = 0;
-    int first_error = 0;
+    Error first_error = Error::Success;
     Ao *ao = nullptr;  // the group's own, once closed
     AoAbortable abortable;
     boost::intrusive::list<GroupMember,
@@ -62,13 +62,14 @@ void cancel_running(Egc &egc, GroupState *g) {
     }
 }
 
-void member_done(GroupMember *m, bool called, int rc) {
+void member_done(GroupMember *m, bool called, Error rc) {
     GroupState *g = m->g;
     auto update = [&](Egc &egc) {
         if (m->hook_.is_linked()) g->running.erase(g->running.iterator_to(*m));
         --g->outstanding;
-        if (called && rc && !g->first_error) g->first_error = rc;
-        if (called && rc && g->cancel_on_failure) cancel_running(egc, g);
+        const bool failed = called && rc != Error::Success;
+        if (failed && g->first_error == Error::Success) g->first_error = rc;
+        if (failed && g->cancel_on_failure) cancel_running(egc, g);
         group_maybe_finish(egc, g);
     };
     if (g->ctx->locked_by_me()) {
@@ -90,9 +91,9 @@ public:
     explicit MemberCallback(GroupMember *m) : m_(m) {}
     MemberCallback(MemberCallback &&o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
     ~MemberCallback() {
-        if (m_) member_done(m_, false, 0);  // withdrawn: never called
+        if (m_) member_done(m_, false, Error::Success);  // withdrawn: never called
     }
-    void operator()(Error e) { member_done(std::exchange(m_, nullptr), true, rc_of(e)); }
+    void operator()(Error rc) { member_done(std::exchange(m_, nullptr), true, rc); }
 
 private:
     GroupMember *m_;
@@ -148,14 +149,14 @@ Error Group::close(AoHow how) {
     if (!Ao::create<Empty>(egc, std::move(how), &ao)) return Error::Nomem;
     st_->closed = true;
     st_->abortable.data = st_;
-    int r = abortable_register(egc, st_->abortable, ao, [](Egc &g, AoAbortable *ab, int) {
+    Error rc = abortable_register(egc, st_->abortable, ao, [](Egc &g, AoAbortable *ab, Error) {
         auto *gs = static_cast<GroupState *>(ab->data);
-        if (!gs->first_error) gs->first_error = rc_of(Error::Aborted);
+        if (gs->first_error == Error::Success) gs->first_error = Error::Aborted;
         cancel_running(g, gs);
     });
-    if (r) {
+    if (rc != Error::Success) {
         // Aborted before it started: cancel the members, still wait for them.
-        if (!st_->first_error) st_->first_error = r;
+        if (st_->first_error == Error::Success) st_->first_error = rc;
         cancel_running(egc, st_);
     }
     if (st_->outstanding == 0) {
@@ -164,7 +165,7 @@ Error Group::close(AoHow how) {
     } else {
         st_->ao = ao;
     }
-    return static_cast<Error>(ao->inprogress(egc));
+    return ao->inprogress(egc);
 }
 
 } // namespace xlkit

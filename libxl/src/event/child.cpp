@@ -87,8 +87,8 @@ void CtxImpl::sigchld_release() noexcept {
     pthread_mutex_unlock(&g_mu);
 }
 
-pid_t CtxImpl::child_fork(Egc &egc, EvChild &ev, EvChild::Func func) {
-    if (!func || ev.active()) return rc_of(Error::Inval);
+Error CtxImpl::child_fork(Egc &egc, EvChild &ev, EvChild::Func func, pid_t *pid_out) {
+    if (!func || ev.active()) return Error::Inval;
     if (chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_acquire(egc);
     pid_t pid;
     {
@@ -100,23 +100,25 @@ pid_t CtxImpl::child_fork(Egc &egc, EvChild &ev, EvChild::Func func) {
     if (pid < 0) {
         XLKIT_LOGE(*this, ERROR, errno, "fork failed");
         if (children_.empty() && chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_release();
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
-    if (pid == 0) return 0;
-    ev.func_ = func;
-    ev.pid_ = pid;
-    children_.push_back(ev);
-    return pid;
+    if (pid != 0) {
+        ev.func_ = func;
+        ev.pid_ = pid;
+        children_.push_back(ev);
+    }
+    *pid_out = pid;
+    return Error::Success;
 }
 
-int CtxImpl::child_kill(Egc &egc, EvChild &ev, int sig) {
+Error CtxImpl::child_kill(Egc &egc, EvChild &ev, int sig) {
     (void)egc;
-    if (!ev.active()) return rc_of(Error::Inval);
+    if (!ev.active()) return Error::Inval;
     if (kill(ev.pid_, sig) < 0 && errno != ESRCH) {
         XLKIT_LOGE(*this, ERROR, errno, "kill(%d, %d)", int(ev.pid_), sig);
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
-    return 0;
+    return Error::Success;
 }
 
 void CtxImpl::sigchld_cb(Egc &egc, EvFd *ev, int fd, short events, short revents) {
@@ -150,7 +152,7 @@ void CtxImpl::reap_children(Egc &egc) {
                     disaster(egc, "waitpid failed", errno);
                 break;
             }
-            if (childproc_reaped(egc, r, status) == 0) continue;
+            if (childproc_reaped(egc, r, status) == Error::Success) continue;
             if (child_hooks_ && child_hooks_->reaped_callback) {
                 // An application callback: run it after the lock is dropped.
                 auto *u = new (std::nothrow) UnknownChild{{}, child_hooks_, child_hooks_user_, r, status};
@@ -183,15 +185,15 @@ void CtxImpl::reap_children(Egc &egc) {
     if (children_.empty() && chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_release();
 }
 
-int CtxImpl::childproc_reaped(Egc &egc, pid_t pid, int status) {
+Error CtxImpl::childproc_reaped(Egc &egc, pid_t pid, int status) {
     for (EvChild &c : children_) {
         if (c.pid_ != pid) continue;
         children_.erase(children_.iterator_to(c));
         c.pid_ = -1;
         c.func_(egc, &c, pid, status);
-        return 0;
+        return Error::Success;
     }
-    return rc_of(Error::UnknownChild);
+    return Error::UnknownChild;
 }
 
 void CtxImpl::childproc_sigchld_occurred(Egc &egc) {

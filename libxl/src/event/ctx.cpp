@@ -29,9 +29,9 @@ bool CtxImpl::locked_by_me() const noexcept {
            pthread_equal(owner_.load(std::memory_order_relaxed), pthread_self());
 }
 
-int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
+Error CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
     auto *c = new (std::nothrow) CtxImpl;
-    if (!c) return rc_of(Error::Nomem);
+    if (!c) return Error::Nomem;
     if (opts.logger) {
         c->lg_ = opts.logger;
     } else {
@@ -43,7 +43,7 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
         c->opts_ = opts;
     } catch (...) {
         delete c;
-        return rc_of(Error::Nomem);
+        return Error::Nomem;
     }
     int fds[2];
     c->epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
@@ -51,7 +51,7 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
     if (!c->epfd_ || !c->wakefd_ || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
         XLKIT_LOGE(*c, ERROR, errno, "cannot create the context's epoll/eventfd/pipe");
         delete c;
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
     c->sigchld_rd_.reset(fds[0]);
     c->sigchld_wr_.reset(fds[1]);
@@ -60,21 +60,22 @@ int CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
         c->timers_.reserve(64);
     } catch (...) {
         delete c;
-        return rc_of(Error::Nomem);
+        return Error::Nomem;
     }
-    int rc;
+    Error rc;
     {
         Egc egc(*c);
         rc = c->fd_register(egc, c->wake_ev_, wake_cb, c->wakefd_.get(), POLLIN);
-        if (!rc) rc = c->fd_register(egc, c->sigchld_ev_, sigchld_cb, c->sigchld_rd_.get(), POLLIN);
+        if (rc == Error::Success)
+            rc = c->fd_register(egc, c->sigchld_ev_, sigchld_cb, c->sigchld_rd_.get(), POLLIN);
     }
-    if (rc) {
+    if (rc != Error::Success) {
         delete c;
         return rc;
     }
     registry_add(c);
     *out = c;
-    return 0;
+    return Error::Success;
 }
 
 /* The upper layers end before the core (layer.hpp): first each finishes
@@ -162,8 +163,8 @@ const char *error_string(int rc) noexcept {
 Error Ctx::create(std::unique_ptr<Ctx> *out, const CtxOptions &opts) {
     if (!out) return Error::Inval;
     CtxImpl *impl = nullptr;
-    int rc = CtxImpl::create(&impl, opts);
-    if (rc) return static_cast<Error>(rc);
+    Error rc = CtxImpl::create(&impl, opts);
+    if (rc != Error::Success) return rc;
     Ctx *c = new (std::nothrow) Ctx(impl);
     if (!c) {
         delete impl;
@@ -187,15 +188,15 @@ Error Ctx::run_once(int timeout_ms) {
     if (!p) return Error::Nomem;
     detail::Nanos limit = timeout_ms < 0 ? detail::kNever
                                          : detail::mono_now() + detail::Nanos(timeout_ms) * 1'000'000;
-    int rc = impl_->poll_once(egc, *p, limit);
+    Error rc = impl_->poll_once(egc, *p, limit);
     impl_->poller_put(p);
-    return static_cast<Error>(rc);
+    return rc;
 }
 
 Error Ctx::beforepoll(struct pollfd *fds, int *nfds_io, int *timeout_upd, struct timeval now) {
     (void)now;  // xlkit keeps its own monotonic clock
     XLKIT_ENTER(egc);
-    return static_cast<Error>(impl_->beforepoll(egc, fds, nfds_io, timeout_upd));
+    return impl_->beforepoll(egc, fds, nfds_io, timeout_upd);
 }
 
 void Ctx::afterpoll(const struct pollfd *fds, int nfds, struct timeval now) {
@@ -207,7 +208,7 @@ void Ctx::afterpoll(const struct pollfd *fds, int nfds, struct timeval now) {
 
 Error Ctx::register_osevent_hooks(const xlkit_osevent_hooks *hooks, void *user) {
     XLKIT_ENTER(egc);
-    return static_cast<Error>(impl_->register_hooks(egc, hooks, user));
+    return impl_->register_hooks(egc, hooks, user);
 }
 
 void Ctx::occurred_fd(void *for_xlkit, int fd, short events, short revents) {
@@ -231,7 +232,7 @@ void Ctx::childproc_setmode(const xlkit_childproc_hooks *hooks, void *user) {
 
 Error Ctx::childproc_reaped(pid_t pid, int status) {
     XLKIT_ENTER(egc);
-    return static_cast<Error>(impl_->childproc_reaped(egc, pid, status));
+    return impl_->childproc_reaped(egc, pid, status);
 }
 
 void Ctx::childproc_sigchld_occurred() {
@@ -244,7 +245,7 @@ Error Ctx::event_check(std::unique_ptr<Event> *out, std::uint64_t typemask, Even
                        void *user) {
     if (!out) return Error::Inval;
     XLKIT_ENTER(egc);
-    return static_cast<Error>(impl_->event_check(egc, out, typemask, pred, user));
+    return impl_->event_check(egc, out, typemask, pred, user);
 }
 
 Error Ctx::event_wait(std::unique_ptr<Event> *out, std::uint64_t typemask, EventPredicate pred,
@@ -253,7 +254,7 @@ Error Ctx::event_wait(std::unique_ptr<Event> *out, std::uint64_t typemask, Event
     XLKIT_ENTER(egc);
     detail::Nanos deadline = timeout_ms < 0 ? detail::kNever
                                             : detail::mono_now() + detail::Nanos(timeout_ms) * 1'000'000;
-    return static_cast<Error>(impl_->event_wait(egc, out, typemask, pred, user, deadline));
+    return impl_->event_wait(egc, out, typemask, pred, user, deadline);
 }
 
 void Ctx::register_event_callbacks(std::uint64_t mask, EventOccursFn occurs, DisasterFn disaster,

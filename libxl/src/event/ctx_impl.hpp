@@ -50,8 +50,8 @@ struct EventWaiter {
 
 class CtxImpl {
 public:
-    /* Returns 0 and sets *out, or an error rc. */
-    static int create(CtxImpl **out, const CtxOptions &opts);
+    /* Returns Success and sets *out, or an error. */
+    static Error create(CtxImpl **out, const CtxOptions &opts);
     ~CtxImpl();
 
     xentoollog_logger *logger() const noexcept { return lg_; }
@@ -62,13 +62,13 @@ public:
     bool locked_by_me() const noexcept;
 
     // ---- fds ------------------------------------------------------------
-    int fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short events);
-    int fd_modify(Egc &egc, EvFd &ev, short events);
+    Error fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short events);
+    Error fd_modify(Egc &egc, EvFd &ev, short events);
     void fd_deregister(Egc &egc, EvFd &ev);
 
     // ---- timeouts -------------------------------------------------------
-    int time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos abs);
-    int time_register_rel(Egc &egc, EvTime &ev, EvTime::Func func, int ms);
+    Error time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos abs);
+    Error time_register_rel(Egc &egc, EvTime &ev, EvTime::Func func, int ms);
     void time_deregister(Egc &egc, EvTime &ev);
     std::size_t timers_active() const noexcept { return timers_.size(); }
 
@@ -78,11 +78,12 @@ public:
     void immediate_deregister(Egc &egc, EvImmediate &ev);
 
     // ---- children ------------------------------------------------------
-    /* >0: parent, child registered; 0: in the child; <0: error rc. */
-    pid_t child_fork(Egc &egc, EvChild &ev, EvChild::Func func);
-    int child_kill(Egc &egc, EvChild &ev, int sig);
+    /* Success and *pid_out: > 0 in the parent (the child registered), 0 in
+     * the child; or an error (*pid_out untouched, no child). */
+    Error child_fork(Egc &egc, EvChild &ev, EvChild::Func func, pid_t *pid_out);
+    Error child_kill(Egc &egc, EvChild &ev, int sig);
     void childproc_setmode(Egc &egc, const xlkit_childproc_hooks *hooks, void *user);
-    int childproc_reaped(Egc &egc, pid_t pid, int status);
+    Error childproc_reaped(Egc &egc, pid_t pid, int status);
     void childproc_sigchld_occurred(Egc &egc);
 
     // ---- waiting ---------------------------------------------------------
@@ -91,30 +92,30 @@ public:
     /* One wait-and-dispatch round for poller p: takes the baton if it is
      * free and sleeps in epoll_wait, or waits on p's own eventfd, until
      * limit at most. Delivers what the round produced (egc.flush()). */
-    int poll_once(Egc &egc, Poller &p, Nanos limit);
+    Error poll_once(Egc &egc, Poller &p, Nanos limit);
     /* Wake the thread waiting on p (its eventfd, or the ctx wake fd if p
      * holds the baton). Safe if p is not waiting. */
     void poller_wake(Poller &p) noexcept;
-    /* Run poll_once until pred() holds or deadline passes. Returns 0, or
-     * Error::Timedout, or an error rc if the ctx failed. While waiting,
+    /* Run poll_once until pred() holds or deadline passes. Returns Success,
+     * or Error::Timedout, or an error if the ctx failed. While waiting,
      * *waiting_slot (if given) points at this thread's poller, so whoever
      * makes pred() true (under the lock) can poller_wake() it. */
     template <class Pred>
-    int wait_until(Egc &egc, Pred &&pred, Nanos deadline, Poller **waiting_slot = nullptr) {
+    Error wait_until(Egc &egc, Pred &&pred, Nanos deadline, Poller **waiting_slot = nullptr) {
         Poller *p = poller_get();
-        if (!p) return static_cast<int>(Error::Nomem);
+        if (!p) return Error::Nomem;
         if (waiting_slot) *waiting_slot = p;
-        int rc = 0;
+        Error rc = Error::Success;
         for (;;) {
             egc.flush();
             if (pred()) break;
-            if (failed_) { rc = static_cast<int>(Error::Fail); break; }
+            if (failed_) { rc = Error::Fail; break; }
             if (deadline != kNever && mono_now() >= deadline) {
-                rc = static_cast<int>(Error::Timedout);
+                rc = Error::Timedout;
                 break;
             }
             rc = poll_once(egc, *p, deadline);
-            if (rc) break;
+            if (rc != Error::Success) break;
         }
         if (waiting_slot) *waiting_slot = nullptr;
         poller_put(p);
@@ -122,20 +123,20 @@ public:
     }
 
     // ---- application-driven loops ---------------------------------------
-    int beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout_upd);
+    Error beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout_upd);
     void afterpoll(Egc &egc, const struct pollfd *fds, int nfds);
-    int register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user);
+    Error register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user);
     void occurred_fd(Egc &egc, void *for_xlkit, int fd, short revents);
     void occurred_timeout(Egc &egc, void *for_xlkit);
 
     // ---- the application's event queue (event_queue.cpp) ------------------
     /* Queue ev, or hand it to the event_occurs callback (after unlock). */
     void event_occurred(Egc &egc, std::unique_ptr<Event> ev);
-    /* 0 and *out, or Error::NotReady. O(queued events). */
-    int event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
-                    EventPredicate pred, void *user);
-    int event_wait(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
-                   EventPredicate pred, void *user, Nanos deadline);
+    /* Success and *out, or Error::NotReady. O(queued events). */
+    Error event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                      EventPredicate pred, void *user);
+    Error event_wait(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                     EventPredicate pred, void *user, Nanos deadline);
     void set_event_callbacks(std::uint64_t mask, EventOccursFn fn, void *user);
     std::size_t events_queued() const noexcept { return events_.size(); }
     void drop_queued_events() noexcept;
@@ -179,7 +180,10 @@ private:
         return baton_deadline_ < app_poll_deadline_ ? baton_deadline_ : app_poll_deadline_;
     }
     void timers_changed(Egc &egc, Nanos new_deadline);
-    int app_timer_update(Egc &egc);
+    Error app_timer_update(Egc &egc);
+    /* What an osevent hook returned (the C ABI's int: 0 or an XLKIT_ERROR_*
+     * value), as an Error: the one place the core converts one. */
+    static Error hook_error(int r) noexcept { return static_cast<Error>(r); }
     void reap_children(Egc &egc);
     void sigchld_acquire(Egc &egc);
     void sigchld_release() noexcept;

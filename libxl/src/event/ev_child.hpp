@@ -6,7 +6,7 @@
 //   Idle   --child_fork(err)-->         Idle     func never called
 //   Active --child reaped-->            Idle, then func(egc, ev, pid, status)
 //   Active --child_kill(sig)-->         Active   (still reaped normally)
-// In the child, child_fork returns 0: the child must exec or _exit and may
+// In the child, child_fork gives pid 0: the child must exec or _exit and may
 // not use the ctx. The ctx must outlive its Active children's callbacks.
 // How the exit is noticed depends on the SIGCHLD owner mode
 // (Ctx::childproc_setmode): a self-pipe written by xlkit's SIGCHLD handler, or

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "event/clock.hpp"
+#include <xlkit/types.hpp>
 
 namespace xlkit::detail {
 
@@ -28,7 +29,7 @@ class CtxImpl;
 
 class EvTime {
 public:
-    using Func = void (*)(Egc &egc, EvTime *ev, Nanos requested_abs, int rc);
+    using Func = void (*)(Egc &egc, EvTime *ev, Nanos requested_abs, Error rc);
     static constexpr std::uint32_t kIdle = UINT32_MAX;
 
     EvTime() noexcept = default;

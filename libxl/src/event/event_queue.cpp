@@ -51,8 +51,8 @@ void CtxImpl::event_occurred(Egc &egc, std::unique_ptr<Event> ev) {
         if (w.poller) poller_wake(*w.poller);
 }
 
-int CtxImpl::event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
-                         EventPredicate pred, void *user) {
+Error CtxImpl::event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                           EventPredicate pred, void *user) {
     (void)egc;
     for (QueuedEvent &q : events_) {
         if (!in_mask(mask, *q.ev)) continue;
@@ -60,20 +60,20 @@ int CtxImpl::event_check(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t ma
         events_.erase(events_.iterator_to(q));
         *out = std::move(q.ev);
         delete &q;
-        return 0;
+        return Error::Success;
     }
-    return rc_of(Error::NotReady);
+    return Error::NotReady;
 }
 
-int CtxImpl::event_wait(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
-                        EventPredicate pred, void *user, Nanos deadline) {
-    int rc = event_check(egc, out, mask, pred, user);
-    if (rc != rc_of(Error::NotReady)) return rc;
+Error CtxImpl::event_wait(Egc &egc, std::unique_ptr<Event> *out, std::uint64_t mask,
+                          EventPredicate pred, void *user, Nanos deadline) {
+    Error rc = event_check(egc, out, mask, pred, user);
+    if (rc != Error::NotReady) return rc;
     EventWaiter w;
     event_waiters_.push_back(w);
     // w.poller is set while this thread waits, so event_occurred can wake it.
     rc = wait_until(
-        egc, [&] { return event_check(egc, out, mask, pred, user) == 0; }, deadline, &w.poller);
+        egc, [&] { return event_check(egc, out, mask, pred, user) == Error::Success; }, deadline, &w.poller);
     event_waiters_.erase(event_waiters_.iterator_to(w));
     return rc;
 }

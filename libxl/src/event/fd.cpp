@@ -23,16 +23,16 @@ inline std::uint64_t fd_key(int fd, std::uint32_t gen) noexcept {
 
 } // namespace
 
-int CtxImpl::fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short events) {
+Error CtxImpl::fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short events) {
     (void)egc;
     if (fd < 0 || !func || ev.active() || (events & ~kPollable)) {
         XLKIT_LOG(*this, ERROR, "fd_register: invalid arguments (fd=%d events=%#x%s%s)", fd,
                   unsigned(events), func ? "" : " func=null", ev.active() ? " already active" : "");
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     if (fd_lookup(fd)) {
         XLKIT_LOG(*this, ERROR, "fd_register: fd %d is already registered", fd);
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     if (static_cast<std::size_t>(fd) >= fd_table_.size())
         fd_table_.resize(std::max<std::size_t>(fd + 1, fd_table_.size() * 2), nullptr);
@@ -48,17 +48,16 @@ int CtxImpl::fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short even
     if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
         int err = errno;
         XLKIT_LOGE(*this, ERROR, err, "fd_register: cannot watch fd %d", fd);
-        return rc_of(err == EBADF || err == EPERM ? Error::Inval : Error::Fail);
+        return err == EBADF || err == EPERM ? Error::Inval : Error::Fail;
     }
     if (!events) (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
     if (hooks_ && hooks_->fd_register) {
         void *reg = nullptr;
-        int rc = hooks_->fd_register(hooks_user_, fd, &reg, events,
-                                     reinterpret_cast<void *>(fd_key(fd, gen)));
-        if (rc) {
+        int r = hooks_->fd_register(hooks_user_, fd, &reg, events, reinterpret_cast<void *>(fd_key(fd, gen)));
+        if (r) {
             if (events) (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
-            XLKIT_LOG(*this, ERROR, "fd_register: application hook refused fd %d (rc=%d)", fd, rc);
-            return rc;
+            XLKIT_LOG(*this, ERROR, "fd_register: application hook refused fd %d (rc=%d)", fd, r);
+            return hook_error(r);
         }
         ev.app_reg_ = reg;
         ev.app_registered_ = true;
@@ -70,13 +69,13 @@ int CtxImpl::fd_register(Egc &egc, EvFd &ev, EvFd::Func func, int fd, short even
     fd_table_[fd] = &ev;
     all_fds_.push_back(ev);
     if (app_polling_) wake();  // the application's poll set is now stale
-    return 0;
+    return Error::Success;
 }
 
-int CtxImpl::fd_modify(Egc &egc, EvFd &ev, short events) {
+Error CtxImpl::fd_modify(Egc &egc, EvFd &ev, short events) {
     (void)egc;
-    if (!ev.active() || (events & ~kPollable)) return rc_of(Error::Inval);
-    if (events == ev.events_) return 0;
+    if (!ev.active() || (events & ~kPollable)) return Error::Inval;
+    if (events == ev.events_) return Error::Success;
     struct epoll_event e;
     std::memset(&e, 0, sizeof e);
     e.events = static_cast<std::uint32_t>(events);
@@ -89,20 +88,20 @@ int CtxImpl::fd_modify(Egc &egc, EvFd &ev, short events) {
     if (epoll_set(ev.events_, events) < 0) {
         int err = errno;
         XLKIT_LOGE(*this, ERROR, err, "fd_modify: fd %d", ev.fd_);
-        return rc_of(err == EBADF ? Error::Inval : Error::Fail);
+        return err == EBADF ? Error::Inval : Error::Fail;
     }
     if (hooks_ && ev.app_registered_ && hooks_->fd_modify) {
         void *reg = ev.app_reg_;
-        int rc = hooks_->fd_modify(hooks_user_, ev.fd_, &reg, events);
-        if (rc) {
+        int r = hooks_->fd_modify(hooks_user_, ev.fd_, &reg, events);
+        if (r) {
             (void)epoll_set(events, ev.events_);
-            return rc;
+            return hook_error(r);
         }
         ev.app_reg_ = reg;
     }
     ev.events_ = events;
     if (app_polling_) wake();
-    return 0;
+    return Error::Success;
 }
 
 void CtxImpl::fd_deregister(Egc &egc, EvFd &ev) {

@@ -82,7 +82,7 @@ void CtxImpl::wake_cb(Egc &egc, EvFd *ev, int fd, short events, short revents) {
     }
 }
 
-int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
+Error CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
     // No clock read when there is no deadline to compute a timeout from.
     const bool timed = limit != kNever || !timers_.empty();
     Nanos now = timed ? mono_now() : 0;
@@ -104,7 +104,7 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
         if (n < 0) {
             if (err != EINTR) {
                 disaster(egc, "epoll_wait failed", err);
-                return rc_of(Error::Fail);
+                return Error::Fail;
             }
             n = 0;
         }
@@ -120,7 +120,7 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
         if (!timers_.empty()) run_due_timers(egc, mono_now());
         // Hand the baton on: a waiting thread must now poll the set.
         if (!waiting_.empty()) poller_wake(waiting_.front());
-        return 0;
+        return Error::Success;
     }
 
     waiting_.push_back(p);
@@ -137,9 +137,9 @@ int CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
     if (p.hook_.is_linked()) waiting_.erase(waiting_.iterator_to(p));
     if (r < 0 && err != EINTR) {
         disaster(egc, "poll on a poller eventfd failed", err);
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
-    return 0;
+    return Error::Success;
 }
 
 } // namespace xlkit::detail

@@ -26,10 +26,10 @@ char g_timeout_token;
 
 } // namespace
 
-int CtxImpl::beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout_upd) {
+Error CtxImpl::beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout_upd) {
     (void)egc;
     if (!nfds_io || *nfds_io < 0 || (*nfds_io > 0 && !fds) || !timeout_upd)
-        return rc_of(Error::Inval);
+        return Error::Inval;
     int room = *nfds_io, used = 0;
     for (EvFd &ev : all_fds_) {
         if (!ev.events_) continue;
@@ -41,7 +41,7 @@ int CtxImpl::beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout
         ++used;
     }
     *nfds_io = used;
-    if (used > room) return rc_of(Error::Bufferfull);
+    if (used > room) return Error::Bufferfull;
 
     beforepoll_gen_ = fd_gen_;
     Nanos next = timers_.next_deadline();
@@ -54,7 +54,7 @@ int CtxImpl::beforepoll(Egc &egc, struct pollfd *fds, int *nfds_io, int *timeout
     // a change to the set or an earlier timeout must wake it (wake fd).
     app_polling_ = true;
     app_poll_deadline_ = next;
-    return 0;
+    return Error::Success;
 }
 
 void CtxImpl::afterpoll(Egc &egc, const struct pollfd *fds, int nfds) {
@@ -73,11 +73,11 @@ void CtxImpl::afterpoll(Egc &egc, const struct pollfd *fds, int nfds) {
     if (!timers_.empty()) run_due_timers(egc, mono_now());
 }
 
-int CtxImpl::register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user) {
+Error CtxImpl::register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *user) {
     if (hooks && (!hooks->fd_register || !hooks->fd_modify || !hooks->fd_deregister ||
                   !hooks->timeout_register || !hooks->timeout_modify)) {
         XLKIT_LOG(*this, ERROR, "register_osevent_hooks: a required hook is null");
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     // Tell the old hooks to forget everything.
     if (hooks_) {
@@ -93,40 +93,37 @@ int CtxImpl::register_hooks(Egc &egc, const xlkit_osevent_hooks *hooks, void *us
     }
     hooks_ = hooks;
     hooks_user_ = user;
-    if (!hooks_) return 0;
+    if (!hooks_) return Error::Success;
     // Announce what is already registered.
     for (EvFd &ev : all_fds_) {
         void *reg = nullptr;
         std::uint64_t key = (std::uint64_t(ev.gen_) << 32) | std::uint32_t(ev.fd_);
-        int rc = hooks_->fd_register(hooks_user_, ev.fd_, &reg, ev.events_,
-                                     reinterpret_cast<void *>(key));
-        if (rc) {
-            XLKIT_LOG(*this, ERROR, "register_osevent_hooks: fd_register(%d) failed (rc=%d)",
-                      ev.fd_, rc);
+        int r = hooks_->fd_register(hooks_user_, ev.fd_, &reg, ev.events_, reinterpret_cast<void *>(key));
+        if (r) {
+            XLKIT_LOG(*this, ERROR, "register_osevent_hooks: fd_register(%d) failed (rc=%d)", ev.fd_, r);
             (void)register_hooks(egc, nullptr, nullptr);
-            return rc;
+            return hook_error(r);
         }
         ev.app_reg_ = reg;
         ev.app_registered_ = true;
     }
-    int rc = app_timer_update(egc);
-    if (rc) (void)register_hooks(egc, nullptr, nullptr);
+    Error rc = app_timer_update(egc);
+    if (rc != Error::Success) (void)register_hooks(egc, nullptr, nullptr);
     return rc;
 }
 
 // Keep the invariant: while hooks are set and a timer is active, the
 // application holds one timeout at or before the earliest deadline.
-int CtxImpl::app_timer_update(Egc &egc) {
+Error CtxImpl::app_timer_update(Egc &egc) {
     (void)egc;
-    if (!hooks_ || timers_.empty()) return 0;
+    if (!hooks_ || timers_.empty()) return Error::Success;
     Nanos min = timers_.next_deadline();
     if (!app_timer_registered_) {
         void *reg = nullptr;
-        int rc = hooks_->timeout_register(hooks_user_, &reg, to_timeval(wall_from_mono(min)),
-                                          &g_timeout_token);
-        if (rc) {
-            XLKIT_LOG(*this, ERROR, "application timeout_register hook failed (rc=%d)", rc);
-            return rc;
+        int r = hooks_->timeout_register(hooks_user_, &reg, to_timeval(wall_from_mono(min)), &g_timeout_token);
+        if (r) {
+            XLKIT_LOG(*this, ERROR, "application timeout_register hook failed (rc=%d)", r);
+            return hook_error(r);
         }
         app_timer_reg_ = reg;
         app_timer_registered_ = true;
@@ -135,15 +132,15 @@ int CtxImpl::app_timer_update(Egc &egc) {
         // libxl's contract: modify only ever means "fire now".
         void *reg = app_timer_reg_;
         struct timeval zero = {0, 0};
-        int rc = hooks_->timeout_modify(hooks_user_, &reg, zero);
-        if (rc) {
-            XLKIT_LOG(*this, ERROR, "application timeout_modify hook failed (rc=%d)", rc);
-            return rc;
+        int r = hooks_->timeout_modify(hooks_user_, &reg, zero);
+        if (r) {
+            XLKIT_LOG(*this, ERROR, "application timeout_modify hook failed (rc=%d)", r);
+            return hook_error(r);
         }
         app_timer_reg_ = reg;
         app_timer_deadline_ = 0;
     }
-    return 0;
+    return Error::Success;
 }
 
 void CtxImpl::occurred_fd(Egc &egc, void *for_xlkit, int fd, short revents) {
@@ -173,7 +170,8 @@ void CtxImpl::occurred_timeout(Egc &egc, void *for_xlkit) {
     app_timer_reg_ = nullptr;
     app_timer_deadline_ = kNever;
     if (!timers_.empty()) run_due_timers(egc, mono_now());
-    if (int rc = app_timer_update(egc)) disaster(egc, "cannot re-arm the application's timeout", rc);
+    // The hook's rc is logged by app_timer_update; there is no errno.
+    if (app_timer_update(egc) != Error::Success) disaster(egc, "cannot re-arm the application's timeout", 0);
 }
 
 } // namespace xlkit::detail

@@ -4,8 +4,8 @@
 
 namespace xlkit::detail {
 
-int CtxImpl::time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos abs) {
-    if (!func) return rc_of(Error::Inval);
+Error CtxImpl::time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos abs) {
+    if (!func) return Error::Inval;
     if (ev.active()) timers_.remove(&ev);
     ev.func_ = func;
     ev.deadline_ = abs;
@@ -16,20 +16,20 @@ int CtxImpl::time_register_abs(Egc &egc, EvTime &ev, EvTime::Func func, Nanos ab
         // wake-up (sleeper_deadline() is kNever when nobody sleeps).
         if (someone_sleeps() && abs < sleeper_deadline()) wake();
         if (hooks_ && abs == timers_.next_deadline()) {
-            int rc = app_timer_update(egc);
-            if (rc) {
+            Error rc = app_timer_update(egc);
+            if (rc != Error::Success) {
                 timers_.remove(&ev);
                 return rc;
             }
         }
     }
-    return 0;
+    return Error::Success;
 }
 
-int CtxImpl::time_register_rel(Egc &egc, EvTime &ev, EvTime::Func func, int ms) {
+Error CtxImpl::time_register_rel(Egc &egc, EvTime &ev, EvTime::Func func, int ms) {
     if (ms < 0) {
         XLKIT_LOG(*this, ERROR, "time_register_rel: negative timeout %d ms", ms);
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     return time_register_abs(egc, ev, func, mono_now() + Nanos(ms) * 1'000'000);
 }
@@ -48,7 +48,7 @@ void CtxImpl::run_due_timers(Egc &egc, Nanos now) {
     while (!timers_.empty() && timers_.next_deadline() <= now && timers_.top_seq() <= batch) {
         EvTime *t = timers_.top();
         timers_.pop();
-        t->func_(egc, t, t->deadline_, rc_of(Error::Timedout));
+        t->func_(egc, t, t->deadline_, Error::Timedout);
     }
 }
 

@@ -40,7 +40,7 @@ struct State {
     Hypervisor *hv = nullptr;
     DomainBuild build;
     DomainBuilt built;
-    int build_r = 0;
+    int build_r = 0;  // the worker's domain_create (-errno), converted in built_cb
     bool name_reserved = false;  // in XenCtx's names being created
     std::thread worker;
     EvImmediate built_ev;
@@ -50,7 +50,7 @@ struct State {
 };
 
 // Completes the operation, first freeing the name for other creates.
-void finish(Egc &egc, State &st, int rc) {
+void finish(Egc &egc, State &st, Error rc) {
     if (st.name_reserved)
         if (XenCtx *x = XenCtx::of(egc)) x->release_name(st.cfg.name);
     st.name_reserved = false;
@@ -67,11 +67,11 @@ std::string uuid_string(const std::uint8_t u[16]) {
 }
 
 // Every problem in cfg, logged naming the field; Inval if any.
-int check_config(Egc &egc, const DomainConfig &c) {
-    int rc = 0;
+Error check_config(Egc &egc, const DomainConfig &c) {
+    Error rc = Error::Success;
     auto bad = [&](const char *field, const std::string &why) {
         XLKIT_LOG(egc.ctx, ERROR, "domain config: %s: %s", field, why.c_str());
-        rc = rc_of(Error::Inval);
+        rc = Error::Inval;
     };
     if (c.name.empty()) bad("name", "missing");
     if (c.name.size() > 64) bad("name", "longer than 64 characters");
@@ -104,7 +104,7 @@ int check_config(Egc &egc, const DomainConfig &c) {
 
 // The xenstore entries of a new domain (libxl__build_post and the device
 // entries of its disks).
-int write_entries(Egc &egc, XenCtx &x, State &st) {
+Error write_entries(Egc &egc, XenCtx &x, State &st) {
     const std::uint32_t d = st.built.domid;
     const std::string dp = dom_path(d);
     const std::string uuid = uuid_string(st.build.uuid);
@@ -112,7 +112,7 @@ int write_entries(Egc &egc, XenCtx &x, State &st) {
     const DomainConfig &c = st.cfg;
     return xs_transact(egc, x, "create: xenstore entries", [&](Xenstore &s, XsTxn t) {
         auto w = [&](const std::string &p, const std::string &v) { return s.write(t, p, v) < 0; };
-        if (s.mkdir(t, dp) < 0 || s.set_perms_for(t, dp, d, false) < 0) return rc_of(Error::Fail);
+        if (s.mkdir(t, dp) < 0 || s.set_perms_for(t, dp, d, false) < 0) return Error::Fail;
         bool fail = w(dp + "/name", c.name) || w(dp + "/domid", std::to_string(d)) || w(dp + "/vm", vm) ||
                     w(dp + "/memory/static-max", std::to_string(st.build.maxmemkb)) ||
                     w(dp + "/memory/target", std::to_string(st.build.memkb)) ||
@@ -145,13 +145,13 @@ int write_entries(Egc &egc, XenCtx &x, State &st) {
                    w(be + "/removable", disk.removable ? "1" : "0") || w(be + "/state", "1") ||
                    s.set_perms_for(t, be, 0, false) < 0;
         }
-        return fail ? rc_of(Error::Fail) : 0;
+        return fail ? Error::Fail : Error::Success;
     });
 }
 
 void undo(Egc &egc, State &st) {
     XenStacks s;  // opened by the start already: only xenstore may be missing
-    if (xen_stacks(egc, &s, XsNeed::Optional) == 0) {
+    if (xen_stacks(egc, &s, XsNeed::Optional) == Error::Success) {
         (void)s.hv->domain_destroy(st.built.domid);
         if (s.xs) {
             (void)s.xs->rm(0, dom_path(st.built.domid));
@@ -172,59 +172,59 @@ void built_cb(Egc &egc, EvImmediate *im) {
         else
             XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed in %s", st.cfg.name.c_str(),
                        st.built.failed_step.c_str());
-        int rc = st.build_r == -ENOMEM ? rc_of(Error::Nomem)
-                 : (st.build_r == -ENOENT || st.build_r == -EINVAL) ? rc_of(Error::Inval)
-                                                                   : rc_of(Error::Fail);
+        Error rc = st.build_r == -ENOMEM ? Error::Nomem
+                   : (st.build_r == -ENOENT || st.build_r == -EINVAL) ? Error::Inval
+                                                                     : Error::Fail;
         finish(egc, st, rc);
         return;
     }
     if (st.domid_out) *st.domid_out = st.built.domid;
     XenStacks s;
-    int rc = xen_stacks(egc, &s);
-    if (!rc && st.ao->aborting()) rc = rc_of(Error::Aborted);
-    if (!rc) rc = write_entries(egc, *s.x, st);
-    if (!rc) {
+    Error rc = xen_stacks(egc, &s);
+    if (rc == Error::Success && st.ao->aborting()) rc = Error::Aborted;
+    if (rc == Error::Success) rc = write_entries(egc, *s.x, st);
+    if (rc == Error::Success) {
         int r = s.xs->introduce_domain(st.built.domid, st.built.store_mfn, st.built.store_port);
         if (r < 0) rc = s.x->xs_error(egc, r, "introduce", std::to_string(st.built.domid));
     }
-    if (!rc) {
+    if (rc == Error::Success) {
         auto ev = std::make_unique<Event>();
         ev->domid = st.built.domid;
         std::memcpy(ev->domuuid.bytes.data(), st.build.uuid, 16);
         ev->u = EventDomainCreateConsoleAvailable{};
         st.console.report(egc, std::move(ev));
     }
-    if (!rc && !st.paused) {
+    if (rc == Error::Success && !st.paused) {
         int r = s.hv->domain_unpause(st.built.domid);
         if (r < 0) {
             XLKIT_LOGE(egc.ctx, ERROR, -r, "create: cannot unpause domain %u", st.built.domid);
-            rc = rc_of(Error::Fail);
+            rc = Error::Fail;
         }
     }
-    if (rc) undo(egc, st);
+    if (rc != Error::Success) undo(egc, st);
     finish(egc, st, rc);
 }
 
 // Checks, reserves the name, and starts the builder thread.
-int create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std::uint32_t *domid) {
+Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std::uint32_t *domid) {
     st.ctx = &egc.ctx;
     st.cfg = cfg;
     st.paused = paused;
     st.domid_out = domid;
-    int rc = check_config(egc, cfg);
-    if (rc) return rc;
+    Error rc = check_config(egc, cfg);
+    if (rc != Error::Success) return rc;
     XenStacks s;
     rc = xen_stacks(egc, &s);
-    if (rc) return rc;
+    if (rc != Error::Success) return rc;
 
     // The name must be free: not being created by this ctx, not in xenstore.
     if (!s.x->reserve_name(cfg.name)) {
         XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' is being created already",
                   cfg.name.c_str());
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     st.name_reserved = true;
-    auto fail_early = [&](int frc) {
+    auto fail_early = [&](Error frc) {
         s.x->release_name(cfg.name);
         st.name_reserved = false;
         return frc;
@@ -236,7 +236,7 @@ int create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std:
             if (s.xs->read(0, "/local/domain/" + d + "/name", &name) == 0 && name == cfg.name) {
                 XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
                           cfg.name.c_str(), d.c_str());
-                return fail_early(rc_of(Error::Inval));
+                return fail_early(Error::Inval);
             }
         }
     // And the memory must be there.
@@ -244,10 +244,10 @@ int create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std:
     if (s.hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024) {
         XLKIT_LOG(egc.ctx, ERROR, "domain config: memory: %llu MiB wanted, the host has %llu MiB free",
                   static_cast<unsigned long long>(cfg.memory), static_cast<unsigned long long>(free_kb / 1024));
-        return fail_early(rc_of(Error::Nomem));
+        return fail_early(Error::Nomem);
     }
 
-    if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(rc_of(Error::Fail));
+    if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(Error::Fail);
     st.build.uuid[6] = static_cast<std::uint8_t>((st.build.uuid[6] & 0x0f) | 0x40);  // version 4
     st.build.uuid[8] = static_cast<std::uint8_t>((st.build.uuid[8] & 0x3f) | 0x80);
     st.build.kernel = cfg.kernel;
@@ -266,9 +266,9 @@ int create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std:
             g.ctx.immediate_post(g, stp->built_ev, built_cb);
         });
     } catch (...) {
-        return fail_early(rc_of(Error::Fail));
+        return fail_early(Error::Fail);
     }
-    return 0;
+    return Error::Success;
 }
 
 } // namespace

@@ -39,33 +39,35 @@ struct State {
     std::string vm_path;
 };
 
-void cleanup_and_complete(Egc &egc, State &st, int rc) {
+void cleanup_and_complete(Egc &egc, State &st, Error rc) {
     XenStacks s;
-    if (!rc && !xen_stacks(egc, &s)) {
+    if (rc == Error::Success && xen_stacks(egc, &s) == Error::Success) {
         report_stage(egc, st.stages, st.domid, "cleanup", 5, 5);
         (void)xs_transact(egc, *s.x, "destroy cleanup", [&](Xenstore &xs, XsTxn t) {
             (void)xs.rm(t, dom_path(st.domid));
             if (!st.vm_path.empty()) (void)xs.rm(t, st.vm_path);
-            return 0;
+            return Error::Success;
         });
     }
     st.ao->complete(egc, rc);
 }
 
-void released_cb(Egc &egc, DeathWait *w, int rc) { cleanup_and_complete(egc, *static_cast<State *>(w->data), rc); }
+void released_cb(Egc &egc, DeathWait *w, Error rc) {
+    cleanup_and_complete(egc, *static_cast<State *>(w->data), rc);
+}
 
-int destroy_start(Egc &egc, State &st, std::uint32_t domid) {
+Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     st.domid = domid;
     XenStacks s;
-    int rc = xen_stacks(egc, &s);
-    if (rc) return rc;
+    Error rc = xen_stacks(egc, &s);
+    if (rc != Error::Success) return rc;
     if (domid == 0) {
         XLKIT_LOG(egc.ctx, ERROR, "destroy: domain 0 cannot be destroyed");
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     DomInfo d;
     rc = query_domain(egc, *s.hv, domid, &d);
-    if (rc) return rc;
+    if (rc != Error::Success) return rc;
     (void)s.xs->read(0, dom_path(domid) + "/vm", &st.vm_path);
 
     // From the first progress report on, the operation has started: a
@@ -82,16 +84,16 @@ int destroy_start(Egc &egc, State &st, std::uint32_t domid) {
         if (xs.directory(t, "/local/domain/0/backend", &kinds) == 0)
             for (const std::string &k : kinds) (void)xs.rm(t, "/local/domain/0/backend/" + k + "/" + std::to_string(domid));
         (void)xs.rm(t, dom_path(domid) + "/device");
-        return 0;
+        return Error::Success;
     });
-    if (rc) XLKIT_LOG(egc.ctx, WARN, "destroy: could not remove the devices of %u", domid);
+    if (rc != Error::Success) XLKIT_LOG(egc.ctx, WARN, "destroy: could not remove the devices of %u", domid);
 
     report_stage(egc, st.stages, domid, "destroy", 3, 5);
     int r = s.hv->domain_destroy(domid);
     if (r < 0 && r != -ESRCH) {
         XLKIT_LOGE(egc.ctx, ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
-        st.ao->complete(egc, rc_of(Error::Fail));
-        return 0;
+        st.ao->complete(egc, Error::Fail);
+        return Error::Success;
     }
 
     report_stage(egc, st.stages, domid, "release", 4, 5);
@@ -103,8 +105,8 @@ int destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     st.release.data = &st;
     st.release.callback = released_cb;
     rc = death_wait_start(egc, st.release);
-    if (rc) st.ao->complete(egc, rc);
-    return 0;
+    if (rc != Error::Success) st.ao->complete(egc, rc);
+    return Error::Success;
 }
 
 } // namespace

@@ -38,7 +38,7 @@ struct HelperRun {
     UniqueFd out_rd;
     std::string partial;
     int *status_r = nullptr;
-    int rc = 0;
+    Error rc = Error::Success;  // the completion's, once decided (timeout, abort)
 };
 
 // Is prog (searched in PATH if it has no '/') an executable regular file?
@@ -127,24 +127,24 @@ void exited_cb(Egc &egc, EvChild *ev, pid_t, int status) {
     h->ao->complete(egc, h->rc);
 }
 
-void grace_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void grace_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *h = static_cast<HelperRun *>(ev->data);
     (void)egc.ctx.child_kill(egc, h->child, SIGKILL);
 }
 
-void timeout_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void timeout_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *h = static_cast<HelperRun *>(ev->data);
-    if (!h->rc) h->rc = rc_of(Error::Timedout);
+    if (h->rc == Error::Success) h->rc = Error::Timedout;
     XLKIT_LOG(egc.ctx, INFO, "helper pid %d timed out: SIGTERM", int(h->child.pid()));
     (void)egc.ctx.child_kill(egc, h->child, SIGTERM);
     h->grace.data = h;
-    if (egc.ctx.time_register_rel(egc, h->grace, grace_cb, kKillGraceMs))
+    if (egc.ctx.time_register_rel(egc, h->grace, grace_cb, kKillGraceMs) != Error::Success)
         (void)egc.ctx.child_kill(egc, h->child, SIGKILL);
 }
 
-void abort_cb(Egc &egc, AoAbortable *ab, int rc) {
+void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
     auto *h = static_cast<HelperRun *>(ab->data);
-    if (!h->rc) h->rc = rc;
+    if (h->rc == Error::Success) h->rc = rc;
     (void)egc.ctx.child_kill(egc, h->child, SIGKILL);  // completes when reaped
 }
 
@@ -164,30 +164,30 @@ void abort_cb(Egc &egc, AoAbortable *ab, int rc) {
     _exit(127);
 }
 
-int helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
+Error helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
     h.status_r = args.status_r;
     std::string prog;
     if (args.argv.empty()) {
         XLKIT_LOG(egc.ctx, ERROR, "helper_run: argv is empty");
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     if (args.timeout_ms < 0) {
         XLKIT_LOG(egc.ctx, ERROR, "helper_run: negative timeout %d ms", args.timeout_ms);
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     if (!executable(args.argv[0], &prog)) {
         XLKIT_LOG(egc.ctx, ERROR, "helper_run: '%s' is not an executable program", args.argv[0].c_str());
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
-    int r = abortable_register(egc, h.abortable, h.ao, abort_cb);
-    if (r) return r;
+    Error rc = abortable_register(egc, h.abortable, h.ao, abort_cb);
+    if (rc != Error::Success) return rc;
     h.abortable.data = &h;
 
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         XLKIT_LOGE(egc.ctx, ERROR, errno, "helper_run: pipe");
         abortable_deregister(egc, h.abortable);
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
     h.out_rd.reset(p[0]);
     UniqueFd out_wr(p[1]);
@@ -197,27 +197,28 @@ int helper_start(Egc &egc, HelperRun &h, HelperRunArgs &args) {
     av.push_back(nullptr);
     UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
     h.child.data = &h;
-    pid_t pid = egc.ctx.child_fork(egc, h.child, exited_cb);
-    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
-    if (pid < 0) {
+    pid_t pid = -1;
+    rc = egc.ctx.child_fork(egc, h.child, exited_cb, &pid);
+    if (rc != Error::Success) {
         abortable_deregister(egc, h.abortable);
-        return pid;
+        return rc;
     }
+    if (pid == 0) exec_child(prog.c_str(), av.data(), devnull.get(), out_wr.get());
     // The child runs: from here on the reap completes the operation.
     out_wr.reset();
     (void)fcntl(h.out_rd.get(), F_SETFL, O_NONBLOCK);
     h.out_ev.data = &h;
-    r = egc.ctx.fd_register(egc, h.out_ev, output_cb, h.out_rd.get(), POLLIN);
-    if (!r && args.timeout_ms > 0) {
+    rc = egc.ctx.fd_register(egc, h.out_ev, output_cb, h.out_rd.get(), POLLIN);
+    if (rc == Error::Success && args.timeout_ms > 0) {
         h.timeout.data = &h;
-        r = egc.ctx.time_register_rel(egc, h.timeout, timeout_cb, args.timeout_ms);
+        rc = egc.ctx.time_register_rel(egc, h.timeout, timeout_cb, args.timeout_ms);
     }
-    if (r) {
-        // Kill it and let the reap complete us with r.
-        h.rc = r;
+    if (rc != Error::Success) {
+        // Kill it and let the reap complete us with rc.
+        h.rc = rc;
         (void)egc.ctx.child_kill(egc, h.child, SIGKILL);
     }
-    return 0;
+    return Error::Success;
 }
 
 } // namespace

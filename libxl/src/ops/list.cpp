@@ -42,7 +42,7 @@ Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out) {
     if (!out) return Error::Inval;
     return quick_call(ctx, XsNeed::Optional, [domid, out](Egc &egc, XenStacks &s) {
         DomInfo d;
-        if (int rc = query_domain(egc, *s.hv, domid, &d)) return static_cast<Error>(rc);
+        if (Error rc = query_domain(egc, *s.hv, domid, &d); rc != Error::Success) return rc;
         fill_domain_info(s.xs, d, out);
         return Error::Success;
     });

@@ -7,14 +7,14 @@
 
 namespace xlkit::detail {
 
-int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) {
+Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) {
     int n = hv.domain_getinfolist(domid, 1, out);
     if (n < 0) {
         XLKIT_LOGE(egc.ctx, ERROR, -n, "cannot query domain %u", domid);
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
-    if (n == 0 || out->domid != domid) return rc_of(Error::DomainNotfound);
-    return 0;
+    if (n == 0 || out->domid != domid) return Error::DomainNotfound;
+    return Error::Success;
 }
 
 void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out) {
@@ -61,33 +61,32 @@ void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage,
 
 namespace {
 
-void dw_finish(Egc &egc, DeathWait &w, int rc) {
+void dw_finish(Egc &egc, DeathWait &w, Error rc) {
     death_wait_stop(egc, w);
     w.callback(egc, &w, rc);
 }
 
 } // namespace
 
-int death_wait_start(Egc &egc, DeathWait &w) {
+Error death_wait_start(Egc &egc, DeathWait &w) {
     w.abortable.data = &w;
-    int rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, int arc) {
+    Error rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, Error arc) {
         dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
     });
-    if (rc) return rc;
+    if (rc != Error::Success) return rc;
     // One request among the ctx's domain-death requests: the first check
     // comes soon, then one per @releaseDomain event, batched with the rest.
-    w.req = death_watch_add(
-        egc, w.domid, w.have_uuid ? w.uuid : nullptr, [](Egc &g, void *data, int drc) { dw_finish(g, *static_cast<DeathWait *>(data), drc); }, &w,
-        &rc);
-    if (!rc && w.timeout_ms > 0) {
+    rc = death_watch_add(
+        egc, w.domid, w.have_uuid ? w.uuid : nullptr,
+        [](Egc &g, void *data, Error drc) { dw_finish(g, *static_cast<DeathWait *>(data), drc); }, &w, &w.req);
+    if (rc == Error::Success && w.timeout_ms > 0) {
         w.timer.data = &w;
-        rc = egc.ctx.time_register_rel(egc, w.timer,
-                                       [](Egc &g, EvTime *ev, Nanos, int trc) {
-                                           dw_finish(g, *static_cast<DeathWait *>(ev->data), trc);
-                                       },
-                                       w.timeout_ms);
+        rc = egc.ctx.time_register_rel(
+            egc, w.timer,
+            [](Egc &g, EvTime *ev, Nanos, Error trc) { dw_finish(g, *static_cast<DeathWait *>(ev->data), trc); },
+            w.timeout_ms);
     }
-    if (rc) death_wait_stop(egc, w);
+    if (rc != Error::Success) death_wait_stop(egc, w);
     return rc;
 }
 

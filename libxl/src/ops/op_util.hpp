@@ -18,7 +18,7 @@ inline std::string dom_path(std::uint32_t domid) { return "/local/domain/" + std
 
 /* The domain's hypervisor info; Error::DomainNotfound if it does not exist
  * (a dying domain still exists). */
-int query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
+Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
 
 /* Fill a public DomainInfo from the hypervisor's and xenstore's view. */
 void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);
@@ -27,9 +27,10 @@ void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);
 void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total);
 
 /* Waits (as part of ao) until domid is dying or gone, or timeout_ms (0:
- * none) passes: callback(rc = 0 | Timedout | Aborted | Fail). Abortable. */
+ * none) passes: callback(rc = Success | Timedout | Aborted | Fail).
+ * Abortable. */
 struct DeathWait {
-    using Callback = void (*)(Egc &egc, DeathWait *w, int rc);
+    using Callback = void (*)(Egc &egc, DeathWait *w, Error rc);
     Ao *ao = nullptr;
     std::uint32_t domid = 0;
     int timeout_ms = 0;
@@ -42,7 +43,7 @@ struct DeathWait {
     EvTime timer;
     AoAbortable abortable;
 };
-int death_wait_start(Egc &egc, DeathWait &w);
+Error death_wait_start(Egc &egc, DeathWait &w);
 void death_wait_stop(Egc &egc, DeathWait &w);
 
 } // namespace xlkit::detail

@@ -23,28 +23,28 @@ struct State {
     Ao *ao = nullptr;
 };
 
-int pause_start(Egc &egc, State &st, std::uint32_t domid, bool pause) {
+Error pause_start(Egc &egc, State &st, std::uint32_t domid, bool pause) {
     const char *what = pause ? "pause" : "unpause";
     XenStacks s;
-    if (int rc = xen_stacks(egc, &s, XsNeed::None)) return rc;
+    if (Error rc = xen_stacks(egc, &s, XsNeed::None); rc != Error::Success) return rc;
     // One hypercall, no abortable to cut it short: an abort requested
     // already (a stop_token fired before the call) is honoured here.
-    if (st.ao->aborting()) return rc_of(Error::Aborted);
+    if (st.ao->aborting()) return Error::Aborted;
     int r = pause ? s.hv->domain_pause(domid) : s.hv->domain_unpause(domid);
     if (r == -ESRCH || r == -ENOENT) {
         XLKIT_LOG(egc.ctx, ERROR, "%s: no domain %u", what, domid);
-        return rc_of(Error::DomainNotfound);
+        return Error::DomainNotfound;
     }
     if (r == -EINVAL && !pause) {
         XLKIT_LOG(egc.ctx, ERROR, "unpause: domain %u is not paused", domid);
-        return rc_of(Error::Inval);
+        return Error::Inval;
     }
     if (r < 0) {
         XLKIT_LOGE(egc.ctx, ERROR, -r, "%s of domain %u failed", what, domid);
-        return rc_of(Error::Fail);
+        return Error::Fail;
     }
-    st.ao->complete(egc, 0);
-    return 0;
+    st.ao->complete(egc, Error::Success);
+    return Error::Success;
 }
 
 } // namespace

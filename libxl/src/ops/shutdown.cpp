@@ -29,50 +29,50 @@ struct State {
 
 void withdraw(Egc &egc, State &st) {
     XenStacks s;
-    if (xen_stacks(egc, &s) == 0) {
+    if (xen_stacks(egc, &s) == Error::Success) {
         std::string v;
         std::string p = dom_path(st.domid) + "/control/shutdown";
         if (s.xs->read(0, p, &v) == 0 && v == st.request) (void)s.xs->write(0, p, "");
     }
 }
 
-void acknowledged_cb(Egc &egc, XsWait *w, int rc, const char *value) {
+void acknowledged_cb(Egc &egc, XsWait *w, Error rc, const char *value) {
     State &st = *static_cast<State *>(w->data);
-    if (!rc && value && *value) return;  // not acknowledged yet
-    if (!rc) {
+    if (rc == Error::Success && value && *value) return;  // not acknowledged yet
+    if (rc == Error::Success) {
         xswait_stop(egc, st.w);
-        st.ao->complete(egc, 0);
+        st.ao->complete(egc, Error::Success);
         return;
     }
     // Timed out or aborted: take the request back, so a guest that looks
     // later does not act on a stale one.
     withdraw(egc, st);
-    st.ao->complete(egc, rc == rc_of(Error::Timedout) ? rc_of(Error::GuestTimedout) : rc);
+    st.ao->complete(egc, rc == Error::Timedout ? Error::GuestTimedout : rc);
 }
 
-int request_start(Egc &egc, State &st, std::uint32_t domid, int timeout_ms, const char *request) {
+Error request_start(Egc &egc, State &st, std::uint32_t domid, int timeout_ms, const char *request) {
     st.domid = domid;
     st.request = request;
-    if (timeout_ms < 0) return rc_of(Error::Inval);
+    if (timeout_ms < 0) return Error::Inval;
     XenStacks s;
-    int rc = xen_stacks(egc, &s);
-    if (rc) return rc;
+    Error rc = xen_stacks(egc, &s);
+    if (rc != Error::Success) return rc;
     DomInfo d;
     rc = query_domain(egc, *s.hv, domid, &d);
-    if (!rc && (d.dying || d.shutdown)) {
+    if (rc == Error::Success && (d.dying || d.shutdown)) {
         XLKIT_LOG(egc.ctx, ERROR, "%s: domain %u is already %s", request, domid, d.dying ? "dying" : "shut down");
-        rc = rc_of(Error::Inval);
+        rc = Error::Inval;
     }
-    if (rc) return rc;
+    if (rc != Error::Success) return rc;
     std::string node = dom_path(domid) + "/control/shutdown";
     rc = xs_transact(egc, *s.x, request, [&](Xenstore &xs, XsTxn t) {
         std::string v;
         // The domain's directory must exist (not a half-destroyed domain).
         if (xs.read(t, dom_path(domid) + "/domid", &v) < 0 && xs.read(t, dom_path(domid) + "/name", &v) < 0)
-            return rc_of(Error::DomainNotfound);
-        return xs.write(t, node, request) < 0 ? rc_of(Error::Fail) : 0;
+            return Error::DomainNotfound;
+        return xs.write(t, node, request) < 0 ? Error::Fail : Error::Success;
     });
-    if (rc) return rc;
+    if (rc != Error::Success) return rc;
     st.w.ao = st.ao;
     st.w.what = std::string(request) + " of domain " + std::to_string(domid);
     st.w.path = node;
@@ -80,7 +80,7 @@ int request_start(Egc &egc, State &st, std::uint32_t domid, int timeout_ms, cons
     st.w.data = &st;
     st.w.callback = acknowledged_cb;
     rc = xswait_start(egc, st.w);
-    if (rc) withdraw(egc, st);
+    if (rc != Error::Success) withdraw(egc, st);
     return rc;
 }
 

@@ -6,10 +6,10 @@
 //   hypervisor cannot be opened --------> its rc (reason logged), s untouched
 //   xs == Required, xenstore cannot be
 //   opened -----------------------------> its rc (reason logged), s untouched
-//   otherwise --------------------------> 0: s.x and s.hv set; s.xs set if
-//                                         asked for and open (Optional: may
-//                                         be nullptr; None: nullptr, not
-//                                         opened)
+//   otherwise --------------------------> Success: s.x and s.hv set; s.xs
+//                                         set if asked for and open
+//                                         (Optional: may be nullptr; None:
+//                                         nullptr, not opened)
 // The stacks are opened on first use and stay open for the ctx's life, so a
 // callback may fetch them again cheaply.
 //
@@ -39,14 +39,14 @@ enum class XsNeed {
     None,      // do not open it
 };
 
-int xen_stacks(Egc &egc, XenStacks *s, XsNeed xs = XsNeed::Required);
+Error xen_stacks(Egc &egc, XenStacks *s, XsNeed xs = XsNeed::Required);
 
 template <class Fn>
 Error quick_call(Ctx &ctx, XsNeed xs, Fn &&fn) {
     Egc egc(ctx.impl());
     if (ctx.impl().failed()) return Error::Fail;
     XenStacks s;
-    if (int rc = xen_stacks(egc, &s, xs)) return static_cast<Error>(rc);
+    if (Error rc = xen_stacks(egc, &s, xs); rc != Error::Success) return rc;
     return std::forward<Fn>(fn)(egc, s);
 }
 

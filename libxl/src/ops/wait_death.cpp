@@ -25,12 +25,14 @@ struct State {
 
 Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how) {
     return ao_start<State>(ctx, std::move(how), [=](Egc &egc, State &st) {
-        if (timeout_ms < 0) return rc_of(Error::Inval);
+        if (timeout_ms < 0) return Error::Inval;
         st.w.ao = st.ao;
         st.w.domid = domid;
         st.w.timeout_ms = timeout_ms;
         st.w.data = &st;
-        st.w.callback = [](Egc &g, DeathWait *w, int rc) { static_cast<State *>(w->data)->ao->complete(g, rc); };
+        st.w.callback = [](Egc &g, DeathWait *w, Error rc) {
+            static_cast<State *>(w->data)->ao->complete(g, rc);
+        };
         return death_wait_start(egc, st.w);
     });
 }

@@ -66,21 +66,20 @@ namespace xlkit::detail {
 
 namespace {
 
-void eject_cb(Egc &egc, EvXsWatch *w, const char *, const char *, int rc) {
+void eject_cb(Egc &egc, EvXsWatch *w, const char *, const char *, Error rc) {
     auto *g = static_cast<EvgenDiskEject *>(w->data);
-    if (rc) return;
+    if (rc != Error::Success) return;
     XenCtx *x = XenCtx::of(egc);
-    int xrc = 0;
-    Xenstore *xs = x ? x->xs(egc, &xrc) : nullptr;
-    if (!xs) return;
+    Xenstore *xs = nullptr;
+    if (!x || x->xs(egc, &xs) != Error::Success) return;
     std::string value;
     if (xs->read(0, g->eject_path, &value) < 0 || value != "eject") return;
     DeviceDisk disk;
     disk.vdev = g->vdev;
     disk.removable = true;
-    int r = xs_transact(egc, *x, g->eject_path.c_str(), [&](Xenstore &s, XsTxn t) {
+    rc = xs_transact(egc, *x, g->eject_path.c_str(), [&](Xenstore &s, XsTxn t) {
         std::string v, backend;
-        if (s.read(t, g->eject_path, &v) < 0 || v != "eject") return rc_of(Error::NotReady);
+        if (s.read(t, g->eject_path, &v) < 0 || v != "eject") return Error::NotReady;
         if (s.read(t, g->frontend_path + "/backend", &backend) == 0) {
             std::string params, mode, type;
             if (s.read(t, backend + "/params", &params) == 0) disk.pdev_path = params;
@@ -88,10 +87,10 @@ void eject_cb(Egc &egc, EvXsWatch *w, const char *, const char *, int rc) {
             if (s.read(t, backend + "/device-type", &type) == 0) disk.is_cdrom = type == "cdrom";
             (void)s.write(t, backend + "/params", "");
         }
-        return s.write(t, g->eject_path, "") < 0 ? rc_of(Error::Fail) : 0;
+        return s.write(t, g->eject_path, "") < 0 ? Error::Fail : Error::Success;
     });
-    if (r == rc_of(Error::NotReady)) return;  // someone else acknowledged it
-    if (r) {
+    if (rc == Error::NotReady) return;  // someone else acknowledged it
+    if (rc != Error::Success) {
         XLKIT_LOG(egc.ctx, ERROR, "disk eject of %s (domain %u): cannot acknowledge", g->vdev.c_str(), g->domid);
         return;
     }
@@ -124,12 +123,12 @@ Error evenable_disk_eject(Ctx &ctx, std::uint32_t domid, const char *vdev, std::
     }
     XenCtx *x = XenCtx::of(egc);
     if (!x) return Error::Nomem;
-    int rc = 0;
-    Xenstore *xs = x->xs(egc, &rc);
-    if (!xs) return static_cast<Error>(rc);
+    Xenstore *xs = nullptr;
+    Error rc = x->xs(egc, &xs);
+    if (rc != Error::Success) return rc;
     std::string dompath;
     int r = xs->get_domain_path(domid, &dompath);
-    if (r < 0) return static_cast<Error>(x->xs_error(egc, r, "get_domain_path", std::to_string(domid)));
+    if (r < 0) return x->xs_error(egc, r, "get_domain_path", std::to_string(domid));
     auto *g = new (std::nothrow) EvgenDiskEject;
     if (!g) return Error::Nomem;
     g->domid = domid;
@@ -139,9 +138,9 @@ Error evenable_disk_eject(Ctx &ctx, std::uint32_t domid, const char *vdev, std::
     g->eject_path = g->frontend_path + "/eject";
     g->watch.data = g;
     rc = x->xswatch_register(egc, g->watch, eject_cb, g->eject_path);
-    if (rc) {
+    if (rc != Error::Success) {
         delete g;
-        return static_cast<Error>(rc);
+        return rc;
     }
     *evgen_out = g;
     return Error::Success;

@@ -36,7 +36,7 @@ struct EvgenDomainDeath {
     // Internal requests (detail::death_watch_add): told through cb.
     detail::DeathWatchCb cb = nullptr;
     void *data = nullptr;
-    int pending_rc = 0;
+    Error pending_rc = Error::Success;
     bool pending = false;  // cb owed, called once the walk is over
 
     friend bool operator<(const EvgenDomainDeath &a, const EvgenDomainDeath &b) {
@@ -100,7 +100,7 @@ void notify_pending(Egc &egc, DeathState &st) {
 
 // Every internal request not yet told ends with rc (the hypervisor or
 // xenstore failed); public requests learn of it from the disaster.
-void fail_internal(Egc &egc, DeathState &st, int rc) {
+void fail_internal(Egc &egc, DeathState &st, Error rc) {
     for (EvgenDomainDeath &g : st.set)
         if (g.cb && !g.death_reported) {
             g.death_reported = true;
@@ -112,10 +112,10 @@ void fail_internal(Egc &egc, DeathState &st, int rc) {
 
 void check(Egc &egc, DeathState &st) {
     XenCtx *x = XenCtx::of(egc);
-    int rc = 0;
-    Hypervisor *hv = x ? x->hv(egc, &rc) : nullptr;
-    if (!hv) {
-        fail_internal(egc, st, rc ? rc : rc_of(Error::Fail));
+    Hypervisor *hv = nullptr;
+    Error rc = x ? x->hv(egc, &hv) : Error::Fail;
+    if (rc != Error::Success) {
+        fail_internal(egc, st, rc);
         egc.ctx.disaster(egc, "domain death: cannot query the hypervisor", 0);
         return;
     }
@@ -132,7 +132,7 @@ void check(Egc &egc, DeathState &st) {
         int n = hv->domain_getinfolist(first, want, st.buf.data());
         if (n < 0) {
             XLKIT_LOGE(egc.ctx, ERROR, -n, "domain death: getinfolist from %u", first);
-            fail_internal(egc, st, rc_of(Error::Fail));
+            fail_internal(egc, st, Error::Fail);
             egc.ctx.disaster(egc, "domain death: the hypervisor query failed", -n);
             return;
         }
@@ -157,7 +157,7 @@ void check(Egc &egc, DeathState &st) {
                 g.death_reported = true;
                 if (g.cb) {
                     g.pending = true;
-                    g.pending_rc = 0;
+                    g.pending_rc = Error::Success;
                 } else {
                     emit(egc, g, EventType::DomainDeath, -1);
                 }
@@ -167,9 +167,9 @@ void check(Egc &egc, DeathState &st) {
     notify_pending(egc, st);
 }
 
-void watch_cb(Egc &egc, EvXsWatch *w, const char *, const char *, int rc) {
+void watch_cb(Egc &egc, EvXsWatch *w, const char *, const char *, Error rc) {
     DeathState &st = *static_cast<DeathState *>(w->data);
-    if (rc) {  // xenstore lost: the disaster has been reported
+    if (rc != Error::Success) {  // xenstore lost: the disaster has been reported
         fail_internal(egc, st, rc);
         return;
     }
@@ -200,13 +200,13 @@ void death_teardown(Egc &egc, XenCtx &x) {
 namespace {
 
 // Adds a request (public or internal) and makes sure a check will come.
-int add_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
+Error add_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
     g.seq = ++st.seq;
     st.set.insert(g);
     if (!st.watch.active()) {
         st.watch.data = &st;
-        int rc = x.xswatch_register(egc, st.watch, watch_cb, "@releaseDomain");
-        if (rc) {
+        Error rc = x.xswatch_register(egc, st.watch, watch_cb, "@releaseDomain");
+        if (rc != Error::Success) {
             st.set.erase(st.set.iterator_to(g));
             return rc;
         }
@@ -218,7 +218,7 @@ int add_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
             check(e, *static_cast<DeathState *>(im->data));
         });
     }
-    return 0;
+    return Error::Success;
 }
 
 void remove_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
@@ -231,15 +231,12 @@ void remove_request(Egc &egc, XenCtx &x, DeathState &st, EvgenDomainDeath &g) {
 
 } // namespace
 
-EvgenDomainDeath *death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb,
-                                  void *data, int *rc) {
+Error death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb, void *data,
+                      EvgenDomainDeath **out) {
     XenCtx *x = XenCtx::of(egc);
     DeathState *st = x ? x->death_state(true) : nullptr;
     auto *g = st ? new (std::nothrow) EvgenDomainDeath : nullptr;
-    if (!g) {
-        *rc = rc_of(Error::Nomem);
-        return nullptr;
-    }
+    if (!g) return Error::Nomem;
     g->domid = domid;
     if (uuid) {
         std::memcpy(g->uuid, uuid, 16);
@@ -247,12 +244,13 @@ EvgenDomainDeath *death_watch_add(Egc &egc, std::uint32_t domid, const std::uint
     }
     g->cb = cb;
     g->data = data;
-    *rc = add_request(egc, *x, *st, *g);
-    if (*rc) {
+    Error rc = add_request(egc, *x, *st, *g);
+    if (rc != Error::Success) {
         delete g;
-        return nullptr;
+        return rc;
     }
-    return g;
+    *out = g;
+    return Error::Success;
 }
 
 void death_watch_remove(Egc &egc, EvgenDomainDeath *g) {
@@ -277,16 +275,17 @@ Error evenable_domain_death(Ctx &ctx, std::uint32_t domid, std::uint64_t for_use
     XenCtx *x = XenCtx::of(egc);
     DeathState *st = x ? x->death_state(true) : nullptr;
     if (!st) return Error::Nomem;
-    int rc = 0;
-    if (!x->hv(egc, &rc)) return static_cast<Error>(rc);
+    Hypervisor *hv = nullptr;
+    Error rc = x->hv(egc, &hv);
+    if (rc != Error::Success) return rc;
     auto *g = new (std::nothrow) EvgenDomainDeath;
     if (!g) return Error::Nomem;
     g->domid = domid;
     g->for_user = for_user;
     rc = add_request(egc, *x, *st, *g);
-    if (rc) {
+    if (rc != Error::Success) {
         delete g;
-        return static_cast<Error>(rc);
+        return rc;
     }
     *evgen_out = g;
     return Error::Success;

@@ -65,7 +65,7 @@ XenCtx::XenCtx(CtxImpl &ctx)
 
 XenCtx::~XenCtx() = default;
 
-Hypervisor *XenCtx::hv(Egc &egc, int *rc) {
+Error XenCtx::hv(Egc &egc, Hypervisor **out) {
     (void)egc;
     if (!hv_ && !hv_tried_) {
         hv_tried_ = true;
@@ -88,11 +88,12 @@ Hypervisor *XenCtx::hv(Egc &egc, int *rc) {
         }
         hv_ = std::move(h);
     }
-    if (!hv_) *rc = rc_of(Error::Fail);
-    return hv_.get();
+    if (!hv_) return Error::Fail;
+    *out = hv_.get();
+    return Error::Success;
 }
 
-Xenstore *XenCtx::xs(Egc &egc, int *rc) {
+Error XenCtx::xs(Egc &egc, Xenstore **out) {
     (void)egc;
     if (!xs_ && !xs_tried_) {
         xs_tried_ = true;
@@ -105,27 +106,25 @@ Xenstore *XenCtx::xs(Egc &egc, int *rc) {
         if (!x) XLKIT_LOG(ctx_, ERROR, "%s", why.c_str());
         xs_ = std::move(x);
     }
-    if (!xs_ || xs_lost_) {
-        *rc = rc_of(Error::Fail);
-        return nullptr;
-    }
-    return xs_.get();
+    if (!xs_ || xs_lost_) return Error::Fail;
+    *out = xs_.get();
+    return Error::Success;
 }
 
-int XenCtx::xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path) {
-    if (!func || path.empty() || w.active()) return rc_of(Error::Inval);
-    int rc = 0;
-    Xenstore *x = xs(egc, &rc);
-    if (!x) return rc;
+Error XenCtx::xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path) {
+    if (!func || path.empty() || w.active()) return Error::Inval;
+    Xenstore *x = nullptr;
+    Error rc = xs(egc, &x);
+    if (rc != Error::Success) return rc;
     if (!xs_ev_.active()) {
         int fd = x->fileno();
         if (fd < 0) return xs_error(egc, -errno, "xs_fileno", path);
         xs_ev_.data = this;
         rc = ctx_.fd_register(egc, xs_ev_, xs_fd_cb, fd, POLLIN);
-        if (rc) return rc;
+        if (rc != Error::Success) return rc;
         keepalive_.data = this;
         rc = ctx_.time_register_rel(egc, keepalive_, keepalive_cb, kKeepaliveMs);
-        if (rc) {
+        if (rc != Error::Success) {
             ctx_.fd_deregister(egc, xs_ev_);
             return rc;
         }
@@ -152,7 +151,7 @@ int XenCtx::xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const
     w.counter_ = counter;
     slots_[slot] = &w;
     ++nactive_;
-    return 0;
+    return Error::Success;
 }
 
 void XenCtx::xswatch_deregister(Egc &egc, EvXsWatch &w) {
@@ -178,7 +177,7 @@ void XenCtx::xs_fd_cb(Egc &egc, EvFd *ev, int, short, short) {
     static_cast<XenCtx *>(ev->data)->pump(egc);
 }
 
-void XenCtx::keepalive_cb(Egc &egc, EvTime *ev, Nanos, int) {
+void XenCtx::keepalive_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     auto *self = static_cast<XenCtx *>(ev->data);
     self->pump(egc);
     if (self->nactive_ && !self->xs_lost_)
@@ -205,17 +204,14 @@ void XenCtx::pump(Egc &egc) {
         // A stale event for a slot since reused (or freed): its counter no
         // longer matches. Also check the path really is ours.
         if (!w || w->counter_ != counter || !is_subpath(w->path_, path.c_str())) continue;
-        w->func_(egc, w, w->path_.c_str(), path.c_str(), 0);
+        w->func_(egc, w, w->path_.c_str(), path.c_str(), Error::Success);
     }
 }
 
-int XenCtx::xs_error(Egc &egc, int r, const char *what, const std::string &path) {
+Error XenCtx::xs_error(Egc &egc, int r, const char *what, const std::string &path) {
     XLKIT_LOGE(ctx_, ERROR, -r, "xenstore %s %s", what, path.c_str());
-    if (connection_error(r)) {
-        xs_lost(egc, r);
-        return rc_of(Error::Fail);
-    }
-    return rc_of(Error::Fail);
+    if (connection_error(r)) xs_lost(egc, r);
+    return Error::Fail;
 }
 
 void XenCtx::xs_lost(Egc &egc, int r) {
@@ -230,7 +226,7 @@ void XenCtx::xs_lost(Egc &egc, int r) {
         slots_[i] = nullptr;
         w->slot_ = EvXsWatch::kIdle;
         --nactive_;
-        w->func_(egc, w, w->path_.c_str(), "", rc_of(Error::Fail));
+        w->func_(egc, w, w->path_.c_str(), "", Error::Fail);
     }
     ctx_.disaster(egc, "lost the connection to xenstored", -r);
 }

@@ -35,13 +35,14 @@ namespace xlkit::detail {
  *   Idle   --xswatch_register(err)-->  Idle     func never called
  *   Active --xswatch_deregister-->     Idle     (twice is harmless)
  *   Active --connection lost-->        Idle, then func(rc = Error::Fail)
- * func(egc, w, watch_path, event_path, 0) runs with the lock held for each
+ * func(egc, w, watch_path, event_path, Error::Success) runs with the lock
+ * held for each
  * change at or below the watched path. Each registration gets a fresh
  * token "slot/counter": an event for a slot since reused by another watch
  * is recognised by its counter and dropped. */
 class EvXsWatch {
 public:
-    using Func = void (*)(Egc &egc, EvXsWatch *w, const char *watch_path, const char *event_path, int rc);
+    using Func = void (*)(Egc &egc, EvXsWatch *w, const char *watch_path, const char *event_path, Error rc);
     static constexpr std::uint32_t kIdle = UINT32_MAX;
     EvXsWatch() noexcept = default;
     EvXsWatch(const EvXsWatch &) = delete;
@@ -66,15 +67,17 @@ class XenCtx;
 void death_teardown(Egc &egc, XenCtx &x);
 
 /* An internal domain-death request (domain_death.cpp), sharing the ctx's one
- * @releaseDomain watch and batched check with the public evgens: cb(rc = 0)
- * once domid is dying, gone or holds another domain (the first check comes
- * soon after adding, not from inside the call); cb(rc < 0) if the hypervisor
- * or xenstore fails. Called once; remove it afterwards (or before, to stop). */
-using DeathWatchCb = void (*)(Egc &egc, void *data, int rc);
+ * @releaseDomain watch and batched check with the public evgens:
+ * cb(rc = Success) once domid is dying, gone or holds another domain (the
+ * first check comes soon after adding, not from inside the call); cb(an
+ * error) if the hypervisor or xenstore fails. Called once; remove it
+ * afterwards (or before, to stop). */
+using DeathWatchCb = void (*)(Egc &egc, void *data, Error rc);
 /* uuid (may be nullptr: the first check's) tells the domain apart from a
- * later one with the same domid. */
-EvgenDomainDeath *death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb,
-                                  void *data, int *rc);
+ * later one with the same domid. On success *out is the request; on error
+ * *out is untouched and cb is never called. */
+Error death_watch_add(Egc &egc, std::uint32_t domid, const std::uint8_t *uuid, DeathWatchCb cb, void *data,
+                      EvgenDomainDeath **out);
 void death_watch_remove(Egc &egc, EvgenDomainDeath *g);
 
 /* The Xen layer's slot in the event core: above the ao layer (kAoLayer),
@@ -91,17 +94,18 @@ public:
     explicit XenCtx(CtxImpl &ctx);
     ~XenCtx();
 
-    /* The stacks, opened on first use; nullptr (and the reason logged, rc
-     * in *rc) if they cannot be opened. */
-    Hypervisor *hv(Egc &egc, int *rc);
-    Xenstore *xs(Egc &egc, int *rc);
+    /* The stacks, opened on first use: *out set, or an error (the reason
+     * logged, *out untouched) if they cannot be opened. */
+    Error hv(Egc &egc, Hypervisor **out);
+    Error xs(Egc &egc, Xenstore **out);
 
-    int xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path);
+    Error xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path);
     void xswatch_deregister(Egc &egc, EvXsWatch &w);
 
-    /* Map a -errno from a backend call to an xlkit rc, noticing a lost
-     * xenstore connection (which fails every watch and is a disaster). */
-    int xs_error(Egc &egc, int r, const char *what, const std::string &path);
+    /* Map a -errno from a xenstore call to an Error, logging it with the
+     * errno and noticing a lost connection (which fails every watch and is
+     * a disaster). */
+    Error xs_error(Egc &egc, int r, const char *what, const std::string &path);
 
     void teardown(Egc &egc);
     /* The domain-death requests of this ctx (domain_death.cpp). */
@@ -116,7 +120,7 @@ public:
 
 private:
     static void xs_fd_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
-    static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, int rc);
+    static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, Error rc);
     void pump(Egc &egc);
     void xs_lost(Egc &egc, int r);
     int open_stacks(Egc &egc);

@@ -14,7 +14,7 @@ namespace xlkit::detail {
  *
  *   Idle    --xswait_start(ok)-->  Waiting   (the node is read at once)
  *   Idle    --xswait_start(err)--> Idle      callback never called
- *   Waiting --node changes-->      callback(egc, w, 0, value-or-null);
+ *   Waiting --node changes-->      callback(egc, w, Success, value-or-null);
  *                                  it may call xswait_stop() (-> Idle) or
  *                                  leave it Waiting for the next change
  *   Waiting --timeout-->           Idle, callback(rc = Error::Timedout)
@@ -24,7 +24,7 @@ namespace xlkit::detail {
  * The callback runs with the lock held; value is null if the node does not
  * exist. `what` names the wait in logs ("backend state of vbd 51712"). */
 struct XsWait {
-    using Callback = void (*)(Egc &egc, XsWait *w, int rc, const char *value);
+    using Callback = void (*)(Egc &egc, XsWait *w, Error rc, const char *value);
     // ---- filled in by the caller
     Ao *ao = nullptr;
     std::string what;
@@ -39,15 +39,15 @@ struct XsWait {
     bool active() const noexcept { return watch.active() || timer.active(); }
 };
 
-int xswait_start(Egc &egc, XsWait &w);
+Error xswait_start(Egc &egc, XsWait &w);
 void xswait_stop(Egc &egc, XsWait &w);
 
 /* DevState: wait until a backend's "state" node reads `wanted` (XenbusState
- * numbers), with a timeout (libxl__ev_devstate). callback(rc): 0 when
+ * numbers), with a timeout (libxl__ev_devstate). callback(rc): Success when
  * reached; Error::Timedout; Error::Aborted; Error::Fail on a xenstore error
  * or if the node vanished. */
 struct DevState {
-    using Callback = void (*)(Egc &egc, DevState *ds, int rc);
+    using Callback = void (*)(Egc &egc, DevState *ds, Error rc);
     Ao *ao = nullptr;
     std::string state_path;  // e.g. /local/domain/0/backend/vbd/5/51712/state
     int wanted = 0;
@@ -57,14 +57,15 @@ struct DevState {
     XsWait w;  // private
 };
 
-int devstate_wait(Egc &egc, DevState &ds);
+Error devstate_wait(Egc &egc, DevState &ds);
 
 /* Run body(t) inside a xenstore transaction, retrying the whole body when
  * the commit conflicts (EAGAIN), at most max_attempts times. body returns
- * 0 or an xlkit rc (non-zero aborts the transaction and is returned).
- * Returns 0, body's rc, Error::Fail on a xenstore error, or Error::Timedout
- * ("lock contention": still conflicting after max_attempts). */
-int xs_transact(Egc &egc, XenCtx &x, const char *what, const std::function<int(Xenstore &, XsTxn)> &body,
-                int max_attempts = 16);
+ * Success or an error (which aborts the transaction and is returned).
+ * Returns Success, body's error, Error::Fail on a xenstore error, or
+ * Error::Timedout ("lock contention": still conflicting after
+ * max_attempts). */
+Error xs_transact(Egc &egc, XenCtx &x, const char *what, const std::function<Error(Xenstore &, XsTxn)> &body,
+                  int max_attempts = 16);
 
 } // namespace xlkit::detail
