@@ -23,7 +23,10 @@ namespace {
 using namespace xlkit;
 using namespace xlkit::detail;
 
-// The smallest real operation: an ao that completes in its initiator.
+// The smallest real operation: an ao that completes in its initiator. These
+// open their ao by hand, one level below the operations' skeleton
+// (ao/ao_start.hpp, which adds only the failed-ctx check), so that F and G
+// measure the ao itself and stay comparable across changes to the skeleton.
 Error instant_op(Ctx &ctx, AoHow how) {
     Egc egc(ctx.impl());
     struct St {};

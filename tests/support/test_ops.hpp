@@ -6,6 +6,7 @@
 #include <xlkit/ctx.hpp>
 
 #include "ao/ao.hpp"
+#include "ao/ao_start.hpp"
 
 namespace xlkit::testing {
 
@@ -19,37 +20,32 @@ inline Error timer_op(Ctx &ctx, int ms, Error rc, AoHow how) {
         detail::Ao *ao = nullptr;
         Error rc = Error::Success;
     };
-    detail::Egc egc(ctx.impl());
-    detail::Ao *ao = nullptr;
-    State *st = detail::Ao::create<State>(egc, std::move(how), &ao);
-    if (!st) return Error::Nomem;
-    if (ms < 0) return ao->create_fail(egc, Error::Inval);
-    st->ao = ao;
-    st->rc = rc;
-    if (ms == 0) {
-        ao->complete(egc, st->rc);
-        return ao->inprogress(egc);
-    }
-    st->timer.data = st;
-    st->abortable.data = st;
-    Error r = detail::abortable_register(egc, st->abortable, ao, [](detail::Egc &g, detail::AoAbortable *ab, Error arc) {
-        auto *s = static_cast<State *>(ab->data);
-        g.ctx.time_deregister(g, s->timer);
-        s->ao->complete(g, arc);
+    return detail::ao_start<State>(ctx, std::move(how), [&ctx, ms, rc](detail::Egc &egc, State &st) {
+        if (ms < 0) return Error::Inval;
+        st.rc = rc;
+        if (ms == 0) {
+            st.ao->complete(egc, st.rc);
+            return Error::Success;
+        }
+        st.timer.data = &st;
+        st.abortable.data = &st;
+        Error r = detail::abortable_register(egc, st.abortable, st.ao,
+                                             [](detail::Egc &g, detail::AoAbortable *ab, Error arc) {
+                                                 auto *s = static_cast<State *>(ab->data);
+                                                 g.ctx.time_deregister(g, s->timer);
+                                                 s->ao->complete(g, arc);
+                                             });
+        if (r != Error::Success) return r;
+        r = ctx.impl().time_register_rel(egc, st.timer,
+                                         [](detail::Egc &g, detail::EvTime *ev, detail::Nanos, Error) {
+                                             auto *s = static_cast<State *>(ev->data);
+                                             detail::abortable_deregister(g, s->abortable);
+                                             s->ao->complete(g, s->rc);
+                                         },
+                                         ms);
+        if (r != Error::Success) detail::abortable_deregister(egc, st.abortable);
+        return r;
     });
-    if (r != Error::Success) return ao->create_fail(egc, r);
-    r = ctx.impl().time_register_rel(egc, st->timer,
-                                     [](detail::Egc &g, detail::EvTime *ev, detail::Nanos, Error) {
-                                         auto *s = static_cast<State *>(ev->data);
-                                         detail::abortable_deregister(g, s->abortable);
-                                         s->ao->complete(g, s->rc);
-                                     },
-                                     ms);
-    if (r != Error::Success) {
-        detail::abortable_deregister(egc, st->abortable);
-        return ao->create_fail(egc, r);
-    }
-    return ao->inprogress(egc);
 }
 
 template <class Token = use_sync_t>

@@ -52,15 +52,21 @@ concept AoStartFn = std::is_invocable_r_v<Error, Start, Egc &, State &>;
 
 /* Start an operation with no progress reports. */
 template <AoState State, AoStartFn<State> Start>
-Error ao_start(Ctx &ctx, AoHow &&how, Start &&start) {
-    Egc egc(ctx.impl());
-    if (ctx.impl().failed()) return Error::Fail;
+Error ao_start(CtxImpl &ctx, AoHow &&how, Start &&start) {
+    Egc egc(ctx);
+    if (ctx.failed()) return Error::Fail;
     Ao *ao = nullptr;
     State *st = Ao::create<State>(egc, std::move(how), &ao);
     if (!st) return Error::Nomem;
     st->ao = ao;
     if (Error rc = std::forward<Start>(start)(egc, *st); rc != Error::Success) return ao->create_fail(egc, rc);
     return ao->inprogress(egc);
+}
+
+/* The same, from the public Ctx (what the operations' entry points hold). */
+template <AoState State, AoStartFn<State> Start>
+Error ao_start(Ctx &ctx, AoHow &&how, Start &&start) {
+    return ao_start<State>(ctx.impl(), std::move(how), std::forward<Start>(start));
 }
 
 /* Start an operation that reports progress through st.*progress, set up

@@ -5,6 +5,7 @@
 #include <xlkit/group.hpp>
 
 #include "ao/ao.hpp"
+#include "ao/ao_start.hpp"
 #include "event/log.hpp"
 
 namespace xlkit::detail {
@@ -141,31 +142,35 @@ Error Group::add(AoHow *member_how) {
     return Error::Success;
 }
 
+// The group's own ao: it completes, with the first member error, once every
+// member has completed; aborting it cancels the members still running.
 Error Group::close(AoHow how) {
-    Egc egc(*st_->ctx);
-    if (st_->closed) return Error::Inval;
-    struct Empty {};
-    Ao *ao = nullptr;
-    if (!Ao::create<Empty>(egc, std::move(how), &ao)) return Error::Nomem;
-    st_->closed = true;
-    st_->abortable.data = st_;
-    Error rc = abortable_register(egc, st_->abortable, ao, [](Egc &g, AoAbortable *ab, Error) {
-        auto *gs = static_cast<GroupState *>(ab->data);
-        if (gs->first_error == Error::Success) gs->first_error = Error::Aborted;
-        cancel_running(g, gs);
+    struct State {
+        Ao *ao = nullptr;
+    };
+    GroupState *gs = st_;
+    return ao_start<State>(*gs->ctx, std::move(how), [gs](Egc &egc, State &st) {
+        if (gs->closed) return Error::Inval;
+        gs->closed = true;
+        gs->abortable.data = gs;
+        Error rc = abortable_register(egc, gs->abortable, st.ao, [](Egc &g, AoAbortable *ab, Error) {
+            auto *s = static_cast<GroupState *>(ab->data);
+            if (s->first_error == Error::Success) s->first_error = Error::Aborted;
+            cancel_running(g, s);
+        });
+        if (rc != Error::Success) {
+            // Aborted before it started: cancel the members, still wait for them.
+            if (gs->first_error == Error::Success) gs->first_error = rc;
+            cancel_running(egc, gs);
+        }
+        if (gs->outstanding == 0) {
+            abortable_deregister(egc, gs->abortable);
+            st.ao->complete(egc, gs->first_error);
+        } else {
+            gs->ao = st.ao;
+        }
+        return Error::Success;
     });
-    if (rc != Error::Success) {
-        // Aborted before it started: cancel the members, still wait for them.
-        if (st_->first_error == Error::Success) st_->first_error = rc;
-        cancel_running(egc, st_);
-    }
-    if (st_->outstanding == 0) {
-        abortable_deregister(egc, st_->abortable);
-        ao->complete(egc, st_->first_error);
-    } else {
-        st_->ao = ao;
-    }
-    return ao->inprogress(egc);
 }
 
 } // namespace xlkit
