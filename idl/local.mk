@@ -62,7 +62,7 @@ $(libxlkit_internal_la_OBJECTS) $(libxlkit_la_OBJECTS) $(tests_event_tests_OBJEC
 $(tests_ao_tests_OBJECTS) $(tests_sim_host_tests_OBJECTS) $(tests_embed_poll_OBJECTS) \
 $(tests_embed_libvirt_OBJECTS) $(tests_embed_glib_OBJECTS) $(tools_xlkit_demo_OBJECTS) \
 $(tools_hosts_sim_xlkit_sim_OBJECTS) $(tools_hosts_sim_xlkit_sim_host_OBJECTS) \
-$(libxl_libxlkit_simstate_la_OBJECTS) $(tools_hosts_sim_xlkit_sim_preload_la_OBJECTS) \
+$(libxl_libxlkit_sim_hv_la_OBJECTS) $(tools_hosts_sim_xlkit_sim_preload_la_OBJECTS) \
 $(bench_xlkit_bench_OBJECTS) $(tests_idl_tests_OBJECTS): \
 	libxl/include/xlkit/_types.h libxl/include/xlkit/_types.hpp libxl/src/idl/_types_internal.hpp
 

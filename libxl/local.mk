@@ -84,11 +84,11 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/osevent.h
 include_HEADERS += libxl/include/xlkit.h
 
-# The simulated hypervisor's shared state (libxl/src/xen/simstate.h), the sim
+# The simulated hypervisor's shared state (libxl/src/xen/sim_hv.h), the sim
 # backend's half of the userspace sim host: C, in a convenience library of
 # its own, so that the sim host's C programs and tests link it without the
 # rest of the library.
-noinst_LTLIBRARIES += libxl/libxlkit-simstate.la
-libxl_libxlkit_simstate_la_SOURCES = libxl/src/xen/simstate.c
-libxl_libxlkit_simstate_la_LIBADD = -lpthread
-noinst_HEADERS += libxl/src/xen/simstate.h
+noinst_LTLIBRARIES += libxl/libxlkit-sim-hv.la
+libxl_libxlkit_sim_hv_la_SOURCES = libxl/src/xen/sim_hv.c
+libxl_libxlkit_sim_hv_la_LIBADD = -lpthread
+noinst_HEADERS += libxl/src/xen/sim_hv.h

@@ -12,4 +12,4 @@ include tools/xlkit/local.mk
 noinst_PROGRAMS += tools/simguest/xlkit-sim-guest
 tools_simguest_xlkit_sim_guest_SOURCES = tools/simguest/xlkit-sim-guest.c
 tools_simguest_xlkit_sim_guest_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tools_simguest_xlkit_sim_guest_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
+tools_simguest_xlkit_sim_guest_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)

@@ -18,7 +18,7 @@ extern "C" {
 #include <xenstore.h>
 }
 
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 namespace simtest {
 

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <xenstore.h>
 
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 static double now(void) {
     struct timespec ts;

@@ -37,7 +37,7 @@ TESTS += tests/cli-tests
 tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
 tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\"
-tests_cli_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
+tests_cli_tests_LDADD = libxl/libxlkit-sim-hv.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
 EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) $(SIM_USER_DEPS)
 endif BUILD_GTEST_SUITES
 

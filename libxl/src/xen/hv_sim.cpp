@@ -1,11 +1,11 @@
-// Hypervisor over the simulated hypervisor's shared state (simstate.h), which
+// Hypervisor over the simulated hypervisor's shared state (sim_hv.h), which
 // the userspace sim host's programs share (docs/hosts.md).
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "xen/hypervisor.hpp"
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 namespace xlkit::detail {
 

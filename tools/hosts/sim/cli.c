@@ -24,7 +24,7 @@
 
 #include <xenstore.h>
 
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 static const char *prog = "xlkit-sim";
 

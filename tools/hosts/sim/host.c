@@ -1,6 +1,6 @@
 /* xlkit-sim-host: starts, stops and inspects a userspace sim host - the
  * real C xenstored of xen-utils-4.17 as an ordinary process, with xlkit's
- * LD_PRELOAD stand-in and the simulated hypervisor of simstate.h.
+ * LD_PRELOAD stand-in and the simulated hypervisor of sim_hv.h.
  *
  *   eval "$(xlkit-sim-host start [--owner PID] [DIR] [-- XENSTORED-ARGS...])"
  *   xlkit-sim-host status DIR
@@ -42,7 +42,7 @@
 
 #include <xenstore.h>
 
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 #ifndef SIM_PRELOAD
 #define SIM_PRELOAD ""

@@ -16,15 +16,15 @@ SIM_USER_DEPS = tools/hosts/sim/xlkit-sim-host$(EXEEXT) tools/hosts/sim/xlkit-si
 	tools/hosts/sim/xlkit-sim-preload.la
 
 # The simulated hypervisor's shared state is the library's
-# (libxl/src/xen/simstate.h, libxl/libxlkit-simstate.la): the programs here
+# (libxl/src/xen/sim_hv.h, libxl/libxlkit-sim-hv.la): the programs here
 # use it, the library uses nothing of theirs.
 
 # The LD_PRELOAD stand-in loaded into xenstored: a module (-rpath makes
 # libtool build a shared object although it is not installed), built with
-# its own copy of the library's simstate.c and never with sanitizers
+# its own copy of the library's sim_hv.c and never with sanitizers
 # (xenstored is not).
 noinst_LTLIBRARIES += tools/hosts/sim/xlkit-sim-preload.la
-tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c libxl/src/xen/simstate.c
+tools_hosts_sim_xlkit_sim_preload_la_SOURCES = tools/hosts/sim/preload.c libxl/src/xen/sim_hv.c
 tools_hosts_sim_xlkit_sim_preload_la_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_hosts_sim_xlkit_sim_preload_la_CFLAGS = $(WARN_CFLAGS) -fvisibility=hidden
 tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
@@ -36,10 +36,10 @@ noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim
 tools_hosts_sim_xlkit_sim_host_SOURCES = tools/hosts/sim/host.c
 tools_hosts_sim_xlkit_sim_host_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\"
-tools_hosts_sim_xlkit_sim_host_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_host_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)
 tools_hosts_sim_xlkit_sim_SOURCES = tools/hosts/sim/cli.c
 tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-simstate.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
 # libxenstore (GoogleTest: built when configure found it).
@@ -49,11 +49,11 @@ check_PROGRAMS += tests/sim-host-tests
 TESTS += tests/sim-host-tests
 tests_sim_host_tests_SOURCES = \
 	tests/support/main.cpp \
-	tools/hosts/sim/tests/simstate_test.cpp \
+	tools/hosts/sim/tests/sim_hv_test.cpp \
 	tools/hosts/sim/tests/host_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
 tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
-tests_sim_host_tests_LDADD = libxl/libxlkit-simstate.la $(GTEST_LIBS) $(XEN_LIBS) \
+tests_sim_host_tests_LDADD = libxl/libxlkit-sim-hv.la $(GTEST_LIBS) $(XEN_LIBS) \
 	-ldl -lpthread
 EXTRA_tests_sim_host_tests_DEPENDENCIES = $(SIM_USER_DEPS)
 endif BUILD_GTEST_SUITES

@@ -1,6 +1,6 @@
 /* preload.c: LD_PRELOAD stand-in for the hypervisor device layer, so the
  * unmodified C xenstored of Debian's xen-utils-4.17 runs as an ordinary
- * process against the simulated hypervisor of simstate.h.
+ * process against the simulated hypervisor of sim_hv.h.
  *
  * It provides exactly what /usr/lib/xen-4.17/bin/xenstored imports from
  * libxenctrl, libxenevtchn and libxengnttab (`nm -D --undefined-only`), and
@@ -32,7 +32,7 @@
 #include <xenevtchn.h>
 #include <xengnttab.h>
 
-#include "xen/simstate.h"
+#include "xen/sim_hv.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -1,5 +1,5 @@
-/* simstate.c: the simulated hypervisor's shared state (see simstate.h). */
-#include "xen/simstate.h"
+/* sim_hv.c: the simulated hypervisor's shared state (see sim_hv.h). */
+#include "xen/sim_hv.h"
 
 #include <errno.h>
 #include <fcntl.h>

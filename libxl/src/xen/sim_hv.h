@@ -1,4 +1,4 @@
-/* simstate.h: the simulated hypervisor, a backend of the Xen layer (as
+/* sim_hv.h: the simulated hypervisor, a backend of the Xen layer (as
  * libxenctrl is for real Xen) and the shared-memory contract of the
  * userspace sim host (docs/hosts.md).
  *
@@ -6,7 +6,7 @@
  * takes part in a sim host: the library's sim backend (hv_sim.cpp), the
  * LD_PRELOAD stand-in inside the real xenstored and the sim host's other
  * programs (tools/hosts/sim, tools/simguest), and the tests. They use this
- * header and simstate.c from here: the library depends on nothing of theirs.
+ * header and sim_hv.c from here: the library depends on nothing of theirs.
  * The file holds a table indexed by domid (every domid Xen can hand out,
  * 0..SIM_DOMID_MAX) protected by a process-shared robust mutex, so a
  * process that dies holding the lock never wedges the others.
@@ -38,8 +38,8 @@
  * A handle may be used from several threads at once; after fork() the child
  * may keep using it. C11, callable from C++.
  */
-#ifndef XLKIT_SIMSTATE_H
-#define XLKIT_SIMSTATE_H
+#ifndef XLKIT_SIM_HV_H
+#define XLKIT_SIM_HV_H
 
 #include <stddef.h>
 #include <stdint.h>
