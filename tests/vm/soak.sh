@@ -21,7 +21,9 @@ done
 [ $# -ge 1 ] && [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--hog K] [--keep-logs DIR] N [BUILD]" >&2; exit 2; }
 [[ $hog =~ ^[0-9]+$ ]] || { echo "soak: --hog needs a number of busy loops, not '$hog'" >&2; exit 2; }
 n=$1
-build=$(cd "${2:-${XLKIT_BUILD:-$top/build}}" && pwd)
+build=${2:-${XLKIT_BUILD:-$top/build}}
+[ -d "$build" ] || { echo "soak: no build folder $build: build it first (scripts/test)" >&2; exit 2; }
+build=$(cd "$build" && pwd)
 [ -x "$build/tests/xen-vm-tests" ] && [ -x "$build/tools/xlkit/xlkit" ] \
   || { echo "soak: $build has no tests/xen-vm-tests or tools/xlkit/xlkit: build it first (scripts/test)" >&2; exit 2; }
 logs=${logs:-$(mktemp -d "${TMPDIR:-/tmp}/xlkit-soak.XXXXXX")}
