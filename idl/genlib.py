@@ -31,6 +31,7 @@ BUILTIN_TYPES = {
     "uint64": ("uint64_t", "std::uint64_t"),
     "domid": ("xlkit_domid", "Domid"),
     "uuid": ("xlkit_uuid", "Uuid"),
+    "mac": ("xlkit_mac", "Mac"),
 }
 
 
@@ -79,7 +80,7 @@ class Names:
     def cxx_type(self, t):
         if isinstance(t, idl.Builtin):
             cxx = BUILTIN_TYPES[t.name][1]
-            return self.cxx_builtin(cxx) if cxx in ("Uuid", "Domid") else cxx
+            return self.cxx_builtin(cxx) if cxx in ("Uuid", "Mac", "Domid") else cxx
         if isinstance(t, idl.Array):
             return "std::vector<%s>" % self.cxx_type(t.elem)
         assert isinstance(t, (idl.Enumeration, idl.Struct)), t
@@ -125,7 +126,7 @@ class Names:
         if isinstance(t, idl.String):
             return "%s::gen_string(%s, %s, %s)" % (RT, v, out, err)
         if isinstance(t, idl.Uuid):
-            return "%s::gen_uuid(%s, %s, %s)" % (RT, v, out, err)
+            return "%s::gen_%s(%s, %s, %s)" % (RT, t.name, v, out, err)
         if isinstance(t, idl.Number):
             return "%s::gen_int<%s>(%s, %s, %s)" % (RT, self.cxx_type(t), v, out, err)
         if isinstance(t, idl.Array):
@@ -142,7 +143,7 @@ class Names:
         if isinstance(t, idl.String):
             return "%s::parse_string(%s, %s, %s)" % (RT, inp, outp, err)
         if isinstance(t, idl.Uuid):
-            return "%s::parse_uuid(%s, %s, %s)" % (RT, inp, outp, err)
+            return "%s::parse_%s(%s, %s, %s)" % (RT, t.name, inp, outp, err)
         if isinstance(t, idl.Number):
             return '%s::parse_int<%s>(%s, %s, %s, "%s")' % (RT, self.cxx_type(t), inp, outp, err, t.name)
         if isinstance(t, idl.Array):
@@ -155,7 +156,7 @@ class Names:
         if isinstance(t, idl.String):
             return "%s::to_c_string(%s, %s, %s)" % (RT, v, outp, err)
         if isinstance(t, idl.Uuid):
-            return "%s::to_c_uuid(%s, %s, %s)" % (RT, v, outp, err)
+            return "%s::to_c_%s(%s, %s, %s)" % (RT, t.name, v, outp, err)
         if is_scalar(t):
             return "%s::to_c_scalar(%s, %s, %s)" % (RT, v, outp, err)
         assert isinstance(t, idl.Struct)
@@ -165,7 +166,7 @@ class Names:
         if isinstance(t, idl.String):
             return "%s::from_c_string(%s, %s, %s)" % (RT, v, outp, err)
         if isinstance(t, idl.Uuid):
-            return "%s::from_c_uuid(%s, %s, %s)" % (RT, v, outp, err)
+            return "%s::from_c_%s(%s, %s, %s)" % (RT, t.name, v, outp, err)
         if is_scalar(t):
             return "%s::from_c_scalar(%s, %s, %s)" % (RT, v, outp, err)
         assert isinstance(t, idl.Struct)

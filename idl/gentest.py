@@ -67,6 +67,9 @@ class Sampler:
         h = "%032x" % self.r.getrandbits(128)
         return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
+    def mac(self):
+        return ":".join("%02x" % self.r.getrandbits(8) for _ in range(6))
+
     def value(self, t):
         """A value of type t (may be the type's zero)."""
         if isinstance(t, idl.Bool):
@@ -75,6 +78,8 @@ class Sampler:
             return self.number(t)
         if isinstance(t, idl.String):
             return self.string() if self.r.random() < 0.8 else ""
+        if isinstance(t, idl.Mac):
+            return self.mac() if self.r.random() < 0.8 else None
         if isinstance(t, idl.Uuid):
             return self.uuid() if self.r.random() < 0.8 else None
         if isinstance(t, idl.Enumeration):
@@ -90,6 +95,8 @@ class Sampler:
         v = self.value(t)
         if isinstance(t, idl.String) and v == "":
             return ""
+        if isinstance(t, idl.Mac) and v is None:
+            return "00:00:00:00:00:00"
         if isinstance(t, idl.Uuid) and v is None:
             return "00000000-0000-0000-0000-000000000000"
         return v
@@ -283,7 +290,7 @@ def c_random_value(N, t, lv):
     if isinstance(t, idl.String):
         return ["%s = %s::c_random_string(r);" % (lv, SUPPORT)]
     if isinstance(t, idl.Uuid):
-        return ["%s::c_random_uuid(r, &%s);" % (SUPPORT, lv)]
+        return ["%s::c_random_%s(r, &%s);" % (SUPPORT, t.name, lv)]
     if isinstance(t, idl.Struct):
         return ["%s(&%s);" % (N.c_fn(t, "init"), lv), "c_random(r, &%s);" % lv]
     if isinstance(t, idl.Enumeration):
@@ -323,6 +330,8 @@ def c_equal_fns(N, m):
 def c_eq_expr(t, a, b):
     if isinstance(t, idl.String):
         return "%s::c_str_equal(%s, %s)" % (SUPPORT, a, b)
+    if isinstance(t, idl.Mac):
+        return "std::memcmp(%s, %s, sizeof %s) == 0" % (a, b, a)
     if isinstance(t, idl.Uuid):
         return "std::memcmp(%s.uuid, %s.uuid, sizeof %s.uuid) == 0" % (a, b, a)
     if isinstance(t, idl.Struct):

@@ -78,6 +78,8 @@ def c_header(m, N, guard):
         o += ["/* ---- builtin types ---- */", "",
               "typedef uint32_t xlkit_domid;", "",
               "typedef struct xlkit_uuid {", "    uint8_t uuid[16];", "} xlkit_uuid;", "",
+              "/* An Ethernet address, as libxl_mac. */",
+              "typedef uint8_t xlkit_mac[6];", "",
               "/* Why the calling thread's last failed xlkit_*_to_json or xlkit_*_from_json",
               " * call failed, naming the field (\"domain_config.disks[0].format: unknown",
               " * disk_format ...\"). Like errno, it is only set by failing calls. */",
@@ -186,7 +188,16 @@ def cxx_header(m, N):
               "/* 8-4-4-4-12 lower-case hex digits. */",
               "XLKIT_API std::string to_string(const Uuid &u);",
               "/* Either case; Error::Inval (and *out untouched) if s is not a UUID. */",
-              "XLKIT_API Error from_string(std::string_view s, Uuid *out) noexcept;", ""]
+              "XLKIT_API Error from_string(std::string_view s, Uuid *out) noexcept;", "",
+              "/* An Ethernet address; all zero means \"none given\". */",
+              "struct Mac {",
+              "    std::array<std::uint8_t, 6> bytes{};",
+              "    bool operator==(const Mac &) const = default;",
+              "};",
+              "/* xx:xx:xx:xx:xx:xx, lower-case hex digits. */",
+              "XLKIT_API std::string to_string(const Mac &m);",
+              "/* Either case; Error::Inval (and *out untouched) if s is not a MAC address. */",
+              "XLKIT_API Error from_string(std::string_view s, Mac *out) noexcept;", ""]
     for t in m.types:
         if isinstance(t, idl.Enumeration):
             o += cxx_enum_decl(N, t)
@@ -685,6 +696,8 @@ def c_copy(N, t):
             o += ["    if (int rc = %s::copy_c_string(&dst->%s, src->%s)) return rc;" % (RT, f.name, f.name)]
         elif isinstance(ft, idl.Struct):
             o += ["    if (int rc = copy_%s(&dst->%s, &src->%s)) return rc;" % (ft.name, f.name, f.name)]
+        elif isinstance(ft, idl.Mac):
+            o += ["    std::memcpy(dst->%s, src->%s, sizeof dst->%s);" % (f.name, f.name, f.name)]
         else:
             o += ["    dst->%s = src->%s;" % (f.name, f.name)]
     o += ["    return 0;", "}", ""]

@@ -18,7 +18,7 @@ import re
 
 __all__ = [
     "IdlError", "Loc", "Idl", "Type", "Builtin", "Bool", "String", "Number",
-    "UInt", "Uuid", "Enumeration", "EnumValue", "Struct", "Field",
+    "UInt", "Uuid", "Mac", "Enumeration", "EnumValue", "Struct", "Field",
     "KeyedUnion", "UnionMember", "Array", "load", "parse", "BUILTINS",
 ]
 
@@ -105,6 +105,14 @@ class Uuid(Builtin):
         return None
 
 
+class Mac(Uuid):
+    """6 bytes, an Ethernet address; JSON as "xx:xx:xx:xx:xx:xx". The C type
+    is an array (uint8_t[6]), as libxl_mac is."""
+
+    def check_init(self, lit):
+        return "mac fields cannot have an init value (the default is all zero)"
+
+
 class Number(Builtin):
     """A signed integer of the given width (integer is C int, 32 bits)."""
 
@@ -146,6 +154,7 @@ BUILTINS = {
     "uint64": UInt("uint64", 64),
     "domid": UInt("domid", 32, doc="a domain id"),
     "uuid": Uuid("uuid"),
+    "mac": Mac("mac"),
 }
 
 
@@ -482,7 +491,7 @@ class Parser:
         self.toks = tokenize(text, filename)
         self.i = 0
         self.idl = Idl(filename)
-        self.camels = {camel(n): BUILTINS[n] for n in ("uuid", "domid")}
+        self.camels = {camel(n): BUILTINS[n] for n in ("uuid", "mac", "domid")}
 
     # -- token helpers
     @property

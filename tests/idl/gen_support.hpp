@@ -100,6 +100,12 @@ inline void random_value(Rng &r, Uuid *out) {
     for (auto &b : out->bytes) b = static_cast<std::uint8_t>(r.bits());
 }
 
+inline void random_value(Rng &r, Mac *out) {
+    *out = Mac{};
+    if (r.below(3) == 0) return;
+    for (auto &b : out->bytes) b = static_cast<std::uint8_t>(r.bits());
+}
+
 // ---- C side ------------------------------------------------------------------------
 
 inline void *c_calloc(std::size_t n, std::size_t size) {
@@ -122,6 +128,12 @@ inline void c_random_uuid(Rng &r, xlkit_uuid *out) {
     Uuid u;
     random_value(r, &u);
     std::memcpy(out->uuid, u.bytes.data(), sizeof out->uuid);
+}
+
+inline void c_random_mac(Rng &r, xlkit_mac *out) {
+    Mac m;
+    random_value(r, &m);
+    std::memcpy(*out, m.bytes.data(), sizeof *out);
 }
 
 /* NULL and "" are the same C string value. */

@@ -198,7 +198,25 @@ TEST(IdlJson, JsonOfTheWrongShapeIsRejectedNamingTheField) {
     expect_rejected<DomainConfig>(R"({"name":null})", "domain_config.name: expected a string, got null");
     expect_rejected<Event>(R"({"domuuid":"not-a-uuid","type.domain_death":{}})",
                            "event.domuuid: not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): \"not-a-uuid\"");
+    expect_rejected<DomainConfig>(R"({"nics":[{"mac":"00:16:3e:zz:00:01"}]})",
+                                  "domain_config.nics[0].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"00:16:3e:zz:00:01\"");
+    expect_rejected<DomainConfig>(R"({"nics":[{"mac":"00:16:3e:00:01"}]})",
+                                  "domain_config.nics[0].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"00:16:3e:00:01\"");
     expect_rejected<Event>(R"({"type.disk_eject":[]})", "event[\"type.disk_eject\"]: expected an object, got an array");
+}
+
+TEST(IdlJson, MacIsWrittenAndReadAsColonSeparatedHex) {
+    DomainConfig c;
+    DeviceNic n;
+    n.mac.bytes = {0x00, 0x16, 0x3e, 0xAB, 0x01, 0xff};
+    c.nics.push_back(n);
+    std::string j;
+    ASSERT_EQ(to_json(c, &j), Error::Success);
+    EXPECT_NE(j.find("\"mac\":\"00:16:3e:ab:01:ff\""), std::string::npos) << j;
+    DomainConfig back;
+    ASSERT_EQ(from_json(R"({"nics":[{"mac":"00:16:3E:AB:01:FF"}]})", &back), Error::Success);
+    EXPECT_EQ(back.nics.at(0).mac, n.mac);
+    EXPECT_EQ(back.nics.at(0).devid, -1);  // the IDL's init: "the next free devid"
 }
 
 TEST(IdlJson, MissingKeyedUnionMemberIsRejected) {

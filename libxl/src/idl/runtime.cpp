@@ -250,6 +250,19 @@ Error parse_uuid(const value &in, Uuid *out, PathError &err) {
     return Error::Success;
 }
 
+Error gen_mac(const Mac &v, value &out, PathError &) {
+    out = boost::json::string_view(to_string(v));
+    return Error::Success;
+}
+
+Error parse_mac(const value &in, Mac *out, PathError &err) {
+    const boost::json::string *s = in.if_string();
+    if (!s) return err.fail(std::string("expected a string (a MAC address), got ") + kind_name(in));
+    std::string_view sv(s->data(), s->size());
+    if (from_string(sv, out) != Error::Success) return err.fail("not a MAC address (xx:xx:xx:xx:xx:xx): " + quote(sv));
+    return Error::Success;
+}
+
 Error int_out_of_range(PathError &err, const value &in, const char *type_name, long long min,
                        unsigned long long max) {
     std::string range = " (" + std::to_string(min) + ".." + std::to_string(max) + ")";

@@ -95,6 +95,8 @@ Error parse_string(const value &in, std::string *out, PathError &err);
 
 Error gen_uuid(const Uuid &v, value &out, PathError &err);
 Error parse_uuid(const value &in, Uuid *out, PathError &err);
+Error gen_mac(const Mac &v, value &out, PathError &err);
+Error parse_mac(const value &in, Mac *out, PathError &err);
 
 template <class T>
 Error gen_int(T v, value &out, PathError &) {
@@ -278,6 +280,15 @@ Error from_c_string(const char *in, std::string *out, PathError &err);
 inline Error to_c_uuid(const Uuid &in, xlkit_uuid *out, PathError &) {
     static_assert(sizeof out->uuid == std::tuple_size_v<decltype(in.bytes)>);
     for (std::size_t i = 0; i < in.bytes.size(); ++i) out->uuid[i] = in.bytes[i];
+    return Error::Success;
+}
+inline Error to_c_mac(const Mac &in, xlkit_mac *out, PathError &) {
+    static_assert(sizeof *out == std::tuple_size_v<decltype(in.bytes)>);
+    for (std::size_t i = 0; i < in.bytes.size(); ++i) (*out)[i] = in.bytes[i];
+    return Error::Success;
+}
+inline Error from_c_mac(const xlkit_mac &in, Mac *out, PathError &) {
+    for (std::size_t i = 0; i < out->bytes.size(); ++i) out->bytes[i] = in[i];
     return Error::Success;
 }
 inline Error from_c_uuid(const xlkit_uuid &in, Uuid *out, PathError &) {

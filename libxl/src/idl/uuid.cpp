@@ -1,4 +1,5 @@
-// idl/uuid.cpp: the builtin uuid type's text form, 8-4-4-4-12 hex digits.
+// idl/uuid.cpp: the text forms of the builtin byte types: uuid (8-4-4-4-12
+// hex digits) and mac (xx:xx:xx:xx:xx:xx).
 #include <xlkit/_types.hpp>
 
 namespace xlkit {
@@ -41,6 +42,31 @@ Error from_string(std::string_view s, Uuid *out) noexcept {
         pos += 2;
     }
     if (out) *out = u;
+    return Error::Success;
+}
+
+std::string to_string(const Mac &m) {
+    static const char hex[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(17);
+    for (std::size_t i = 0; i < m.bytes.size(); ++i) {
+        if (i) s += ':';
+        s += hex[m.bytes[i] >> 4];
+        s += hex[m.bytes[i] & 0xF];
+    }
+    return s;
+}
+
+Error from_string(std::string_view s, Mac *out) noexcept {
+    if (s.size() != 17) return Error::Inval;
+    Mac m;
+    for (std::size_t i = 0; i < m.bytes.size(); ++i) {
+        if (i && s[3 * i - 1] != ':') return Error::Inval;
+        int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+        if (hi < 0 || lo < 0) return Error::Inval;
+        m.bytes[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    if (out) *out = m;
     return Error::Success;
 }
 
