@@ -24,6 +24,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/event/loop.cpp \
 	libxl/src/event/osevent.cpp \
 	libxl/src/event/time.cpp \
+	libxl/src/ops/child_run.cpp \
 	libxl/src/ops/create.cpp \
 	libxl/src/ops/destroy.cpp \
 	libxl/src/ops/helper_run.cpp \
@@ -62,6 +63,7 @@ noinst_HEADERS += \
 	libxl/src/event/poller.hpp \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
+	libxl/src/ops/child_run.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
