@@ -11,6 +11,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/progress.cpp \
 	libxl/src/capi/ao.cpp \
 	libxl/src/capi/ctx.cpp \
+	libxl/src/capi/device.cpp \
 	libxl/src/capi/domain.cpp \
 	libxl/src/capi/events.cpp \
 	libxl/src/event/atfork.cpp \
@@ -27,6 +28,10 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/child_run.cpp \
 	libxl/src/ops/create.cpp \
 	libxl/src/ops/destroy.cpp \
+	libxl/src/ops/device.cpp \
+	libxl/src/ops/device_disk.cpp \
+	libxl/src/ops/device_nic.cpp \
+	libxl/src/ops/device_ops.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
@@ -64,6 +69,8 @@ noinst_HEADERS += \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
 	libxl/src/ops/child_run.hpp \
+	libxl/src/ops/device.hpp \
+	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
@@ -80,6 +87,7 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/helper.hpp \
 	libxl/include/xlkit/progress.hpp \
 	libxl/include/xlkit/domain.hpp \
+	libxl/include/xlkit/device.hpp \
 	libxl/include/xlkit/error.hpp \
 	libxl/include/xlkit/evgen.hpp \
 	libxl/include/xlkit/export.h \

@@ -649,10 +649,11 @@ TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
-TEST_F(Cli, CreateWithDisksOnTheSimHost) {
-    std::uint32_t d = create(guest_cfg("disky", "disk = [ '/bin/sh,raw,xvda,rw', ',,hdc:cdrom,r' ]\n"));
-    EXPECT_GT(d, 0u);
-    EXPECT_TRUE(find("disky"));
+TEST_F(Cli, EmptyCdromOfAPvGuestIsRefusedNamingTheDisk) {
+    auto r = xlkit({"create", guest_cfg("disky", "disk = [ ',,hdc:cdrom,r' ]\n")});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("disk hdc: an empty cdrom needs an HVM guest"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("disky"));
 }
 
 struct BadCase {

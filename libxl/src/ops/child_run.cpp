@@ -183,7 +183,7 @@ Error child_run_start(Egc &egc, ChildRun &cr) {
         return Error::Inval;
     }
     cr.rc = Error::Success;
-    if (cr.abortable) {
+    if (cr.can_abort) {
         Error rc = abortable_register(egc, cr.abort, cr.ao, abort_cb);
         if (rc != Error::Success) return rc;
         cr.abort.data = &cr;

@@ -42,7 +42,7 @@ struct ChildRun {
     int timeout_ms = 0;             // 0: none
     bool own_pgrp = false;
     bool capture_stderr = false;    // else stderr is inherited
-    bool abortable = true;
+    bool can_abort = true;
     LineFn on_line = nullptr;       // may be null
     DoneFn callback = nullptr;
     void *data = nullptr;
