@@ -8,12 +8,15 @@ SIM_PRELOAD_SO = $(SIM_BUILDDIR)/.libs/xlkit-sim-preload.so
 # For the tests and benchmarks that start sim hosts
 # (tests/support/sim_support.hpp): where its programs are, and that they are
 # built first.
+# The simulated backends.
+SIM_BACKEND_BIN = $(SIM_BUILDDIR)/xlkit-sim-backend$(EXEEXT)
 SIM_USER_CPPFLAGS = \
 	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" \
 	-DSIM_HOST_BIN=\"$(SIM_BUILDDIR)/xlkit-sim-host$(EXEEXT)\" \
-	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\"
+	-DSIM_CLI_BIN=\"$(SIM_BUILDDIR)/xlkit-sim$(EXEEXT)\" \
+	-DSIM_BACKEND_BIN=\"$(SIM_BACKEND_BIN)\"
 SIM_USER_DEPS = tools/hosts/sim/xlkit-sim-host$(EXEEXT) tools/hosts/sim/xlkit-sim$(EXEEXT) \
-	tools/hosts/sim/xlkit-sim-preload.la
+	tools/hosts/sim/xlkit-sim-backend$(EXEEXT) tools/hosts/sim/xlkit-sim-preload.la
 
 # The simulated hypervisor's shared state is the library's
 # (libxl/src/xen/sim_hv.h, libxl/libxlkit-sim-hv.la): the programs here
@@ -31,19 +34,24 @@ tools_hosts_sim_xlkit_sim_preload_la_LDFLAGS = -module -avoid-version -shared -n
 	-rpath $(SIM_BUILDDIR)
 tools_hosts_sim_xlkit_sim_preload_la_LIBADD = -lpthread
 
-# xlkit-sim-host start|stop|status|env, and the xlkit-sim CLI.
-noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim
+# xlkit-sim-host start|stop|status|env, the simulated device backends it
+# runs, and the xlkit-sim CLI.
+noinst_PROGRAMS += tools/hosts/sim/xlkit-sim-host tools/hosts/sim/xlkit-sim \
+	tools/hosts/sim/xlkit-sim-backend
 tools_hosts_sim_xlkit_sim_host_SOURCES = tools/hosts/sim/host.c
 tools_hosts_sim_xlkit_sim_host_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) \
-	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\"
+	-DSIM_PRELOAD=\"$(SIM_PRELOAD_SO)\" -DSIM_BACKEND_BIN=\"$(SIM_BACKEND_BIN)\"
 tools_hosts_sim_xlkit_sim_host_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)
+tools_hosts_sim_xlkit_sim_backend_SOURCES = tools/hosts/sim/backend.c
+tools_hosts_sim_xlkit_sim_backend_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tools_hosts_sim_xlkit_sim_backend_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)
 tools_hosts_sim_xlkit_sim_SOURCES = tools/hosts/sim/cli.c
 tools_hosts_sim_xlkit_sim_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_hosts_sim_xlkit_sim_LDADD = libxl/libxlkit-sim-hv.la $(XEN_LIBS)
 
 # Tests: the shared state alone, then hosts driven through the real
 # libxenstore (GoogleTest: built when configure found it).
-noinst_HEADERS += tools/hosts/sim/tests/standin_probe.h
+noinst_HEADERS += tools/hosts/sim/tests/standin_probe.h tools/hosts/sim/tests/device_support.hpp
 if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/sim-host-tests
 TESTS += tests/sim-host-tests
@@ -51,6 +59,7 @@ tests_sim_host_tests_SOURCES = \
 	tests/support/main.cpp \
 	tools/hosts/sim/tests/sim_hv_test.cpp \
 	tools/hosts/sim/tests/host_test.cpp \
+	tools/hosts/sim/tests/backend_test.cpp \
 	tools/hosts/sim/tests/standin_probe.c
 tests_sim_host_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_sim_host_tests_LDADD = libxl/libxlkit-sim-hv.la $(GTEST_LIBS) $(XEN_LIBS) \
