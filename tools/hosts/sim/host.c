@@ -14,16 +14,19 @@
  * they ended in DIR/xenstored.exit and DIR/backend.exit; when xenstored ends
  * the backends are stopped too. It returns once xenstored answers a read of
  * "/" and the backends watch their devices, and prints the environment a
- * client needs as shell export lines. With --owner PID the host stops itself (both killed, DIR
+ * client needs as shell export lines (XLKIT_HOTPLUG_DIR: the sim's hotplug
+ * scripts). With --owner PID the host stops itself (both killed, DIR
  * removed) when process PID exits, so a test that is killed or times out
  * leaves nothing behind. Files in DIR: hypervisor (the state), dom-exc (the
  * interrupt socket), socket (xenstored's), xenstored.pid, backend.pid,
  * supervisor.pid, xenstored.log and backend.log (their stdout and stderr),
- * env, xenstored.exit, backend.exit.
+ * env, xenstored.exit, backend.exit; for the hotplug scripts bridges (the
+ * pretend bridges, xenbr0 at first), loop/ and vif/ (pretend loop devices
+ * and vifs), hotplug.log.
  *
  * Environment: XLKIT_SIM_PRELOAD (the stand-in .so), XLKIT_XENSTORED (the
- * daemon), XLKIT_SIM_BACKEND (the backends' program),
- * XLKIT_SIM_START_TIMEOUT (seconds, default 10).
+ * daemon), XLKIT_SIM_BACKEND (the backends' program), XLKIT_SIM_HOTPLUG_DIR
+ * (the scripts' folder), XLKIT_SIM_START_TIMEOUT (seconds, default 10).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +57,9 @@
 #endif
 #ifndef SIM_BACKEND_BIN
 #define SIM_BACKEND_BIN ""
+#endif
+#ifndef SIM_HOTPLUG_DIR
+#define SIM_HOTPLUG_DIR ""
 #endif
 #define DEFAULT_XENSTORED "/usr/lib/xen-4.17/bin/xenstored"
 
@@ -193,17 +199,20 @@ static char *quote(const char *s) { /* single-quoted for sh */
     return q;
 }
 
-static char *env_text(const char *dir) {
+static char *env_text(const char *dir, const char *hotplug) {
     char *sock = join(dir, "socket");
-    char *qd = quote(dir), *qs = quote(sock);
-    size_t n = 3 * strlen(qd) + strlen(qs) + 128;
+    char *qd = quote(dir), *qs = quote(sock), *qh = quote(hotplug);
+    size_t n = 3 * strlen(qd) + strlen(qs) + strlen(qh) + 160;
     char *t = malloc(n);
     if (!t) exit(1);
-    snprintf(t, n, "export XLKIT_SIM_DIR=%s\nexport XENSTORED_RUNDIR=%s\nexport XENSTORED_PATH=%s\n",
-             qd, qd, qs);
+    snprintf(t, n,
+             "export XLKIT_SIM_DIR=%s\nexport XENSTORED_RUNDIR=%s\nexport XENSTORED_PATH=%s\n"
+             "export XLKIT_HOTPLUG_DIR=%s\n",
+             qd, qd, qs, qh);
     free(sock);
     free(qd);
     free(qs);
+    free(qh);
     return t;
 }
 
@@ -231,7 +240,8 @@ static void remove_in(int fd, const char *name, int depth) {
 }
 
 /* Removes DIR with what is in it: start insisted on an empty or new folder,
- * so everything in it is the host's (files, and folders of files). */
+ * so everything in it is the host's (files, and the scripts' folders of
+ * files). */
 static int remove_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) remove_in(fd, dir, 1);
@@ -341,6 +351,19 @@ static const char *find_preload(void) {
 
 static const char *find_backend(void) {
     return find_piece("XLKIT_SIM_BACKEND", SIM_BACKEND_BIN, "xlkit-sim-backend", X_OK);
+}
+
+/* The folder of the sim's hotplug scripts (found by its block script). */
+static const char *find_hotplug_dir(void) {
+    const char *p = getenv("XLKIT_SIM_HOTPLUG_DIR");
+    if (p && *p) return p;
+    static char buf[PATH_MAX];
+    const char *block = find_piece("XLKIT_SIM_HOTPLUG_DIR", *SIM_HOTPLUG_DIR ? SIM_HOTPLUG_DIR "/block" : "",
+                                   "hotplug/block", X_OK);
+    snprintf(buf, sizeof buf, "%s", block);
+    char *slash = strrchr(buf, '/');
+    if (slash) *slash = '\0';
+    return buf;
 }
 
 /* Makes fd (which may be a close-on-exec pipe end) the child's fd to. */
@@ -528,6 +551,17 @@ static bool read_line(int fd, char *line, size_t size, double deadline) {
     return ok;
 }
 
+/* What the hotplug scripts share in DIR: the pretend bridges, loop devices
+ * and vifs. */
+static int make_script_files(const char *dir) {
+    char *loop = join(dir, "loop"), *vif = join(dir, "vif");
+    int rc = mkdir(loop, 0755) == 0 && mkdir(vif, 0755) == 0 && write_file(dir, "bridges", "xenbr0\n") == 0 ? 0 : -1;
+    if (rc) err("cannot create the hotplug scripts' files in %s: %s", dir, strerror(errno));
+    free(loop);
+    free(vif);
+    return rc;
+}
+
 static int cmd_start(int argc, char **argv) {
     /* start [--owner PID] [DIR] [-- XENSTORED-ARGS...] */
     const char *dirarg = NULL;
@@ -596,6 +630,15 @@ static int cmd_start(int argc, char **argv) {
             *a.backend ? a.backend : "no path");
         return 1;
     }
+    const char *hotplug = find_hotplug_dir();
+    char *block = join(hotplug, "block");
+    bool have_scripts = *hotplug && access(block, X_OK) == 0;
+    free(block);
+    if (!have_scripts) {
+        err("hotplug scripts not found (%s); build them or set XLKIT_SIM_HOTPLUG_DIR",
+            *hotplug ? hotplug : "no path");
+        return 1;
+    }
     a.xenstored = getenv("XLKIT_XENSTORED");
     if (!a.xenstored || !*a.xenstored) a.xenstored = DEFAULT_XENSTORED;
     if (access(a.xenstored, X_OK) != 0) {
@@ -616,6 +659,10 @@ static int cmd_start(int argc, char **argv) {
         return 1;
     }
     sim_close(sim);
+    if (make_script_files(dir) != 0) {
+        teardown(dir);
+        return 1;
+    }
 
     int ready[2], bready[2];
     if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(bready, O_CLOEXEC) != 0) {
@@ -673,7 +720,7 @@ static int cmd_start(int argc, char **argv) {
         teardown(dir);
         return 1;
     }
-    char *env = env_text(dir);
+    char *env = env_text(dir, hotplug);
     write_file(dir, "env", env);
     fputs(env, stdout);
     free(env);
@@ -752,7 +799,7 @@ static int cmd_env(const char *arg) {
     const char *dir = check_dir(arg, buf);
     if (!dir) return 1;
     char *env = read_file(dir, "env"); /* as start printed it */
-    if (!env) env = env_text(dir);
+    if (!env) env = env_text(dir, find_hotplug_dir());
     fputs(env, stdout);
     free(env);
     return 0;

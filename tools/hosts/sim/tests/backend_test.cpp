@@ -35,7 +35,7 @@ protected:
         ASSERT_NE(host_, nullptr) << "xlkit-sim-host start failed";
         use_host(host_->dir());
         sim_ = host_->sim();
-        hotplug_ = "/nowhere"; // the scripts are not run here
+        hotplug_ = exported(host_->start_output(), "XLKIT_HOTPLUG_DIR");
         ASSERT_TRUE(xs_) << std::strerror(errno);
     }
     void TearDown() override {
@@ -319,6 +319,36 @@ TEST_F(SimBackend, UnknownModeIsTakenAsNormal) {
 TEST_F(SimBackend, ModesStartAsNormalNodes) {
     EXPECT_EQ(xs_.read("/xlkit-sim/backend/vbd").value_or("?"), "normal");
     EXPECT_EQ(xs_.read("/xlkit-sim/backend/vif").value_or("?"), "normal");
+}
+
+// ---- with the real scripts -------------------------------------------------------------
+
+TEST_F(SimBackend, ToolstackWalkWithTheHotplugScriptsLeavesNothingBehind) {
+    std::string img = host_->dir() + "/disk.img";
+    ASSERT_EQ(run("truncate -s 1M '" + img + "'").status, 0);
+    uint32_t dom = domain(true); // as a toolstack builds it: paused
+    Device b = add(vbd(dom), {{"params", img}}), v = add(vif(dom));
+    ASSERT_TRUE(be_is(b, "2"));
+    ASSERT_TRUE(be_is(v, "2"));
+    auto r = run_script(hotplug_ + "/block", b, "add");
+    ASSERT_EQ(r.status, 0) << r.out;
+    r = run_script(hotplug_ + "/vif-bridge", v, "online type_if=vif");
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_EQ(count_files(host_->dir() + "/loop"), 1);
+    EXPECT_EQ(count_files(host_->dir() + "/vif"), 1);
+    ASSERT_EQ(sim_domain_unpause(sim_, dom), 0);
+    ASSERT_TRUE(be_is(b, "4"));
+    ASSERT_TRUE(be_is(v, "4"));
+    EXPECT_EQ(xs_.read(b.be() + "/sectors").value_or("?"), "2048");
+
+    for (auto &d : {b, v}) {
+        ASSERT_TRUE(close_entries(xs_, d));
+        ASSERT_TRUE(be_is(d, "6"));
+    }
+    EXPECT_EQ(run_script(hotplug_ + "/block", b, "remove").status, 0);
+    EXPECT_EQ(run_script(hotplug_ + "/vif-bridge", v, "offline type_if=vif").status, 0);
+    EXPECT_EQ(count_files(host_->dir() + "/loop"), 0);
+    EXPECT_EQ(count_files(host_->dir() + "/vif"), 0);
 }
 
 // ---- hosts of their own -------------------------------------------------------------------
