@@ -387,7 +387,10 @@ TEST(SimBackendHost, KilledXenstoredTakesTheBackendsWithIt) {
     ASSERT_EQ(kill(h.xenstored_pid(), SIGKILL), 0);
     EXPECT_TRUE(wait_dead(be, 5000));
     auto t0 = Clock::now();
-    while (!file_exists(h.dir() + "/xenstored.exit") && ms_since(t0) < 5000) usleep(1000);
+    // The supervisor records each end once it has reaped it: wait for both.
+    while (!(file_exists(h.dir() + "/xenstored.exit") && file_exists(h.dir() + "/backend.exit")) &&
+           ms_since(t0) < 5000)
+        usleep(1000);
     EXPECT_NE(read_text(h.dir() + "/backend.exit").find("killed by signal 15"), std::string::npos);
 }
 
