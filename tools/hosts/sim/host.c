@@ -426,6 +426,9 @@ static void supervise(const struct start_args *a) {
     dup2(log, 1);
     dup2(log, 2);
     pid_t self = getpid();
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d\n", (int)self);
+    write_file(dir, "supervisor.pid", buf);
 
     pid_t pid = fork();
     if (pid < 0) _exit(1);
@@ -450,6 +453,10 @@ static void supervise(const struct start_args *a) {
     if (bpid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the supervisor */
         if (getppid() != self) _exit(1);
+        /* Before start can see it ready (it says so after the exec). */
+        char pidbuf[32];
+        snprintf(pidbuf, sizeof pidbuf, "%d\n", (int)getpid());
+        write_file(dir, "backend.pid", pidbuf);
         child_env(dir);
         dup2(blog, 1);
         dup2(blog, 2);
@@ -462,15 +469,7 @@ static void supervise(const struct start_args *a) {
     close(a->ready_w);
     close(a->bready_w);
     close_range(3, ~0u, 0);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%d\n", (int)self);
-    write_file(dir, "supervisor.pid", buf);
-    if (bpid > 0) {
-        snprintf(buf, sizeof buf, "%d\n", (int)bpid);
-        write_file(dir, "backend.pid", buf);
-    } else {
-        write_file(dir, "backend.exit", "not started (fork failed)\n");
-    }
+    if (bpid < 0) write_file(dir, "backend.exit", "not started (fork failed)\n");
 
     /* Wait for xenstored to end (the backends are then stopped), or for the
      * owner (if any) to exit (both are then killed). The backends may end
