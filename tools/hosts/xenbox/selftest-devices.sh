@@ -151,6 +151,9 @@ if [ -z "$D" ]; then
 else
   # xvda = 51712, xvdb = 51728, xvdc = 51744 (the vbd device ids)
   check "the disk's file is on a loop device" loop_of "$IMG0"
+  check "the hotplug scripts logged through syslog (/var/log/messages)" \
+    sh -c "grep -q '/etc/xen/scripts/block: add XENBUS_PATH=backend/vbd/$D/51712' /var/log/messages &&
+           grep -q 'vif-bridge: Successful vif-bridge online for vif$D.0, bridge xenbr0' /var/log/messages"
   check "vif$D.0 is in xenbr0" in_bridge "vif$D.0"
   timed "guest reports xvda=32768:rw and eth0=$MAC0 (since create returned)" "$BOOT" \
     report_is "xvda=32768:rw net: eth0=$MAC0"
@@ -207,7 +210,8 @@ if [ "$fail" != 0 ]; then
   echo "--- losetup -a"; losetup -a
   echo "--- xenbr0"; ip -o link show master xenbr0 2>&1
   for f in "$LOGS"/guest-$NAME*.log; do echo "--- $f"; tail -n 30 "$f"; done
-  echo "--- /var/log/xen/xen-hotplug.log"; tail -n 40 /var/log/xen/xen-hotplug.log 2>/dev/null
+  echo "--- /var/log/xen/xen-hotplug.log"; tail -n 20 /var/log/xen/xen-hotplug.log 2>/dev/null
+  echo "--- /var/log/messages"; tail -n 40 /var/log/messages 2>/dev/null
 fi
 rm -f "$IMG0" "$IMG1" "$ISO"
 echo "$pass passed, $fail failed"
