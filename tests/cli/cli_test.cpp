@@ -225,6 +225,71 @@ TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
+// xl takes its global options before the command only; xlkit also after it,
+// among the command's own options and arguments.
+TEST_F(Cli, GlobalOptionsWorkAfterTheCommandToo) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    for (auto args : std::vector<std::vector<std::string>>{{"list", "--json"},
+                                                            {"list", "guest1", "--json"},
+                                                            {"list", "--json", "-v", "guest1"},
+                                                            {"list", "-vv", "--verbose", "--json"}}) {
+        Result r = xlkit(args);
+        ASSERT_EQ(r.status, 0) << args[1] << ": " << r.err;
+        auto j = parse_json(r.out);
+        ASSERT_TRUE(j && j->is_array()) << r.out;
+        EXPECT_EQ(jstr(j->as_array().back().as_object(), "name"), "guest1");
+    }
+    // --hypervisor after the command, in both forms: it wins over the
+    // environment.
+    unsetenv("XLKIT_HYPERVISOR");
+    for (auto args : std::vector<std::vector<std::string>>{{"info", "--json", "--hypervisor=sim:" + host_.dir()},
+                                                            {"info", "--hypervisor", "sim:" + host_.dir(), "--json"}}) {
+        Result r = xlkit(args);
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto j = parse_json(r.out);
+        ASSERT_TRUE(j) << r.out;
+        EXPECT_EQ(jstr(j->as_object(), "hypervisor_from"), "--hypervisor");
+        EXPECT_EQ(jint(j->as_object(), "nr_domains"), 2);
+    }
+    setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+    // Between a command's options, values and KEY=VALUE arguments.
+    Result r = xlkit({"create", "-n", guest_cfg("g2"), "--json", "memory=100"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_EQ(jint(j->as_object(), "memory"), 100);
+    r = xlkit({"pause", "guest1", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(parse_json(r.out)) << r.out;
+    r = xlkit({"help", "list", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(parse_json(r.out)) << r.out;
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "name"), "list");
+    r = xlkit({"info", "--version"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("xlkit ", 0), 0u) << r.out;
+    // An option valid nowhere is still a usage error that names it; so is a
+    // global option without its value.
+    struct Bad {
+        std::vector<std::string> args;
+        std::string want;
+    };
+    for (const Bad &b : std::vector<Bad>{{{"list", "--json", "--frob"}, "xlkit: list: unknown option '--frob'"},
+                                         {{"list", "-x", "--json"}, "xlkit: list: unknown option '-x'"},
+                                         {{"info", "--hypervisor"}, "xlkit: info: option '--hypervisor' needs a value"},
+                                         {{"info", "--hypervisor="}, "xlkit: info: --hypervisor needs a value"},
+                                         {{"wait", "guest1", "--timeout"}, "xlkit: wait: option '--timeout' needs a value"},
+                                         {{"help", "--frob"}, "xlkit: help: unknown option '--frob'"}}) {
+        r = xlkit(b.args);
+        EXPECT_EQ(r.status, 2) << b.args[0];
+        EXPECT_TRUE(one_line_error(r));
+        EXPECT_EQ(r.err.rfind(b.want, 0), 0u) << "want '" << b.want << "', got " << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+    EXPECT_EQ(find("guest1")->state, "paused");
+}
+
 // ---- create, list, pause, unpause ----------------------------------------------------
 
 TEST_F(Cli, CreatedDomainIsListedWithItsMemoryAndVcpus) {

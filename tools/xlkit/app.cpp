@@ -1,5 +1,7 @@
 // app.cpp: the CLI's plumbing: signals, logger, progress display, the event
 // loop that drives the ctx, and JSON helpers.
+#include <config.h>
+
 #include <cctype>
 #include "cli.hpp"
 
@@ -407,18 +409,72 @@ void App::print_json(const std::string &doc) {
     std::fflush(stdout);
 }
 
+namespace {
+
+// The global options, also accepted after the subcommand (getopt_long
+// permutes, so anywhere among its arguments). Their codes are above any
+// character a command uses for its own options.
+enum : int { kOptJson = 0x1000, kOptVerbose, kOptHypervisor, kOptVersion };
+
+const struct option kGlobalLongopts[] = {{"json", no_argument, nullptr, kOptJson},
+                                         {"verbose", no_argument, nullptr, kOptVerbose},
+                                         {"hypervisor", required_argument, nullptr, kOptHypervisor},
+                                         {"version", no_argument, nullptr, kOptVersion}};
+
+bool has_long(const struct option *longopts, const char *name) {
+    for (const struct option *o = longopts; o && o->name; ++o)
+        if (std::strcmp(o->name, name) == 0) return true;
+    return false;
+}
+
+} // namespace
+
 int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status) {
     opterr = 0;
+    // The command's own options first: a global one it also defines (none
+    // does today) stays the command's.
     std::string so = std::string(":") + shortopts;
-    int c = getopt_long(argc, argv, so.c_str(), longopts, nullptr);
-    if (c == '?' || c == ':') {
-        std::string bad = optopt ? std::string("-") + char(optopt) : std::string(argv[optind - 1]);
-        std::size_t eq = bad.find('=');
-        if (eq != std::string::npos && bad.rfind("--", 0) == 0) bad.resize(eq);
-        *status = app.usage(c == '?' ? "unknown option '" + bad + "'" : "option '" + bad + "' needs a value");
-        return '?';
+    if (!std::strchr(shortopts, 'v')) so += "v";
+    std::vector<struct option> all;
+    for (const struct option *o = longopts; o && o->name; ++o) all.push_back(*o);
+    for (const struct option &g : kGlobalLongopts)
+        if (!has_long(longopts, g.name)) all.push_back(g);
+    all.push_back({nullptr, 0, nullptr, 0});
+    const bool own_v = std::strchr(shortopts, 'v') != nullptr;
+    for (;;) {
+        int c = getopt_long(argc, argv, so.c_str(), all.data(), nullptr);
+        if (c == '?' || c == ':') {
+            // glibc: optopt is the character of a bad short option, 0 for an
+            // unknown long one, and the option's value for a long one that
+            // lacks its argument; argv[optind - 1] is then that argument.
+            std::string prev = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "";
+            bool is_long = c == '?' ? optopt == 0 : prev.rfind("--", 0) == 0;
+            std::string bad = is_long ? prev : std::string("-") + char(optopt);
+            std::size_t eq = bad.find('=');
+            if (eq != std::string::npos && bad.rfind("--", 0) == 0) bad.resize(eq);
+            *status = app.usage(c == '?' ? "unknown option '" + bad + "'" : "option '" + bad + "' needs a value");
+            return '?';
+        }
+        if (c == 'v' && !own_v) {
+            app.g.verbose++;
+        } else if (c == kOptJson) {
+            app.g.json = true;
+        } else if (c == kOptVerbose) {
+            app.g.verbose++;
+        } else if (c == kOptHypervisor) {
+            if (!*optarg) {
+                *status = app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
+                return '?';
+            }
+            app.g.hypervisor = optarg;
+        } else if (c == kOptVersion) {
+            std::printf("xlkit %s\n", PACKAGE_VERSION);
+            *status = kExitOk;
+            return '?';
+        } else {
+            return c;
+        }
     }
-    return c;
 }
 
 int print_command_help(App &app) {

@@ -197,8 +197,12 @@ int run_monitor(App &app, std::uint32_t domid, const xlkit::DomainConfig &cfg, i
                 std::function<void(const std::string &)> say = {});
 
 /* getopt_long over a subcommand's argv (argv[0] is the command name), with
- * "-h"/"--help" handled by the caller. Returns the option, -1 at the end, or
- * '?' after printing a usage error (*status then holds the exit status). */
+ * "-h"/"--help" handled by the caller. The global options (--json, -v,
+ * --verbose, --hypervisor[=]SPEC, --version) are accepted anywhere among the
+ * command's arguments too and applied to app.g here, unless the command
+ * defines an option of the same name. Returns the command's option, -1 at
+ * the end, or '?' when the command should return *status: after a usage
+ * error naming the option, or after --version printed the version. */
 int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status);
 /* Prints the command's help to stdout; returns kExitOk. */
 int print_command_help(App &app);

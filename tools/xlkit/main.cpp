@@ -2,6 +2,9 @@
 //
 //   xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]
 //
+// The global options may also come after COMMAND, among its own options and
+// arguments (getopt_cmd in app.cpp handles them there).
+//
 // Every slow operation runs as an ao in callback mode, with an AoHow that
 // aborts on Ctrl-C; the main thread drives the ctx in one poll() loop over
 // xlkit's fds (beforepoll/afterpoll) and the signal self-pipe.
@@ -107,10 +110,11 @@ void print_usage(FILE *f) {
     for (const Command &c : kCommands) std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
     std::fprintf(f,
                  "\n"
-                 "Global options:\n"
+                 "Global options (before or after the command):\n"
                  "  --json              machine-readable JSON output for every command\n"
                  "  -v, --verbose       verbose logging (the library's debug messages)\n"
-                 "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
+                 "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host)\n"
+                 "                      (also --hypervisor SPEC);\n"
                  "                      default: $XLKIT_HYPERVISOR, else xenctrl\n"
                  "  --version           print the version\n"
                  "\n"
@@ -130,10 +134,15 @@ const char *command_usage(const std::string &cmd) {
 }
 
 int cmd_help(App &app, int argc, char **argv) {
-    if (argc > 2) return app.usage("too many arguments");
-    if (argc == 2 && argv[1][0] == '-' && std::strcmp(argv[1], "-h") && std::strcmp(argv[1], "--help"))
-        return app.usage(std::string("unknown option '") + argv[1] + "'");
-    if (argc < 2 || argv[1][0] == '-') {
+    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    int opt, status = 0;
+    bool self = false;  // help -h: the list, as plain help
+    while ((opt = getopt_cmd(app, argc, argv, "h", longopts, &status)) != -1) {
+        if (opt != 'h') return status;
+        self = true;
+    }
+    if (optind + 1 < argc) return app.usage("too many arguments");
+    if (optind >= argc || self) {
         if (app.g.json) {
             std::string j = "{\"commands\":[";
             bool first = true;
@@ -148,9 +157,9 @@ int cmd_help(App &app, int argc, char **argv) {
         }
         return kExitOk;
     }
-    const Command *c = find_command(argv[1]);
+    const Command *c = find_command(argv[optind]);
     if (!c) {
-        app.cmd = argv[1];
+        app.cmd = argv[optind];
         return app.usage("unknown command");
     }
     if (app.g.json)
