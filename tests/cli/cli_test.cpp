@@ -714,6 +714,105 @@ TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
+// vif = [...] in xl's network syntax (xl-network-configuration(5)), read as
+// xl's parse_nic_config reads it, rate= by libxlutil's xlu_vif_parse_rate.
+TEST_F(Cli, DryRunMapsVifEntries) {
+    std::string c = cfg("net", "name = 'net'\nkernel = '/bin/sh'\n"
+                               "vif = [ 'mac=00:16:3E:01:02:03,bridge=xenbr0',\n"
+                               "        '',\n"
+                               "        'ip=10.0.0.2 fe80::1/64, rate=10Mb/s, vifname=net.2, mtu=9000, script=vif-route,"
+                               "gatewaydev=eth0,model=e1000,type=vif',\n"
+                               "        'rate=1MB/s@20ms,devid=7',\n"
+                               "        'rate=250KB/s@1s',\n"
+                               "        'rate=1Gb/s@100us,netdev=eth1' ]\n");
+    Result r = xlkit({"--json", "create", "-n", c});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &nics = j->as_object().at("nics").as_array();
+    ASSERT_EQ(nics.size(), 6u);
+    auto nic = [&](std::size_t i) { return nics[i].as_object(); };
+    // As xl: each entry's devid is its index in the list, unless devid= says.
+    for (std::size_t i : {0u, 1u, 2u, 4u, 5u}) EXPECT_EQ(jint(nic(i), "devid"), std::int64_t(i));
+    EXPECT_EQ(jint(nic(3), "devid"), 7);
+    for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(jstr(nic(i), "nictype"), "vif") << i;
+    EXPECT_EQ(jstr(nic(0), "mac"), "00:16:3e:01:02:03");
+    EXPECT_EQ(jstr(nic(0), "bridge"), "xenbr0");
+    EXPECT_EQ(jstr(nic(1), "mac", "none"), "none") << "no mac: the library generates one";
+    EXPECT_EQ(jint(nic(1), "rate_bytes_per_interval"), 0) << "no rate: unlimited";
+    EXPECT_EQ(jstr(nic(2), "ip"), "10.0.0.2 fe80::1/64");
+    EXPECT_EQ(jstr(nic(2), "ifname"), "net.2");
+    EXPECT_EQ(jint(nic(2), "mtu"), 9000);
+    EXPECT_EQ(jstr(nic(2), "script"), "vif-route");
+    EXPECT_EQ(jstr(nic(2), "gatewaydev"), "eth0");
+    EXPECT_EQ(jstr(nic(2), "model"), "e1000");
+    // libxlu_vif.c: bytes/s (bits / 8) times the interval (default 50 ms).
+    EXPECT_EQ(jint(nic(2), "rate_bytes_per_interval"), std::int64_t(10000000) / 8 * 50000 / 1000000);
+    EXPECT_EQ(jint(nic(2), "rate_interval_usecs"), 50000);
+    EXPECT_EQ(jint(nic(3), "rate_bytes_per_interval"), 20000) << "xl-network-configuration(5)'s example";
+    EXPECT_EQ(jint(nic(3), "rate_interval_usecs"), 20000);
+    EXPECT_EQ(jint(nic(4), "rate_bytes_per_interval"), 250000);
+    EXPECT_EQ(jint(nic(4), "rate_interval_usecs"), 1000000);
+    EXPECT_EQ(jint(nic(5), "rate_bytes_per_interval"), 12500);
+    EXPECT_EQ(jint(nic(5), "rate_interval_usecs"), 100);
+    // netdev= is xl's deprecated name for gatewaydev=, with its warning.
+    EXPECT_EQ(jstr(nic(5), "gatewaydev"), "eth1");
+    EXPECT_NE(r.err.find("net.cfg:3: vif: entry 6: netdev= is deprecated, use gatewaydev="), std::string::npos) << r.err;
+    // A KEY=VALUE argument replaces the list.
+    r = xlkit({"--json", "create", "-n", c, "vif=['bridge=br1']"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(parse_json(r.out)->as_object().at("nics").as_array().size(), 1u);
+}
+
+// Every bad entry is an error naming the file, line, entry and key; none is
+// ignored (xl ignores unknown keys and some bad values).
+TEST_F(Cli, BadVifEntriesAreErrorsNamingTheEntryAndKey) {
+    struct Case {
+        std::string entries;
+        std::string want;
+    };
+    const std::vector<Case> cases = {
+        {"'mac=00:16:3e:01:02'", "entry 1 'mac=00:16:3e:01:02': mac: '00:16:3e:01:02' is not a MAC address"},
+        {"'mac=00:16:3e:01:02:03:04'", "mac: '00:16:3e:01:02:03:04' is not a MAC address"},
+        {"'mac=01:16:3e:01:02:03'", "mac: '01:16:3e:01:02:03' is a multicast address"},
+        {"'type=ioemu'", "type: 'ioemu' (an emulated NIC) is for HVM guests; a PV guest's NIC is type=vif"},
+        {"'type=tap'", "type: 'tap' is not a vif type"},
+        {"'backend=netdom'", "backend: a driver domain is not supported by xlkit"},
+        {"'bridge=xenbr0,colour=blue'", "entry 1 'bridge=xenbr0,colour=blue': unknown key 'colour' (keys: mac, bridge,"},
+        {"'bridge'", "'bridge' is not KEY=VALUE"},
+        {"'trusted'", "'trusted' is not supported by xlkit"},
+        {"'accel=x'", "accel: not supported"},
+        {"'colo_checkpoint_host=h'", "colo_checkpoint_host: COLO is not supported by xlkit"},
+        {"'bridge='", "bridge: needs a value"},
+        {"'rate=10Mbps'", "rate: invalid rate in `10Mbps' (e.g. rate=10Mb/s or rate=1MB/s@20ms)"},
+        {"'rate=1MB/s@20ks'", "rate: invalid replenishment interval in `20ks'"},
+        {"'rate=0B/s'", "rate: rate overflow in `0B/s'"},
+        {"'rate=@20ms'", "rate: no rate specified in `@20ms'"},
+        {"'mtu=9'", "mtu: '9' is not an MTU (68 to 65535)"},
+        {"'mtu=big'", "mtu: 'big' is not an MTU"},
+        {"'devid=-1'", "devid: '-1' is not a devid"},
+        {"'vifname=a-very-long-interface'", "vifname: 'a-very-long-interface' is not a network interface name"},
+        {"'bridge=br/0'", "bridge: 'br/0' is not a network interface name"},
+        {"'ip=10.0.0.300'", "ip: '10.0.0.300' is not an IP address"},
+        {"'ip=10.0.0.1/33'", "ip: '10.0.0.1/33' is not an IP address"},
+        {"'devid=1', ''", "entry 2 '': devid 1 is entry 1's too"},
+        {"'mac=00:16:3e:0:0:1', 'mac=00:16:3E:00:00:01'", "entry 2 'mac=00:16:3E:00:00:01': mac 00:16:3e:00:00:01 is entry 1's too"},
+        {"[ 'x' ]", "vif: entry 1 is a list, not a network specification"},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.entries);
+        Result r = xlkit({"create", "-n", cfg("bad", "name = 'bad'\nkernel = '/bin/sh'\nvif = [ " + c.entries + " ]\n")});
+        EXPECT_EQ(r.status, 1);
+        EXPECT_TRUE(one_line_error(r));
+        EXPECT_EQ(r.err.rfind("xlkit: create: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find("bad.cfg:3: vif: "), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(c.want), std::string::npos) << "want '" << c.want << "' in\n" << r.err;
+    }
+    Result r = xlkit({"create", "-n", cfg("bad", "name = 'bad'\nkernel = '/bin/sh'\nvif = 'bridge=xenbr0'\n")});
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("bad.cfg:3: vif: must be a list"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, CreateWithDisksOnTheSimHost) {
     std::uint32_t d = create(guest_cfg("disky", "disk = [ '/bin/sh,raw,xvda,rw', ',,hdc:cdrom,r' ]\n"));
     EXPECT_GT(d, 0u);
@@ -743,8 +842,8 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
         {"vcpus 0", "name = 'bad'\n" + k + "vcpus = 0\n", {}, {"bad.cfg:3: vcpus: must be between 1 and 512, not 0"}},
         {"maxmem below memory", "name = 'bad'\n" + k + "memory = 256\nmaxmem = 128\n", {},
          {"bad.cfg:4: maxmem: 128 is below memory (256)"}},
-        {"unsupported key", "name = 'bad'\n" + k + "vif = [ 'bridge=xenbr0' ]\nvfb = []\n", {},
-         {"bad.cfg:3: key 'vif' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
+        {"unsupported key", "name = 'bad'\n" + k + "pci = [ '01:00.0' ]\nvfb = []\n", {},
+         {"bad.cfg:3: key 'pci' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
         {"hvm", "name = 'bad'\n" + k + "type = 'hvm'\n", {},
          {"bad.cfg:3: type: 'hvm' domains are not supported by xlkit"}},
         {"bad action", "name = 'bad'\n" + k + "on_crash = 'explode'\n", {},
@@ -758,7 +857,9 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
          {"argument 'memory='lots'': memory: 'lots' is not a valid number"}},
         {"argument with a syntax error", "name = 'bad'\n" + k, {"memory=lots"},
          {"argument 'memory=lots': config parsing error near `lots'"}},
-        {"unsupported argument", "name = 'bad'\n" + k, {"vif=['']"}, {"argument 'vif=['']': key 'vif'"}},
+        {"unsupported argument", "name = 'bad'\n" + k, {"vfb=['']"}, {"argument 'vfb=['']': key 'vfb'"}},
+        {"bad vif", "name = 'bad'\n" + k + "vif = [ '',\n  'bridge=xenbr0,mac=00:16:3e:zz:00:01' ]\n", {},
+         {"bad.cfg:3: vif: entry 2 'bridge=xenbr0,mac=00:16:3e:zz:00:01': mac: '00:16:3e:zz:00:01' is not a MAC address"}},
         {"more memory than the host has", "name = 'bad'\n" + k + "memory = 2000000000\n", {},
          {"bad.cfg:3: memory: 2000000000 MiB wanted", "out of memory"}},
         {"duplicate name", "name = 'keep'\n" + k, {}, {"bad.cfg:1: name: a domain called 'keep' exists already"}},

@@ -39,8 +39,8 @@ const Command kCommands[] = {
      "create a domain from an xl.cfg file",
      "Creates a PV domain from CONFIG, an xl.cfg(5) file read with Xen's libxlutil.\n"
      "xlkit maps name, type (pv), kernel, ramdisk, cmdline (or root= and extra=),\n"
-     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash and disk; any other\n"
-     "key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
+     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk and vif; any\n"
+     "other key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
      "create, so they override it.\n"
      "\n"
      "After creating the domain, xlkit forks a monitor process (as xl does) that\n"
