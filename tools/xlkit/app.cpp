@@ -383,6 +383,56 @@ Error App::run_op(const std::function<Error(xlkit::AoHow)> &start, Progress *pro
     return st->rc;
 }
 
+// ---- ReportView ----------------------------------------------------------------------
+
+xlkit::ProgressHow ReportView::how() {
+    return xlkit::ProgressHow::callback([this](const xlkit::Event &ev) { show(ev); });
+}
+
+void ReportView::show(const xlkit::Event &ev) {
+    if (const auto *p = std::get_if<xlkit::EventOperationProgress>(&ev.u)) {
+        json_.push_back(to_json_string(ev));
+        std::size_t colon = p->stage.find(": ");
+        const bool device = colon != std::string::npos;
+        if (device) device_ = p->stage.substr(0, colon);
+        if (!prog_) return;
+        if (!device || !nested_) {
+            prog_->stage(p->stage, p->done, p->total);
+            if (!device) {
+                top_stage_ = p->stage;
+                top_done_ = p->done;
+                top_total_ = p->total;
+            }
+            return;
+        }
+        std::string text = p->stage;
+        if (p->total > 0) text += " (" + std::to_string(p->done) + "/" + std::to_string(p->total) + ")";
+        if (prog_->tty() && top_total_ > 0)
+            prog_->stage(top_stage_ + ": " + text, top_done_, top_total_);
+        else
+            prog_->stage(text, 0, 0);
+    } else if (const auto *h = std::get_if<xlkit::EventHelperOutput>(&ev.u)) {
+        json_.push_back(to_json_string(ev));
+        if (!app_.g.verbose) return;
+        // Several devices at once: a line cannot be told apart by device.
+        std::string msg = (nested_ || device_.empty() ? std::string() : device_ + ": ") + "hotplug script" +
+                          (h->stream == 2 ? " (stderr)" : "") + ": " + h->line;
+        if (prog_ && prog_->active()) {
+            prog_->note(msg);
+        } else {
+            Progress::suspend_current();
+            std::fprintf(stderr, "%s: %s\n", app_.cmd.c_str(), msg.c_str());
+            std::fflush(stderr);
+        }
+    }
+}
+
+std::string ReportView::json() const {
+    std::string j = "[";
+    for (std::size_t i = 0; i < json_.size(); ++i) j += (i ? "," : "") + json_[i];
+    return j + "]";
+}
+
 std::string domain_label(std::uint32_t domid, const std::string &name) {
     std::string s = "domain " + std::to_string(domid);
     if (!name.empty()) s += " (" + name + ")";

@@ -153,6 +153,38 @@ private:
     std::vector<pollfd> fds_;
 };
 
+/* An operation's progress reports, shown and kept for --json:
+ *   OPERATION_PROGRESS  a stage of the attached Progress. A device's stages
+ *                       are named "DEVICE: STAGE" ("disk xvdb: hotplug");
+ *                       in a nested view (create, destroy: several devices
+ *                       at once, inside the operation's own stages) they
+ *                       are shown with their own count in the text,
+ *                       leaving the bar to the operation's stages;
+ *   HELPER_OUTPUT       a line of a hotplug script: a note with -v;
+ * other reports are left to the caller. The view must outlive the
+ * operation (its how() refers to it). */
+class ReportView {
+public:
+    explicit ReportView(App &app, bool nested = false) : app_(app), nested_(nested) {}
+    /* Where stages and notes go (nullptr: nowhere; reports are still kept). */
+    void attach(Progress *p) { prog_ = p; }
+    /* A ProgressHow that shows each report through this view. */
+    xlkit::ProgressHow how();
+    /* Shows and keeps one report (ignores other kinds of event). */
+    void show(const xlkit::Event &ev);
+    /* The reports so far as a JSON array. */
+    std::string json() const;
+
+private:
+    App &app_;
+    bool nested_;
+    Progress *prog_ = nullptr;
+    std::string top_stage_;  // the operation's own last stage, and its count
+    int top_done_ = 0, top_total_ = 0;
+    std::string device_;  // the device of the last device stage
+    std::vector<std::string> json_;
+};
+
 /* "domain 3 (guest1)" or "domain 3". */
 std::string domain_label(std::uint32_t domid, const std::string &name);
 
