@@ -11,6 +11,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ao/progress.cpp \
 	libxl/src/capi/ao.cpp \
 	libxl/src/capi/ctx.cpp \
+	libxl/src/capi/device.cpp \
 	libxl/src/capi/domain.cpp \
 	libxl/src/capi/events.cpp \
 	libxl/src/event/atfork.cpp \
@@ -24,8 +25,13 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/event/loop.cpp \
 	libxl/src/event/osevent.cpp \
 	libxl/src/event/time.cpp \
+	libxl/src/ops/child_run.cpp \
 	libxl/src/ops/create.cpp \
 	libxl/src/ops/destroy.cpp \
+	libxl/src/ops/device.cpp \
+	libxl/src/ops/device_disk.cpp \
+	libxl/src/ops/device_nic.cpp \
+	libxl/src/ops/device_ops.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
@@ -62,6 +68,9 @@ noinst_HEADERS += \
 	libxl/src/event/poller.hpp \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
+	libxl/src/ops/child_run.hpp \
+	libxl/src/ops/device.hpp \
+	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
@@ -78,6 +87,7 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/helper.hpp \
 	libxl/include/xlkit/progress.hpp \
 	libxl/include/xlkit/domain.hpp \
+	libxl/include/xlkit/device.hpp \
 	libxl/include/xlkit/error.hpp \
 	libxl/include/xlkit/evgen.hpp \
 	libxl/include/xlkit/export.h \

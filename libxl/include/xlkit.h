@@ -151,6 +151,34 @@ XLKIT_API int xlkit_domain_info(xlkit_ctx *ctx, xlkit_dominfo *info_r, uint32_t 
  * CPU facts xlkit does not report). */
 XLKIT_API int xlkit_get_physinfo(xlkit_ctx *ctx, xlkit_physinfo *physinfo);
 
+/* ---- disks and network interfaces (libxl_device_disk_add, ...) ----------
+ * Each add/remove/destroy is an operation (ao_how NULL: synchronous); the
+ * contract (stages, timeouts, what a failure undoes) is xlkit/device.hpp's.
+ * xlkit_device_nic_add fills in nic->devid and nic->mac when they were
+ * left for xlkit to choose, as libxl does. A disk is named by its vdev, a
+ * nic by its devid or (devid -1) its mac. */
+XLKIT_API int xlkit_device_disk_add(xlkit_ctx *ctx, uint32_t domid, xlkit_device_disk *disk,
+                                    const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_device_disk_remove(xlkit_ctx *ctx, uint32_t domid, xlkit_device_disk *disk,
+                                       const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_device_disk_destroy(xlkit_ctx *ctx, uint32_t domid, xlkit_device_disk *disk,
+                                        const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_device_nic_add(xlkit_ctx *ctx, uint32_t domid, xlkit_device_nic *nic,
+                                   const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_device_nic_remove(xlkit_ctx *ctx, uint32_t domid, xlkit_device_nic *nic,
+                                      const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_device_nic_destroy(xlkit_ctx *ctx, uint32_t domid, xlkit_device_nic *nic,
+                                       const xlkit_asyncop_how *ao_how);
+/* NULL (and *num 0) on error; free with the matching _list_free. */
+XLKIT_API xlkit_device_disk *xlkit_device_disk_list(xlkit_ctx *ctx, uint32_t domid, int *num);
+XLKIT_API void xlkit_device_disk_list_free(xlkit_device_disk *list, int num);
+XLKIT_API xlkit_device_nic *xlkit_device_nic_list(xlkit_ctx *ctx, uint32_t domid, int *num);
+XLKIT_API void xlkit_device_nic_list_free(xlkit_device_nic *list, int num);
+XLKIT_API int xlkit_device_disk_getinfo(xlkit_ctx *ctx, uint32_t domid, const xlkit_device_disk *disk,
+                                        xlkit_diskinfo *diskinfo);
+XLKIT_API int xlkit_device_nic_getinfo(xlkit_ctx *ctx, uint32_t domid, const xlkit_device_nic *nic,
+                                       xlkit_nicinfo *nicinfo);
+
 /* ---- xlkit additions ------------------------------------------------------- */
 
 /* Run argv[0] (searched in PATH) with arguments argv, NULL-terminated.

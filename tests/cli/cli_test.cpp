@@ -813,10 +813,11 @@ TEST_F(Cli, BadVifEntriesAreErrorsNamingTheEntryAndKey) {
     EXPECT_NE(r.err.find("bad.cfg:3: vif: must be a list"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, CreateWithDisksOnTheSimHost) {
-    std::uint32_t d = create(guest_cfg("disky", "disk = [ '/bin/sh,raw,xvda,rw', ',,hdc:cdrom,r' ]\n"));
-    EXPECT_GT(d, 0u);
-    EXPECT_TRUE(find("disky"));
+TEST_F(Cli, EmptyCdromOfAPvGuestIsRefusedNamingTheDisk) {
+    auto r = xlkit({"create", guest_cfg("disky", "disk = [ ',,hdc:cdrom,r' ]\n")});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("disk hdc: an empty cdrom needs an HVM guest"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("disky"));
 }
 
 struct BadCase {

@@ -66,6 +66,14 @@ struct CtxOptions {
      * "fault=read:3:EIO" (see docs/xen.md). Empty: XLKIT_FILTERS (read as
      * XLKIT_HYPERVISOR is), else none. */
     std::string filters;
+    /* Where the hotplug scripts a device names without a '/' (and the
+     * defaults, block and vif-bridge) are. Empty: XLKIT_HOTPLUG_DIR, else
+     * /etc/xen/scripts (Xen's own, from xen-utils-common). */
+    std::string hotplug_dir;
+    /* Every device wait (backend InitWait, hotplug script, frontend
+     * connect, Closed), in ms; 0: XLKIT_DEVICE_TIMEOUT_MS, else libxl's
+     * own bounds (docs/ops.md). For tests and unusually slow hosts. */
+    int device_timeout_ms = 0;
 };
 
 class XLKIT_API Ctx {

@@ -40,7 +40,13 @@ XLKIT_API Error domain_qualifier_to_domid(Ctx &ctx, const std::string &name_or_d
  * or unreadable kernel, memory 0, maxmem < memory, vcpus out of 1..512, a
  * bad name) and for a name already in use; Error::Nomem if the host has
  * less free memory than cfg.memory.
- * On any failure the half-made domain is destroyed: nothing is left behind.
+ * Disks and nics (cfg.disks, cfg.nics) are added in parallel while the
+ * domain is still paused, as device_disk_add / device_nic_add do
+ * (xlkit/device.hpp); their progress (stages, hotplug script lines) comes
+ * through console_how too. A bad device spec fails the call before
+ * anything is built; a device that fails to attach fails the create.
+ * On any failure the half-made domain is destroyed, with every device
+ * added (their hotplug scripts' removes run): nothing is left behind.
  * Abortable (the domain is then destroyed, Error::Aborted). */
 XLKIT_API Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid,
                                   AoHow how, ProgressHow console_how = {});

@@ -6,21 +6,31 @@
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
+//   Start    --a disk or nic spec fails its add's checks--> create_fail
 //   Building --built--> xenstore entries written, domain introduced to
 //                       xenstored (xenconsoled then serves its console):
-//                       DOMAIN_CREATE_CONSOLE_AVAILABLE; unpaused unless
-//                       asked not to; complete(0)
+//                       DOMAIN_CREATE_CONSOLE_AVAILABLE; Devices
 //   Building --failed or aborted--> whatever exists is destroyed, complete(rc)
+//   Devices  every disk and nic added in parallel (DevAdd, ops/device.hpp;
+//            the domain is paused, so each completes with its hotplug
+//            script done); their stages and script lines are reported
+//            through the same progress as the console
+//   Devices --all added--> unpaused unless asked not to; complete(0)
+//   Devices --one failed / aborted--> the others finish; those added are
+//            removed (forced, their scripts' removes run, not abortable);
+//            the domain is destroyed; complete(the first error)
 // *domid is set once the domain exists.
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <set>
 #include <sys/random.h>
 #include <thread>
 #include <unistd.h>
 
 #include "event/log.hpp"
+#include "ops/device_kinds.hpp"
 #include "ops/op_util.hpp"
 #include <xlkit/evgen.hpp>
 
@@ -44,6 +54,12 @@ struct State {
     bool name_reserved = false;  // in XenCtx's names being created
     std::thread worker;
     EvImmediate built_ev;
+    // Devices: added in parallel once the domain exists; on a failure the
+    // ones added are removed before the domain is destroyed.
+    std::vector<std::unique_ptr<DevAdd>> adds;
+    std::vector<std::unique_ptr<DevRemove>> removes;
+    int pending = 0;
+    Error dev_rc = Error::Success;
     ~State() {
         if (worker.joinable()) worker.join();
     }
@@ -131,20 +147,6 @@ Error write_entries(Egc &egc, XenCtx &x, State &st) {
             if (fail) break;
             fail = w(dp + n, "") || s.set_perms_for(t, dp + n, d, true) < 0;
         }
-        for (const DeviceDisk &disk : c.disks) {
-            if (fail) break;
-            std::string devid = std::to_string(vdev_to_devid(disk.vdev.c_str()));
-            std::string fe = dp + "/device/vbd/" + devid;
-            std::string be = "/local/domain/0/backend/vbd/" + std::to_string(d) + "/" + devid;
-            fail = w(fe + "/backend", be) || w(fe + "/backend-id", "0") || w(fe + "/virtual-device", devid) ||
-                   w(fe + "/device-type", disk.is_cdrom ? "cdrom" : "disk") || w(fe + "/state", "1") ||
-                   w(fe + "/eject", "") || s.set_perms_for(t, fe, d, true) < 0 || w(be + "/frontend", fe) ||
-                   w(be + "/frontend-id", std::to_string(d)) || w(be + "/params", disk.pdev_path) ||
-                   w(be + "/mode", disk.readwrite ? "w" : "r") || w(be + "/dev", disk.vdev) ||
-                   w(be + "/device-type", disk.is_cdrom ? "cdrom" : "disk") ||
-                   w(be + "/removable", disk.removable ? "1" : "0") || w(be + "/state", "1") ||
-                   s.set_perms_for(t, be, 0, false) < 0;
-        }
         return fail ? Error::Fail : Error::Success;
     });
 }
@@ -156,10 +158,110 @@ void undo(Egc &egc, State &st) {
         if (s.xs) {
             (void)s.xs->rm(0, dom_path(st.built.domid));
             (void)s.xs->rm(0, "/vm/" + uuid_string(st.build.uuid));
-            (void)s.xs->rm(0, "/local/domain/0/backend/vbd/" + std::to_string(st.built.domid));
+            for (const char *k : {"vbd", "vif"})
+                (void)s.xs->rm(0, "/local/domain/0/backend/" + std::string(k) + "/" + std::to_string(st.built.domid));
+            (void)s.xs->rm(0, "/libxl/" + std::to_string(st.built.domid));
         }
     }
     XLKIT_LOG(egc.ctx, INFO, "create: removed the half-made domain %u", st.built.domid);
+}
+
+// The last step: unpause (unless asked not to) and complete.
+void launch(Egc &egc, State &st) {
+    XenStacks s;
+    Error rc = xen_stacks(egc, &s);
+    if (rc == Error::Success && !st.paused) {
+        int r = s.hv->domain_unpause(st.built.domid);
+        if (r < 0) {
+            XLKIT_LOGE(egc.ctx, ERROR, -r, "create: cannot unpause domain %u", st.built.domid);
+            rc = Error::Fail;
+        }
+    }
+    if (rc != Error::Success) undo(egc, st);
+    finish(egc, st, rc);
+}
+
+void device_removed(Egc &egc, DevRemove *r, Error) {
+    State &st = *static_cast<State *>(r->data);
+    if (--st.pending) return;
+    undo(egc, st);
+    finish(egc, st, st.dev_rc);
+}
+
+// Once every add has finished: go on, or remove the devices that were
+// added (their scripts' removes run; not abortable) and then the domain.
+void devices_done(Egc &egc, State &st) {
+    if (st.dev_rc == Error::Success && st.ao->aborting()) st.dev_rc = Error::Aborted;
+    if (st.dev_rc == Error::Success) {
+        launch(egc, st);
+        return;
+    }
+    st.pending = 1;
+    for (auto &a : st.adds) {
+        if (!a->data) continue;  // never started or already undone by itself
+        auto r = std::make_unique<DevRemove>();
+        r->ao = st.ao;
+        r->addr = a->addr;
+        r->label = a->label;
+        r->force = true;
+        r->can_abort = false;
+        r->data = &st;
+        r->callback = device_removed;
+        if (dev_remove_start(egc, *r) == Error::Success) ++st.pending;
+        st.removes.push_back(std::move(r));
+    }
+    if (--st.pending == 0) {
+        undo(egc, st);
+        finish(egc, st, st.dev_rc);
+    }
+}
+
+void device_added(Egc &egc, DevAdd *a, Error rc) {
+    State &st = *static_cast<State *>(a->data);
+    if (rc != Error::Success) {
+        a->data = nullptr;  // the add undid itself
+        if (st.dev_rc == Error::Success) st.dev_rc = rc;
+        XLKIT_LOG(egc.ctx, ERROR, "create: %s of domain '%s' could not be added", a->label.c_str(),
+                  st.cfg.name.c_str());
+    }
+    if (--st.pending == 0) devices_done(egc, st);
+}
+
+// Every configured disk and nic, added in parallel while the domain is
+// still paused (so each add completes with its script done, at InitWait).
+void start_devices(Egc &egc, State &st, XenStacks &s) {
+    const std::uint32_t d = st.built.domid;
+    st.pending = 1;  // held while starting
+    std::vector<int> taken;
+    auto start = [&](std::unique_ptr<DevAdd> a, Error prc) {
+        a->ao = st.ao;
+        a->progress = &st.console;
+        a->wait_connected = false;
+        a->callback = device_added;
+        a->data = &st;
+        if (prc == Error::Success) prc = dev_add_start(egc, *a);
+        if (prc == Error::Success) {
+            ++st.pending;
+        } else {
+            a->data = nullptr;
+            if (st.dev_rc == Error::Success) st.dev_rc = prc;
+        }
+        st.adds.push_back(std::move(a));
+    };
+    for (const DeviceDisk &disk : st.cfg.disks) {
+        if (st.dev_rc != Error::Success) break;
+        auto a = std::make_unique<DevAdd>();
+        Error prc = disk_prepare(egc, s, d, disk, a.get());
+        start(std::move(a), prc);
+    }
+    for (DeviceNic &nic : st.cfg.nics) {
+        if (st.dev_rc != Error::Success) break;
+        auto a = std::make_unique<DevAdd>();
+        Error prc = nic_prepare(egc, s, d, &nic, a.get(), taken);
+        taken.push_back(nic.devid);
+        start(std::move(a), prc);
+    }
+    if (--st.pending == 0) devices_done(egc, st);
 }
 
 // Lock held, in whichever thread drives the ctx, once the worker is done.
@@ -194,15 +296,12 @@ void built_cb(Egc &egc, EvImmediate *im) {
         ev->u = EventDomainCreateConsoleAvailable{};
         st.console.report(egc, std::move(ev));
     }
-    if (rc == Error::Success && !st.paused) {
-        int r = s.hv->domain_unpause(st.built.domid);
-        if (r < 0) {
-            XLKIT_LOGE(egc.ctx, ERROR, -r, "create: cannot unpause domain %u", st.built.domid);
-            rc = Error::Fail;
-        }
+    if (rc != Error::Success) {
+        undo(egc, st);
+        finish(egc, st, rc);
+        return;
     }
-    if (rc != Error::Success) undo(egc, st);
-    finish(egc, st, rc);
+    start_devices(egc, st, s);
 }
 
 // Checks, reserves the name, and starts the builder thread.
@@ -216,6 +315,29 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
     XenStacks s;
     rc = xen_stacks(egc, &s);
     if (rc != Error::Success) return rc;
+    // Every device's spec is checked before anything is built (the same
+    // checks as its add; the log names the device).
+    for (const DeviceDisk &disk : cfg.disks) {
+        DevAdd scratch;
+        if (Error drc = disk_prepare(egc, s, 0, disk, &scratch); drc != Error::Success) return drc;
+    }
+    std::set<int> nic_ids;
+    std::set<std::string> macs;
+    for (const DeviceNic &nic : cfg.nics) {
+        DeviceNic n = nic;
+        n.devid = 0;  // not looked up: there is no domain yet
+        DevAdd scratch;
+        if (Error drc = nic_prepare(egc, s, 0, &n, &scratch); drc != Error::Success && drc != Error::DeviceExists)
+            return drc;
+        if (nic.devid >= 0 && !nic_ids.insert(nic.devid).second) {
+            XLKIT_LOG(egc.ctx, ERROR, "domain config: vif: devid %d is used twice", nic.devid);
+            return Error::Inval;
+        }
+        if (nic.mac != Mac{} && !macs.insert(to_string(nic.mac)).second) {
+            XLKIT_LOG(egc.ctx, ERROR, "domain config: vif: mac %s is used twice", to_string(nic.mac).c_str());
+            return Error::Inval;
+        }
+    }
 
     // The name must be free: not being created by this ctx, not in xenstore.
     if (!s.x->reserve_name(cfg.name)) {

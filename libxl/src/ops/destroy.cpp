@@ -1,7 +1,10 @@
 // domain_destroy: tear a domain down, stage by stage, each stage reported.
 //
 //   pause    (1/5) the domain stops running (a dying one is not paused)
-//   devices  (2/5) its backend and frontend xenstore entries are removed
+//   devices  (2/5) every disk and nic is removed, forced, in parallel: the
+//                  backend closes (10 s bound), the hotplug script's remove
+//                  runs (so no loop device or vif is left), the entries go;
+//                  then whatever device entries are left are removed
 //   destroy  (3/5) the hypervisor is asked to destroy it
 //   release  (4/5) wait until the hypervisor reports it dying or gone
 //                  (Xen fires @releaseDomain once, when it becomes dying)
@@ -9,8 +12,9 @@
 //
 //   Start --no such domain-->    create_fail(DomainNotfound)
 //   Start --domain 0-->          create_fail(Inval)
-//   Start --> pause, devices, destroy (each reported; from the first report
-//             on a failure is a completion, not a failed initiation)
+//   Start --> pause, devices (DevRemoves, ops/device.hpp), destroy (each
+//             reported; from the first report on a failure is a
+//             completion, not a failed initiation)
 //   destroy --refused-->         complete(Fail)
 //   destroy --> Releasing (a DeathWait, abortable, 30 s)
 //   Releasing --dying or gone--> cleanup, complete(Success)
@@ -19,8 +23,11 @@
 // domain will still go away).
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "event/log.hpp"
+#include "ops/device.hpp"
 #include "ops/op_util.hpp"
 
 namespace xlkit {
@@ -36,7 +43,10 @@ struct State {
     Progress stages;
     DeathWait release;
     std::uint32_t domid = 0;
+    std::uint8_t uuid[16] = {};
     std::string vm_path;
+    std::vector<std::unique_ptr<DevRemove>> devices;
+    int pending = 0;  // device removals not yet done, +1 while starting them
 };
 
 void cleanup_and_complete(Egc &egc, State &st, Error rc) {
@@ -56,6 +66,53 @@ void released_cb(Egc &egc, DeathWait *w, Error rc) {
     cleanup_and_complete(egc, *static_cast<State *>(w->data), rc);
 }
 
+// After the devices: what is left of their entries, then the domain.
+void destroy_domain(Egc &egc, State &st) {
+    const std::uint32_t domid = st.domid;
+    XenStacks s;
+    Error rc = xen_stacks(egc, &s);
+    if (rc != Error::Success) {
+        st.ao->complete(egc, rc);
+        return;
+    }
+    rc = xs_transact(egc, *s.x, "destroy devices", [&](Xenstore &xs, XsTxn t) {
+        std::vector<std::string> kinds;
+        if (xs.directory(t, "/local/domain/0/backend", &kinds) == 0)
+            for (const std::string &k : kinds) (void)xs.rm(t, "/local/domain/0/backend/" + k + "/" + std::to_string(domid));
+        (void)xs.rm(t, dom_path(domid) + "/device");
+        (void)xs.rm(t, "/libxl/" + std::to_string(domid));
+        return Error::Success;
+    });
+    if (rc != Error::Success) XLKIT_LOG(egc.ctx, WARN, "destroy: could not remove the devices of %u", domid);
+
+    report_stage(egc, st.stages, domid, "destroy", 3, 5);
+    int r = s.hv->domain_destroy(domid);
+    if (r < 0 && r != -ESRCH) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
+        st.ao->complete(egc, Error::Fail);
+        return;
+    }
+
+    report_stage(egc, st.stages, domid, "release", 4, 5);
+    st.release.ao = st.ao;
+    st.release.domid = domid;
+    st.release.timeout_ms = kReleaseTimeoutMs;
+    std::memcpy(st.release.uuid, st.uuid, 16);
+    st.release.have_uuid = true;
+    st.release.data = &st;
+    st.release.callback = released_cb;
+    rc = death_wait_start(egc, st.release);
+    if (rc != Error::Success) st.ao->complete(egc, rc);
+}
+
+void device_removal_done(Egc &egc, State &st) {
+    if (--st.pending == 0) destroy_domain(egc, st);
+}
+
+void device_removed_cb(Egc &egc, DevRemove *r, Error) {  // the removal logged its failures
+    device_removal_done(egc, *static_cast<State *>(r->data));
+}
+
 Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     st.domid = domid;
     XenStacks s;
@@ -69,6 +126,7 @@ Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     rc = query_domain(egc, *s.hv, domid, &d);
     if (rc != Error::Success) return rc;
     (void)s.xs->read(0, dom_path(domid) + "/vm", &st.vm_path);
+    std::memcpy(st.uuid, d.uuid, 16);
 
     // From the first progress report on, the operation has started: a
     // failure is its completion, not a failed initiation.
@@ -79,33 +137,26 @@ Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
     }
 
     report_stage(egc, st.stages, domid, "devices", 2, 5);
-    rc = xs_transact(egc, *s.x, "destroy devices", [&](Xenstore &xs, XsTxn t) {
-        std::vector<std::string> kinds;
-        if (xs.directory(t, "/local/domain/0/backend", &kinds) == 0)
-            for (const std::string &k : kinds) (void)xs.rm(t, "/local/domain/0/backend/" + k + "/" + std::to_string(domid));
-        (void)xs.rm(t, dom_path(domid) + "/device");
-        return Error::Success;
-    });
-    if (rc != Error::Success) XLKIT_LOG(egc.ctx, WARN, "destroy: could not remove the devices of %u", domid);
-
-    report_stage(egc, st.stages, domid, "destroy", 3, 5);
-    int r = s.hv->domain_destroy(domid);
-    if (r < 0 && r != -ESRCH) {
-        XLKIT_LOGE(egc.ctx, ERROR, -r, "destroy: hypervisor refused to destroy %u", domid);
-        st.ao->complete(egc, Error::Fail);
-        return Error::Success;
-    }
-
-    report_stage(egc, st.stages, domid, "release", 4, 5);
-    st.release.ao = st.ao;
-    st.release.domid = domid;
-    st.release.timeout_ms = kReleaseTimeoutMs;
-    std::memcpy(st.release.uuid, d.uuid, 16);
-    st.release.have_uuid = true;
-    st.release.data = &st;
-    st.release.callback = released_cb;
-    rc = death_wait_start(egc, st.release);
-    if (rc != Error::Success) st.ao->complete(egc, rc);
+    // Every device is removed as a forced removal: its backend closes, its
+    // hotplug script's remove runs (no loop device or vif is left behind),
+    // its entries go. In parallel; a device that fails is logged, and the
+    // destroy goes on.
+    for (DevKind k : {DevKind::Vbd, DevKind::Vif})
+        for (int id : dev_list(*s.xs, domid, k)) {
+            auto r = std::make_unique<DevRemove>();
+            r->ao = st.ao;
+            r->addr = DevAddr{k, domid, id, 0};
+            r->label = std::string(dev_kind_name(k)) + " " + std::to_string(id);
+            r->force = true;
+            r->can_abort = false;
+            r->data = &st;
+            r->callback = device_removed_cb;
+            st.devices.push_back(std::move(r));
+        }
+    st.pending = 1;  // held until every removal has started
+    for (auto &r : st.devices)
+        if (dev_remove_start(egc, *r) == Error::Success) ++st.pending;
+    device_removal_done(egc, st);
     return Error::Success;
 }
 

@@ -1,4 +1,6 @@
 // The Xen layer of a ctx: backend stacks and the xenstore watch multiplexer.
+#include <algorithm>
+#include <cstdlib>
 #include "xen/xen_ctx.hpp"
 
 #include <cerrno>
@@ -61,7 +63,15 @@ XenCtx *XenCtx::of(Egc &egc) {
 XenCtx::XenCtx(CtxImpl &ctx)
     : ctx_(ctx),
       hv_spec_(option_or_env(ctx.options().hypervisor, "XLKIT_HYPERVISOR")),
-      filters_spec_(option_or_env(ctx.options().filters, "XLKIT_FILTERS")) {}
+      filters_spec_(option_or_env(ctx.options().filters, "XLKIT_FILTERS")),
+      hotplug_dir_(option_or_env(ctx.options().hotplug_dir, "XLKIT_HOTPLUG_DIR")) {
+    if (hotplug_dir_.empty()) hotplug_dir_ = "/etc/xen/scripts";
+    device_timeout_ms_ = ctx.options().device_timeout_ms;
+    if (device_timeout_ms_ <= 0) {
+        std::string t = option_or_env("", "XLKIT_DEVICE_TIMEOUT_MS");
+        device_timeout_ms_ = t.empty() ? 0 : std::max(0, std::atoi(t.c_str()));
+    }
+}
 
 XenCtx::~XenCtx() = default;
 

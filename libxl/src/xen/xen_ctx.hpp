@@ -118,6 +118,12 @@ public:
     bool reserve_name(const std::string &name) { return creating_.insert(name).second; }
     void release_name(const std::string &name) { creating_.erase(name); }
 
+    /* CtxOptions::hotplug_dir, else XLKIT_HOTPLUG_DIR, else /etc/xen/scripts. */
+    const std::string &hotplug_dir() const noexcept { return hotplug_dir_; }
+    /* CtxOptions::device_timeout_ms, else XLKIT_DEVICE_TIMEOUT_MS; 0: the
+     * operation's own default. */
+    int device_timeout_ms() const noexcept { return device_timeout_ms_; }
+
 private:
     static void xs_fd_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
     static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, Error rc);
@@ -128,6 +134,8 @@ private:
     CtxImpl &ctx_;
     std::string hv_spec_;       // CtxOptions::hypervisor, else XLKIT_HYPERVISOR
     std::string filters_spec_;  // CtxOptions::filters, else XLKIT_FILTERS
+    std::string hotplug_dir_;
+    int device_timeout_ms_ = 0;
     std::unique_ptr<Hypervisor> hv_;
     std::unique_ptr<Xenstore> xs_;
     std::string open_error_;

@@ -65,7 +65,7 @@ Error xswait_start(Egc &egc, XsWait &w) {
     XenCtx *x = XenCtx::of(egc);
     if (!x) return Error::Nomem;
     w.abortable.data = &w;
-    Error rc = abortable_register(egc, w.abortable, w.ao, abort_cb);
+    Error rc = w.can_abort ? abortable_register(egc, w.abortable, w.ao, abort_cb) : Error::Success;
     if (rc != Error::Success) return rc;
     w.watch.data = &w;
     // The watch fires once at registration: that first event reads the
@@ -90,6 +90,7 @@ Error devstate_wait(Egc &egc, DevState &ds) {
     ds.w.what = "waiting for " + ds.state_path + " to become " + std::to_string(ds.wanted);
     ds.w.path = ds.state_path;
     ds.w.timeout_ms = ds.timeout_ms;
+    ds.w.can_abort = ds.can_abort;
     ds.w.data = &ds;
     ds.w.callback = [](Egc &g, XsWait *w, Error rc, const char *value) {
         DevState &d = *static_cast<DevState *>(w->data);

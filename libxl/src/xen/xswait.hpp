@@ -32,6 +32,9 @@ struct XsWait {
     int timeout_ms = 0;  // 0: none
     Callback callback = nullptr;
     void *data = nullptr;
+    /* false: abort does not end the wait (a clean-up inside an aborted
+     * operation); the timeout still bounds it. */
+    bool can_abort = true;
     // ---- private
     EvXsWatch watch;
     EvTime timer;
@@ -54,6 +57,7 @@ struct DevState {
     int timeout_ms = 0;
     Callback callback = nullptr;
     void *data = nullptr;
+    bool can_abort = true;  // as XsWait's
     XsWait w;  // private
 };
 
