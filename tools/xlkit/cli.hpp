@@ -58,6 +58,14 @@ public:
     /* The error messages logged since the last take(). */
     std::vector<std::string> take_errors();
     bool verbose() const noexcept { return verbose_ > 0; }
+    /* The library logs each line of a hotplug script at INFO, as "DEVICE:
+     * hotplug: LINE", and also reports it (HELPER_OUTPUT, without the
+     * device). While kept (keep_script_lines(true): a ReportView shows
+     * them), such messages are not printed but remembered, so that the
+     * report is shown once, with its device: script_line_device(LINE) gives
+     * it and forgets it ("" if unknown). */
+    void keep_script_lines(bool on);
+    std::string script_line_device(const std::string &line);
 
     struct Impl;
 
@@ -166,10 +174,14 @@ private:
 class ReportView {
 public:
     explicit ReportView(App &app, bool nested = false) : app_(app), nested_(nested) {}
+    ~ReportView();
+    ReportView(const ReportView &) = delete;
+    ReportView &operator=(const ReportView &) = delete;
     /* Where stages and notes go (nullptr: nowhere; reports are still kept). */
     void attach(Progress *p) { prog_ = p; }
-    /* A ProgressHow that shows each report through this view. */
-    xlkit::ProgressHow how();
+    /* A ProgressHow that shows each report through this view; other events
+     * (the create's console) go to other. Call it after App::open_ctx. */
+    xlkit::ProgressHow how(std::function<void(const xlkit::Event &)> other = {});
     /* Shows and keeps one report (ignores other kinds of event). */
     void show(const xlkit::Event &ev);
     /* The reports so far as a JSON array. */
@@ -183,6 +195,7 @@ private:
     int top_done_ = 0, top_total_ = 0;
     std::string device_;  // the device of the last device stage
     std::vector<std::string> json_;
+    bool kept_ = false;  // the logger keeps script lines for this view
 };
 
 /* "domain 3 (guest1)" or "domain 3". */

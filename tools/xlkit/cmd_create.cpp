@@ -477,8 +477,8 @@ int cmd_create(App &app, int argc, char **argv) {
     // devices are added in parallel, inside the create).
     ReportView view(app, true);
     view.attach(quiet ? nullptr : &prog);
-    ProgressHow reports = ProgressHow::callback([&](const Event &ev) {
-        if (ev.type() != EventType::DomainCreateConsoleAvailable) return view.show(ev);
+    ProgressHow reports = view.how([&](const Event &ev) {
+        if (ev.type() != EventType::DomainCreateConsoleAvailable) return;
         console = true;
         if (!quiet) prog.note("domain " + std::to_string(ev.domid) + ": console available");
     });
