@@ -226,6 +226,12 @@ int cmd_wait(App &app, int argc, char **argv);
 int cmd_events(App &app, int argc, char **argv);
 int cmd_info(App &app, int argc, char **argv);
 int cmd_help(App &app, int argc, char **argv);
+int cmd_block_attach(App &app, int argc, char **argv);
+int cmd_block_detach(App &app, int argc, char **argv);
+int cmd_block_list(App &app, int argc, char **argv);
+int cmd_network_attach(App &app, int argc, char **argv);
+int cmd_network_detach(App &app, int argc, char **argv);
+int cmd_network_list(App &app, int argc, char **argv);
 
 /* The help text of one command (usage line first), or nullptr. */
 const char *command_help(const std::string &cmd);

@@ -92,6 +92,42 @@ const Command kCommands[] = {
      "is re-read every 200 ms), until interrupted.\n"
      "\n"
      "  -c, --count N  exit after N events\n"},
+    {"block-attach", cmd_block_attach, "block-attach DOM DISKSPEC...", "attach a virtual disk",
+     "Attaches a virtual disk to DOM. DISKSPEC is a disk specification in the\n"
+     "xl-disk-configuration(5) syntax, read by libxlutil as xl does; several\n"
+     "arguments are pieces of one specification:\n"
+     "  xlkit block-attach guest1 /srv/data.img,raw,xvdb,rw\n"
+     "  xlkit block-attach guest1 vdev=xvdc access=ro target=/srv/cd.iso\n"
+     "Stages: backend (the backend waits for the frontend), hotplug (the\n"
+     "script, default block, set the device up), connected (the guest's\n"
+     "frontend connected; a paused guest's disk is done after hotplug).\n"
+     "With -v the script's output is shown. backend= (a driver domain) is not\n"
+     "supported.\n"},
+    {"block-detach", cmd_block_detach, "block-detach [-f] DOM VDEV", "detach a virtual disk",
+     "Detaches the disk VDEV (xvdb, or its devid, 51728) from DOM: the backend\n"
+     "closes (the guest releases the disk), the hotplug script's remove runs,\n"
+     "the device's entries go. If the guest does not release it within 10 s,\n"
+     "it is removed anyway after 10 s more.\n"
+     "\n"
+     "  -f, --force  do not wait for the guest to release the disk\n"},
+    {"block-list", cmd_block_list, "block-list DOM...", "list virtual disks",
+     "Lists the virtual disks of each DOM with xl block-list's columns: Vdev\n"
+     "(the devid), BE (backend domain), handle (the guest's domid), state (the\n"
+     "guest's side, a XenbusState: 1 initialising, 2 init wait, 3 initialised,\n"
+     "4 connected, 5 closing, 6 closed), evt-ch, ring-ref and BE-path.\n"},
+    {"network-attach", cmd_network_attach, "network-attach DOM [KEY=VALUE...]", "attach a network interface",
+     "Attaches a virtual network interface to DOM. Each argument is KEY=VALUE\n"
+     "of xl-network-configuration(5), or several separated by commas as in\n"
+     "a vif = [...] entry: mac, bridge, ip, rate, mtu, vifname, script, type\n"
+     "(vif), model, devid, gatewaydev. Without mac, one is generated; without\n"
+     "devid, the next free one is used. Both are printed once attached.\n"
+     "Stages and -v as for block-attach (script default vif-bridge).\n"},
+    {"network-detach", cmd_network_detach, "network-detach DOM DEVID|MAC", "detach a network interface",
+     "Detaches the network interface DEVID (a number) or MAC (with colons) from\n"
+     "DOM, as block-detach does without -f.\n"},
+    {"network-list", cmd_network_list, "network-list DOM...", "list network interfaces",
+     "Lists the network interfaces of each DOM with xl network-list's columns:\n"
+     "Idx, BE, Mac Addr., handle, state, evt-ch, tx-/rx-ring-ref, BE-path.\n"},
     {"info", cmd_info, "info", "information about the host and xlkit",
      "Prints the host, the xlkit version, the hypervisor backend in use and what\n"
      "xlkit's API can tell about the domains' memory. Host memory totals are\n"
@@ -111,14 +147,13 @@ void print_usage(FILE *f) {
                  "usage: xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]\n"
                  "\n"
                  "Commands:\n");
-    for (const Command &c : kCommands) std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
+    for (const Command &c : kCommands) std::fprintf(f, "  %-14s %s\n", c.name, c.summary);
     std::fprintf(f,
                  "\n"
                  "Global options (before or after the command):\n"
                  "  --json              machine-readable JSON output for every command\n"
                  "  -v, --verbose       verbose logging (the library's debug messages)\n"
-                 "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host)\n"
-                 "                      (also --hypervisor SPEC);\n"
+                 "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
                  "                      default: $XLKIT_HYPERVISOR, else xenctrl\n"
                  "  --version           print the version\n"
                  "\n"
