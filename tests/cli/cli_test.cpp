@@ -855,6 +855,14 @@ TEST_F(Cli, FailingHotplugScriptFailsTheAttachAndLeavesNothing) {
     EXPECT_TRUE(last_line_error(r));
     EXPECT_NE(r.err.find("disk xvdb: the hotplug script"), std::string::npos) << r.err;
     EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "nothing left behind";
+    // A create whose device fails: the error says where the file sets it,
+    // and the domain is gone.
+    r = xlkit({"create", "-e", guest_cfg("g2", "vif = [ 'bridge=nosuch' ]\n")});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("g2.cfg:7: nic 0: the hotplug script"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no such bridge"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("g2"));
 }
 
 TEST_F(Cli, CtrlCDuringAttachRemovesTheDevice) {
@@ -1141,6 +1149,8 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
         {"syntax error", "name = 'bad' oops\n" + k, {}, {"bad.cfg:1: config parsing error near `oops'"}},
         {"list where a value is wanted", "name = [ 'a', 'b' ]\n" + k, {},
          {"bad.cfg:1: name: is a list, but must be a single value"}},
+        {"missing disk target", "name = 'bad'\n" + k + "disk = [ '/nonexistent/bad.img,raw,xvda,rw' ]\n", {},
+         {"bad.cfg:3: disk xvda: target '/nonexistent/bad.img': No such file or directory"}},
         {"bad disk", "name = 'bad'\n" + k + "disk = [ 'nonsense' ]\n", {},
          {"bad.cfg:3: disk: entry 1 'nonsense': ", "no vdev specified"}},
         {"bad argument", "name = 'bad'\n" + k, {"memory='lots'"},

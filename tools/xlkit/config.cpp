@@ -437,6 +437,9 @@ bool parse_nic_spec(xlcfg *c, const std::string &spec, DeviceNic *nic, std::vect
 }
 
 std::string locate_message(const XlConfig &xc, const std::string &msg) {
+    // A device's own messages name it as "disk xvda: ..." or "nic 0: ...".
+    if (msg.rfind("disk ", 0) == 0 && msg.find(": ") != std::string::npos) return xc.where("disk") + ": " + msg;
+    if (msg.rfind("nic ", 0) == 0 && msg.find(": ") != std::string::npos) return xc.where("vif") + ": " + msg;
     static const std::string prefix = "domain config: ";
     if (msg.compare(0, prefix.size(), prefix) != 0) return msg;
     std::string rest = msg.substr(prefix.size());

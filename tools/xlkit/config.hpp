@@ -39,8 +39,9 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
                    std::string *err);
 
 /* A message the library logged about a DomainConfig field ("domain config:
- * FIELD: ...") with the file and line where that key was set. Other
- * messages are returned as they are. */
+ * FIELD: ...") or about one of its devices ("disk xvda: ...", "nic 0: ...")
+ * with the file and line where that key was set. Other messages are
+ * returned as they are. */
 std::string locate_message(const XlConfig &xc, const std::string &msg);
 
 /* An xlcfg that frees itself. */
