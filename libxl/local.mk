@@ -30,6 +30,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/destroy.cpp \
 	libxl/src/ops/device.cpp \
 	libxl/src/ops/device_disk.cpp \
+	libxl/src/ops/device_native.cpp \
 	libxl/src/ops/device_nic.cpp \
 	libxl/src/ops/device_ops.cpp \
 	libxl/src/ops/helper_run.cpp \
@@ -71,6 +72,7 @@ noinst_HEADERS += \
 	libxl/src/ops/child_run.hpp \
 	libxl/src/ops/device.hpp \
 	libxl/src/ops/device_kinds.hpp \
+	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \

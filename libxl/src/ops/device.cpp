@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "event/log.hpp"
+#include "ops/device_native.hpp"
 #include "ops/op_util.hpp"
 #include <xlkit/error.hpp>
 
@@ -112,6 +113,11 @@ void remove_script(Egc &egc, DevRemove &r) {
     std::string script;
     if (!r.run_script || xen_stacks(egc, &s) != Error::Success ||
         s.xs->read(0, dev_backend_path(r.addr) + "/script", &script) < 0 || script.empty()) {
+        remove_finish(egc, r);
+        return;
+    }
+    if (native_block_applies(r.addr, script)) {
+        native_block_remove(egc, s, r.addr);
         remove_finish(egc, r);
         return;
     }
@@ -232,6 +238,8 @@ void connected_cb(Egc &egc, DevState *ds, Error rc) {
     add_done(egc, a, rc);
 }
 
+void hotplug_done(Egc &egc, DevAdd &a, Error rc);
+
 void add_script_done(Egc &egc, ChildRun *cr, Error rc, int status) {
     DevAdd &a = *static_cast<DevAdd *>(cr->data);
     XenStacks s;
@@ -247,6 +255,13 @@ void add_script_done(Egc &egc, ChildRun *cr, Error rc, int status) {
         rc = Error::Fail;
     }
     if (rc == Error::Success && src != Error::Success) rc = src;
+    hotplug_done(egc, a, rc);
+}
+
+// The script (or the native path) has done its part: connect, or done.
+void hotplug_done(Egc &egc, DevAdd &a, Error rc) {
+    XenStacks s;
+    if (rc == Error::Success) rc = xen_stacks(egc, &s);
     if (rc != Error::Success) {
         add_done(egc, a, rc);
         return;
@@ -278,6 +293,14 @@ void initwait_cb(Egc &egc, DevState *ds, Error rc) {
         return;
     }
     stage(egc, a.progress, a.addr, a.label, "backend", 1, add_total(a));
+    if (native_block_applies(a.addr, a.script)) {
+        std::string why;
+        a.script_ran = true;  // the undo releases what it made
+        rc = native_block_add(egc, s, a.addr, &why);
+        if (rc != Error::Success) XLKIT_LOG(egc.ctx, ERROR, "%s: %s", a.label.c_str(), why.c_str());
+        hotplug_done(egc, a, rc);
+        return;
+    }
     ChildRun &run = a.run;
     script_setup(run, *s.xs, a.addr, a.script, true);
     run.ao = a.ao;
