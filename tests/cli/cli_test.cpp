@@ -3,6 +3,7 @@
 // on_* actions, JSON output, bad input, and Ctrl-C.
 #include <boost/json/src.hpp>  // Boost.JSON's implementation, once per program
 
+#include <algorithm>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
@@ -65,6 +66,11 @@ protected:
                 (void)monitor_exit(p, 3000);
             }
         }
+        unsetenv("XLKIT_HOTPLUG_DIR");
+        unsetenv("XLKIT_DEVICE_TIMEOUT_MS");
+        // The host removes its folder's files, not a folder of ours.
+        for (const char *s : {"block", "vif-bridge"}) (void)unlink((host_.dir() + "/scripts/" + s).c_str());
+        (void)rmdir((host_.dir() + "/scripts").c_str());
         (void)host_.stop();
         // Reap whatever else was reparented to us (the sim host's detached
         // supervisor, when it ends).
@@ -170,6 +176,28 @@ protected:
         return pred();
     }
 
+    // Hotplug scripts (cli_support.hpp) in the host's folder, for every
+    // xlkit run by this test from now on.
+    void use_hotplug_scripts(bool fail_add = false, bool hang_add = false) {
+        std::string dir = host_.dir() + "/scripts";
+        ASSERT_TRUE(write_hotplug_scripts(dir, fail_add, hang_add));
+        setenv("XLKIT_HOTPLUG_DIR", dir.c_str(), 1);
+    }
+    // A disk image the guest may write.
+    std::string disk_image(const std::string &name) {
+        std::string path = host_.dir() + "/" + name;
+        std::ofstream f(path);
+        f << std::string(4096, '\0');
+        return path;
+    }
+    // stderr's lines that start with prefix.
+    static std::vector<std::string> lines_with(const std::string &err, const std::string &prefix) {
+        std::vector<std::string> v;
+        for (const std::string &l : lines(err))
+            if (l.rfind(prefix, 0) == 0) v.push_back(l.substr(prefix.size()));
+        return v;
+    }
+
     Host host_;
     std::vector<pid_t> monitors_;
     std::map<pid_t, int> exited_;
@@ -183,7 +211,8 @@ TEST_F(Cli, HelpListsEveryCommand) {
     Result r = xlkit({"help"});
     ASSERT_EQ(r.status, 0) << r.err;
     for (const char *c : {"list", "create", "destroy", "shutdown", "reboot", "pause", "unpause", "wait", "events",
-                          "info", "help"})
+                          "block-attach", "block-detach", "block-list", "network-attach", "network-detach",
+                          "network-list", "info", "help"})
         EXPECT_NE(r.out.find(std::string("  ") + c + " "), std::string::npos) << c << " missing from\n" << r.out;
     r = xlkit({"help", "shutdown"});
     ASSERT_EQ(r.status, 0);
@@ -195,7 +224,7 @@ TEST_F(Cli, HelpListsEveryCommand) {
     ASSERT_EQ(r.status, 0);
     auto j = parse_json(r.out);
     ASSERT_TRUE(j && j->is_object()) << r.out;
-    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 11u);
+    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 17u);
 }
 
 TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
@@ -223,6 +252,71 @@ TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
     r = xlkit({});
     EXPECT_EQ(r.status, 2);
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
+}
+
+// xl takes its global options before the command only; xlkit also after it,
+// among the command's own options and arguments.
+TEST_F(Cli, GlobalOptionsWorkAfterTheCommandToo) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    for (auto args : std::vector<std::vector<std::string>>{{"list", "--json"},
+                                                            {"list", "guest1", "--json"},
+                                                            {"list", "--json", "-v", "guest1"},
+                                                            {"list", "-vv", "--verbose", "--json"}}) {
+        Result r = xlkit(args);
+        ASSERT_EQ(r.status, 0) << args[1] << ": " << r.err;
+        auto j = parse_json(r.out);
+        ASSERT_TRUE(j && j->is_array()) << r.out;
+        EXPECT_EQ(jstr(j->as_array().back().as_object(), "name"), "guest1");
+    }
+    // --hypervisor after the command, in both forms: it wins over the
+    // environment.
+    unsetenv("XLKIT_HYPERVISOR");
+    for (auto args : std::vector<std::vector<std::string>>{{"info", "--json", "--hypervisor=sim:" + host_.dir()},
+                                                            {"info", "--hypervisor", "sim:" + host_.dir(), "--json"}}) {
+        Result r = xlkit(args);
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto j = parse_json(r.out);
+        ASSERT_TRUE(j) << r.out;
+        EXPECT_EQ(jstr(j->as_object(), "hypervisor_from"), "--hypervisor");
+        EXPECT_EQ(jint(j->as_object(), "nr_domains"), 2);
+    }
+    setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+    // Between a command's options, values and KEY=VALUE arguments.
+    Result r = xlkit({"create", "-n", guest_cfg("g2"), "--json", "memory=100"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_EQ(jint(j->as_object(), "memory"), 100);
+    r = xlkit({"pause", "guest1", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(parse_json(r.out)) << r.out;
+    r = xlkit({"help", "list", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(parse_json(r.out)) << r.out;
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "name"), "list");
+    r = xlkit({"info", "--version"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("xlkit ", 0), 0u) << r.out;
+    // An option valid nowhere is still a usage error that names it; so is a
+    // global option without its value.
+    struct Bad {
+        std::vector<std::string> args;
+        std::string want;
+    };
+    for (const Bad &b : std::vector<Bad>{{{"list", "--json", "--frob"}, "xlkit: list: unknown option '--frob'"},
+                                         {{"list", "-x", "--json"}, "xlkit: list: unknown option '-x'"},
+                                         {{"info", "--hypervisor"}, "xlkit: info: option '--hypervisor' needs a value"},
+                                         {{"info", "--hypervisor="}, "xlkit: info: --hypervisor needs a value"},
+                                         {{"wait", "guest1", "--timeout"}, "xlkit: wait: option '--timeout' needs a value"},
+                                         {{"help", "--frob"}, "xlkit: help: unknown option '--frob'"}}) {
+        r = xlkit(b.args);
+        EXPECT_EQ(r.status, 2) << b.args[0];
+        EXPECT_TRUE(one_line_error(r));
+        EXPECT_EQ(r.err.rfind(b.want, 0), 0u) << "want '" << b.want << "', got " << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+    EXPECT_EQ(find("guest1")->state, "paused");
 }
 
 // ---- create, list, pause, unpause ----------------------------------------------------
@@ -601,6 +695,274 @@ TEST_F(Cli, EveryCommandsJsonParses) {
     }
 }
 
+// ---- devices: block-*, network-* ---------------------------------------------------------
+//
+// On the sim host, FakeBackends plays blkback/netback and the guests'
+// frontends, and the hotplug scripts are cli_support.hpp's.
+
+TEST_F(Cli, BlockAttachListDetachAsXlDoes) {
+    use_hotplug_scripts();
+    FakeBackends be;
+    ASSERT_TRUE(be.ready());
+    std::uint32_t d = create(guest_cfg("g"));
+    ASSERT_GT(d, 0u);
+    const std::string img = disk_image("data.img");
+    const std::string title = "block-attach domain " + std::to_string(d) + " (g): ";
+    Result r = xlkit({"block-attach", "g", img + ",raw,xvdb,rw"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "") << "xl prints nothing";
+    // A running guest: the disk is attached once its frontend connected.
+    EXPECT_EQ(lines_with(r.err, title),
+              (std::vector<std::string>{"disk xvdb: backend (1/3)", "disk xvdb: hotplug (2/3)", "disk xvdb: connected (3/3)"}))
+        << r.err;
+    // As xl: several arguments are the pieces of one specification; -v
+    // shows what the hotplug script prints.
+    r = xlkit({"-v", "block-attach", "g", "vdev=xvdc", "access=ro", "target=" + img});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string be_c = "backend/vbd/" + std::to_string(d) + "/51744";
+    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script: block: add " + be_c + "\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script (stderr): set up\n"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(": hotplug: "), std::string::npos) << "once, not also as a log line:\n" << r.err;
+
+    // Exactly xl block-list's layout (xl_block.c, main_blocklist).
+    r = xlkit({"block-list", "g"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto l = lines(r.out);
+    ASSERT_EQ(l.size(), 3u) << r.out;
+    char want[256];
+    std::snprintf(want, sizeof want, "%-5s %-3s %-6s %-5s %-6s %-8s %-30s", "Vdev", "BE", "handle", "state", "evt-ch",
+                  "ring-ref", "BE-path");
+    EXPECT_EQ(l[0], want);
+    int row = 1;
+    for (int devid : {51728, 51744}) {
+        std::string bepath = "/local/domain/0/backend/vbd/" + std::to_string(d) + "/" + std::to_string(devid);
+        std::snprintf(want, sizeof want, "%-5d %-3d %-6d %-5d %-6d %-8d %-30s", devid, 0, int(d), 4, 9, 8, bepath.c_str());
+        EXPECT_EQ(l[std::size_t(row++)], want);
+    }
+    r = xlkit({"block-list", "g", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j && j->is_array()) << r.out;
+    ASSERT_EQ(j->as_array().size(), 2u);
+    const auto &first = j->as_array()[0].as_object();
+    EXPECT_EQ(jstr(first.at("disk").as_object(), "vdev"), "xvdb");
+    EXPECT_EQ(jstr(first.at("disk").as_object(), "pdev_path"), img);
+    EXPECT_EQ(jint(first.at("info").as_object(), "devid"), 51728);
+
+    // Detach by name, and by devid (as libxl_vdev_to_device_disk: 51744 is xvdc).
+    const std::string dtitle = "block-detach domain " + std::to_string(d) + " (g): ";
+    r = xlkit({"block-detach", "g", "xvdb"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lines_with(r.err, dtitle),
+              (std::vector<std::string>{"disk xvdb: closing (1/3)", "disk xvdb: hotplug (2/3)", "disk xvdb: removed (3/3)"}))
+        << r.err;
+    r = xlkit({"--json", "block-detach", "-f", "g", "51744"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    EXPECT_TRUE(j->as_object().at("forced").as_bool());
+    EXPECT_EQ(jstr(j->as_object().at("disk").as_object(), "vdev"), "xvdc");
+    EXPECT_EQ(j->as_object().at("progress").as_array().size(), 3u + 2u) << "3 stages, the script's 2 lines" << r.out;
+    EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "only the header";
+    r = xlkit({"block-detach", "g", "xvdb"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("xlkit: block-detach: domain " + std::to_string(d) + " (g) has no disk 'xvdb' (it has none)"),
+              std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
+    use_hotplug_scripts();
+    FakeBackends be;
+    ASSERT_TRUE(be.ready());
+    std::uint32_t d = create(guest_cfg("g"));
+    ASSERT_GT(d, 0u);
+    const std::string title = "network-attach domain " + std::to_string(d) + " (g): ";
+    // As xl: one KEY=VALUE an argument; devid and mac are completed.
+    Result r = xlkit({"network-attach", "g", "mac=00:16:3e:0a:0b:0c", "bridge=xenbr1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lines_with(r.err, title),
+              (std::vector<std::string>{"nic 0: backend (1/3)", "nic 0: hotplug (2/3)", "nic 0: connected (3/3)",
+                                        "devid 0, mac 00:16:3e:0a:0b:0c"}))
+        << r.err;
+    // Or several, comma-separated, as in a vif entry; a generated mac.
+    r = xlkit({"--json", "network-attach", "g", "rate=1MB/s@20ms, ip=10.0.0.9", "-v"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &nic = j->as_object().at("nic").as_object();
+    EXPECT_EQ(jint(nic, "devid"), 1);
+    EXPECT_EQ(jstr(nic, "mac").rfind("00:16:3e:", 0), 0u) << jstr(nic, "mac");
+    EXPECT_EQ(jint(nic, "rate_bytes_per_interval"), 20000);
+    EXPECT_NE(r.err.find("nic 1: hotplug script: vif-bridge: online backend/vif/" + std::to_string(d) + "/1"),
+              std::string::npos)
+        << r.err;
+    const std::string mac1 = jstr(nic, "mac");
+
+    // Exactly xl network-list's layout (xl_nic.c, main_networklist).
+    r = xlkit({"network-list", "g"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto l = lines(r.out);
+    ASSERT_EQ(l.size(), 3u) << r.out;
+    char want[256];
+    std::snprintf(want, sizeof want, "%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s", "Idx", "BE", "Mac Addr.", "handle",
+                  "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");
+    EXPECT_EQ(l[0], want);
+    std::string be0 = "/local/domain/0/backend/vif/" + std::to_string(d) + "/0";
+    std::snprintf(want, sizeof want, "%-3d %-2d %s%6d %5d %6d %5d/%-11d %-30s", 0, 0, "00:16:3e:0a:0b:0c", 0, 4, 10, 768,
+                  769, be0.c_str());
+    EXPECT_EQ(l[1], want);
+    EXPECT_EQ(l[2].substr(7, 17), mac1);
+    r = xlkit({"network-list", "--json", "g"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    j = parse_json(r.out);
+    ASSERT_TRUE(j && j->is_array()) << r.out;
+    ASSERT_EQ(j->as_array().size(), 2u);
+    EXPECT_EQ(jstr(j->as_array()[0].as_object().at("nic").as_object(), "bridge"), "xenbr1");
+
+    // Detach by devid, and by mac (xl: a ':' makes it a mac).
+    r = xlkit({"network-detach", "g", "1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lines_with(r.err, "network-detach domain " + std::to_string(d) + " (g): "),
+              (std::vector<std::string>{"nic 1: closing (1/3)", "nic 1: hotplug (2/3)", "nic 1: removed (3/3)"}))
+        << r.err;
+    r = xlkit({"network-detach", "g", "00:16:3E:0A:0B:0C"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lines(xlkit({"network-list", "g"}).out).size(), 1u) << "only the header";
+    r = xlkit({"network-detach", "g", "0"});
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("has no network device '0' (it has none)"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, FailingHotplugScriptFailsTheAttachAndLeavesNothing) {
+    use_hotplug_scripts(true);
+    FakeBackends be;
+    ASSERT_TRUE(be.ready());
+    std::uint32_t d = create(guest_cfg("g"));
+    ASSERT_GT(d, 0u);
+    Result r = xlkit({"network-attach", "g", "bridge=nosuch"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("xlkit: network-attach: cannot attach a network device to domain " + std::to_string(d) +
+                         " (g): nic 0: the hotplug script"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("failed (exit status 1): no such bridge"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(xlkit({"network-list", "g"}).out).size(), 1u) << "nothing left behind";
+    r = xlkit({"block-attach", "g", disk_image("d.img") + ",raw,xvdb,rw"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("disk xvdb: the hotplug script"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "nothing left behind";
+    // A create whose device fails: the error says where the file sets it,
+    // and the domain is gone.
+    r = xlkit({"create", "-e", guest_cfg("g2", "vif = [ 'bridge=nosuch' ]\n")});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("g2.cfg:7: nic 0: the hotplug script"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no such bridge"), std::string::npos) << r.err;
+    EXPECT_FALSE(find("g2"));
+}
+
+TEST_F(Cli, CtrlCDuringAttachRemovesTheDevice) {
+    use_hotplug_scripts(false, true);
+    FakeBackends be;
+    ASSERT_TRUE(be.ready());
+    std::uint32_t d = create(guest_cfg("g"));
+    ASSERT_GT(d, 0u);
+    Proc p(xlkit_argv({"block-attach", "g", disk_image("d.img") + ",raw,xvdb,rw"}));
+    // Once the script runs (the backend stage is out), interrupt it.
+    ASSERT_TRUE(eventually([&] { return p.err_so_far().find("disk xvdb: backend (1/3)") != std::string::npos; }));
+    usleep(200000);
+    p.signal(SIGINT);
+    Result r = p.wait(30);
+    EXPECT_EQ(r.status, 130) << r.err;
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("xlkit: block-attach: cannot attach disk xvdb to domain " + std::to_string(d) + " (g)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(" (interrupted): aborted\n"), std::string::npos) << r.err;
+    EXPECT_LT(r.secs, 20);
+    EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "the abort removed the disk";
+}
+
+TEST_F(Cli, CreateShowsEachDevicesStagesAndScriptOutput) {
+    use_hotplug_scripts();
+    FakeBackends be;
+    ASSERT_TRUE(be.ready());
+    const std::string img = disk_image("root.img");
+    std::string c = guest_cfg("g", "disk = [ '" + img + ",raw,xvda,rw' ]\nvif = [ 'mac=00:16:3e:00:00:01' ]\n");
+    Result r = xlkit({"-v", "create", "-e", c});
+    ASSERT_EQ(r.status, 0) << r.err;
+    // The devices are added while the domain is paused: done after hotplug.
+    auto l = lines_with(r.err, "create g: ");
+    for (const char *want :
+         {"building the domain", "disk xvda: backend (1/2)", "disk xvda: hotplug (2/2)", "nic 0: backend (1/2)",
+          "nic 0: hotplug (2/2)", "disk xvda: hotplug script: block: add backend/vbd/",
+          "disk xvda: hotplug script (stderr): set up", "nic 0: hotplug script: vif-bridge: online backend/vif/",
+          "nic 0: hotplug script (stderr): set up"})
+        EXPECT_TRUE(std::any_of(l.begin(), l.end(), [&](const std::string &x) { return x.rfind(want, 0) == 0; }))
+            << "want 'create g: " << want << "' in\n"
+            << r.err;
+    // Each script line once: not also as the library's log line.
+    EXPECT_EQ(r.err.find(": hotplug: "), std::string::npos) << r.err;
+    EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 2u);
+    EXPECT_EQ(lines(xlkit({"network-list", "g"}).out).size(), 2u);
+    // Without -v, no script output; with --json, every report.
+    r = xlkit({"--json", "create", "-e", guest_cfg("h", "vif = [ '' ]\n")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err.find("hotplug script"), std::string::npos) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    int stages = 0, script_lines = 0;
+    for (const auto &e : j->as_object().at("progress").as_array()) {
+        std::string t = jstr(e.as_object(), "type");
+        stages += t == "operation_progress";
+        script_lines += t == "helper_output";
+    }
+    EXPECT_EQ(stages, 2);
+    EXPECT_EQ(script_lines, 2);
+    // destroy removes them: the scripts' removes run.
+    EXPECT_EQ(xlkit({"destroy", "g"}).status, 0);
+    EXPECT_EQ(xlkit({"destroy", "h"}).status, 0);
+}
+
+TEST_F(Cli, BadDeviceArgumentsAreOneLineErrors) {
+    std::uint32_t d = create(guest_cfg("g"));
+    ASSERT_GT(d, 0u);
+    struct Bad {
+        std::vector<std::string> args;
+        int status;
+        std::string want;
+    };
+    for (const Bad &b : std::vector<Bad>{
+             {{"block-attach", "g"}, 2, "xlkit: block-attach: which disk"},
+             {{"block-attach", "g", "nonsense"}, 1, "xlkit: block-attach: disk 'nonsense': no vdev specified"},
+             {{"block-attach", "g", "/bin/sh,raw,xvdb,r,backend=dd"}, 1, "backend= (a driver domain) is not supported"},
+             {{"block-attach", "g", "/nonexistent,raw,xvdb,r"}, 1,
+              "xlkit: block-attach: cannot attach disk xvdb to domain " + std::to_string(d) +
+                  " (g): disk xvdb: target '/nonexistent': No such file or directory"},
+             {{"block-attach", "nosuch", "/bin/sh,raw,xvdb,r"}, 1, "xlkit: block-attach: no domain 'nosuch'"},
+             {{"block-detach", "g"}, 2, "xlkit: block-detach: which disk"},
+             {{"block-detach", "g", "xvdb", "more"}, 2, "unexpected argument 'more'"},
+             {{"block-list"}, 2, "xlkit: block-list: which domain?"},
+             {{"block-list", "g", "nosuch"}, 1, "xlkit: block-list: no domain 'nosuch'"},
+             {{"network-attach", "g", "type=ioemu"}, 1, "'type=ioemu': type: 'ioemu' (an emulated NIC) is for HVM guests"},
+             {{"network-attach", "g", "bogus=1"}, 1, "'bogus=1': unknown key 'bogus'"},
+             {{"network-attach", "g", "backend=dd"}, 1, "backend: a driver domain is not supported by xlkit"},
+             {{"network-detach", "g", "eth0"}, 2, "'eth0' is neither a devid (a number) nor a MAC address"},
+             {{"network-detach", "g", "00:16:3e"}, 2, "'00:16:3e' is not a MAC address"},
+             {{"network-list"}, 2, "xlkit: network-list: which domain?"},
+         }) {
+        Result r = xlkit(b.args);
+        EXPECT_EQ(r.status, b.status) << b.args[0] << ": " << r.err;
+        EXPECT_TRUE(one_line_error(r)) << b.args[0];
+        EXPECT_NE(r.err.find(b.want), std::string::npos) << "want '" << b.want << "' in\n" << r.err;
+    }
+    EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u);
+}
+
 // ---- config files and bad input --------------------------------------------------------
 
 TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
@@ -649,6 +1011,105 @@ TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
+// vif = [...] in xl's network syntax (xl-network-configuration(5)), read as
+// xl's parse_nic_config reads it, rate= by libxlutil's xlu_vif_parse_rate.
+TEST_F(Cli, DryRunMapsVifEntries) {
+    std::string c = cfg("net", "name = 'net'\nkernel = '/bin/sh'\n"
+                               "vif = [ 'mac=00:16:3E:01:02:03,bridge=xenbr0',\n"
+                               "        '',\n"
+                               "        'ip=10.0.0.2 fe80::1/64, rate=10Mb/s, vifname=net.2, mtu=9000, script=vif-route,"
+                               "gatewaydev=eth0,model=e1000,type=vif',\n"
+                               "        'rate=1MB/s@20ms,devid=7',\n"
+                               "        'rate=250KB/s@1s',\n"
+                               "        'rate=1Gb/s@100us,netdev=eth1' ]\n");
+    Result r = xlkit({"--json", "create", "-n", c});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &nics = j->as_object().at("nics").as_array();
+    ASSERT_EQ(nics.size(), 6u);
+    auto nic = [&](std::size_t i) { return nics[i].as_object(); };
+    // As xl: each entry's devid is its index in the list, unless devid= says.
+    for (std::size_t i : {0u, 1u, 2u, 4u, 5u}) EXPECT_EQ(jint(nic(i), "devid"), std::int64_t(i));
+    EXPECT_EQ(jint(nic(3), "devid"), 7);
+    for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(jstr(nic(i), "nictype"), "vif") << i;
+    EXPECT_EQ(jstr(nic(0), "mac"), "00:16:3e:01:02:03");
+    EXPECT_EQ(jstr(nic(0), "bridge"), "xenbr0");
+    EXPECT_EQ(jstr(nic(1), "mac", "none"), "none") << "no mac: the library generates one";
+    EXPECT_EQ(jint(nic(1), "rate_bytes_per_interval"), 0) << "no rate: unlimited";
+    EXPECT_EQ(jstr(nic(2), "ip"), "10.0.0.2 fe80::1/64");
+    EXPECT_EQ(jstr(nic(2), "ifname"), "net.2");
+    EXPECT_EQ(jint(nic(2), "mtu"), 9000);
+    EXPECT_EQ(jstr(nic(2), "script"), "vif-route");
+    EXPECT_EQ(jstr(nic(2), "gatewaydev"), "eth0");
+    EXPECT_EQ(jstr(nic(2), "model"), "e1000");
+    // libxlu_vif.c: bytes/s (bits / 8) times the interval (default 50 ms).
+    EXPECT_EQ(jint(nic(2), "rate_bytes_per_interval"), std::int64_t(10000000) / 8 * 50000 / 1000000);
+    EXPECT_EQ(jint(nic(2), "rate_interval_usecs"), 50000);
+    EXPECT_EQ(jint(nic(3), "rate_bytes_per_interval"), 20000) << "xl-network-configuration(5)'s example";
+    EXPECT_EQ(jint(nic(3), "rate_interval_usecs"), 20000);
+    EXPECT_EQ(jint(nic(4), "rate_bytes_per_interval"), 250000);
+    EXPECT_EQ(jint(nic(4), "rate_interval_usecs"), 1000000);
+    EXPECT_EQ(jint(nic(5), "rate_bytes_per_interval"), 12500);
+    EXPECT_EQ(jint(nic(5), "rate_interval_usecs"), 100);
+    // netdev= is xl's deprecated name for gatewaydev=, with its warning.
+    EXPECT_EQ(jstr(nic(5), "gatewaydev"), "eth1");
+    EXPECT_NE(r.err.find("net.cfg:3: vif: entry 6: netdev= is deprecated, use gatewaydev="), std::string::npos) << r.err;
+    // A KEY=VALUE argument replaces the list.
+    r = xlkit({"--json", "create", "-n", c, "vif=['bridge=br1']"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(parse_json(r.out)->as_object().at("nics").as_array().size(), 1u);
+}
+
+// Every bad entry is an error naming the file, line, entry and key; none is
+// ignored (xl ignores unknown keys and some bad values).
+TEST_F(Cli, BadVifEntriesAreErrorsNamingTheEntryAndKey) {
+    struct Case {
+        std::string entries;
+        std::string want;
+    };
+    const std::vector<Case> cases = {
+        {"'mac=00:16:3e:01:02'", "entry 1 'mac=00:16:3e:01:02': mac: '00:16:3e:01:02' is not a MAC address"},
+        {"'mac=00:16:3e:01:02:03:04'", "mac: '00:16:3e:01:02:03:04' is not a MAC address"},
+        {"'mac=01:16:3e:01:02:03'", "mac: '01:16:3e:01:02:03' is a multicast address"},
+        {"'type=ioemu'", "type: 'ioemu' (an emulated NIC) is for HVM guests; a PV guest's NIC is type=vif"},
+        {"'type=tap'", "type: 'tap' is not a vif type"},
+        {"'backend=netdom'", "backend: a driver domain is not supported by xlkit"},
+        {"'bridge=xenbr0,colour=blue'", "entry 1 'bridge=xenbr0,colour=blue': unknown key 'colour' (keys: mac, bridge,"},
+        {"'bridge'", "'bridge' is not KEY=VALUE"},
+        {"'trusted'", "'trusted' is not supported by xlkit"},
+        {"'accel=x'", "accel: not supported"},
+        {"'colo_checkpoint_host=h'", "colo_checkpoint_host: COLO is not supported by xlkit"},
+        {"'bridge='", "bridge: needs a value"},
+        {"'rate=10Mbps'", "rate: invalid rate in `10Mbps' (e.g. rate=10Mb/s or rate=1MB/s@20ms)"},
+        {"'rate=1MB/s@20ks'", "rate: invalid replenishment interval in `20ks'"},
+        {"'rate=0B/s'", "rate: rate overflow in `0B/s'"},
+        {"'rate=@20ms'", "rate: no rate specified in `@20ms'"},
+        {"'mtu=9'", "mtu: '9' is not an MTU (68 to 65535)"},
+        {"'mtu=big'", "mtu: 'big' is not an MTU"},
+        {"'devid=-1'", "devid: '-1' is not a devid"},
+        {"'vifname=a-very-long-interface'", "vifname: 'a-very-long-interface' is not a network interface name"},
+        {"'bridge=br/0'", "bridge: 'br/0' is not a network interface name"},
+        {"'ip=10.0.0.300'", "ip: '10.0.0.300' is not an IP address"},
+        {"'ip=10.0.0.1/33'", "ip: '10.0.0.1/33' is not an IP address"},
+        {"'devid=1', ''", "entry 2 '': devid 1 is entry 1's too"},
+        {"'mac=00:16:3e:0:0:1', 'mac=00:16:3E:00:00:01'", "entry 2 'mac=00:16:3E:00:00:01': mac 00:16:3e:00:00:01 is entry 1's too"},
+        {"[ 'x' ]", "vif: entry 1 is a list, not a network specification"},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.entries);
+        Result r = xlkit({"create", "-n", cfg("bad", "name = 'bad'\nkernel = '/bin/sh'\nvif = [ " + c.entries + " ]\n")});
+        EXPECT_EQ(r.status, 1);
+        EXPECT_TRUE(one_line_error(r));
+        EXPECT_EQ(r.err.rfind("xlkit: create: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find("bad.cfg:3: vif: "), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find(c.want), std::string::npos) << "want '" << c.want << "' in\n" << r.err;
+    }
+    Result r = xlkit({"create", "-n", cfg("bad", "name = 'bad'\nkernel = '/bin/sh'\nvif = 'bridge=xenbr0'\n")});
+    EXPECT_TRUE(one_line_error(r));
+    EXPECT_NE(r.err.find("bad.cfg:3: vif: must be a list"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, EmptyCdromOfAPvGuestIsRefusedNamingTheDisk) {
     auto r = xlkit({"create", guest_cfg("disky", "disk = [ ',,hdc:cdrom,r' ]\n")});
     EXPECT_EQ(r.status, 1);
@@ -679,8 +1140,8 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
         {"vcpus 0", "name = 'bad'\n" + k + "vcpus = 0\n", {}, {"bad.cfg:3: vcpus: must be between 1 and 512, not 0"}},
         {"maxmem below memory", "name = 'bad'\n" + k + "memory = 256\nmaxmem = 128\n", {},
          {"bad.cfg:4: maxmem: 128 is below memory (256)"}},
-        {"unsupported key", "name = 'bad'\n" + k + "vif = [ 'bridge=xenbr0' ]\nvfb = []\n", {},
-         {"bad.cfg:3: key 'vif' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
+        {"unsupported key", "name = 'bad'\n" + k + "pci = [ '01:00.0' ]\nvfb = []\n", {},
+         {"bad.cfg:3: key 'pci' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
         {"hvm", "name = 'bad'\n" + k + "type = 'hvm'\n", {},
          {"bad.cfg:3: type: 'hvm' domains are not supported by xlkit"}},
         {"bad action", "name = 'bad'\n" + k + "on_crash = 'explode'\n", {},
@@ -688,13 +1149,17 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
         {"syntax error", "name = 'bad' oops\n" + k, {}, {"bad.cfg:1: config parsing error near `oops'"}},
         {"list where a value is wanted", "name = [ 'a', 'b' ]\n" + k, {},
          {"bad.cfg:1: name: is a list, but must be a single value"}},
+        {"missing disk target", "name = 'bad'\n" + k + "disk = [ '/nonexistent/bad.img,raw,xvda,rw' ]\n", {},
+         {"bad.cfg:3: disk xvda: target '/nonexistent/bad.img': No such file or directory"}},
         {"bad disk", "name = 'bad'\n" + k + "disk = [ 'nonsense' ]\n", {},
          {"bad.cfg:3: disk: entry 1 'nonsense': ", "no vdev specified"}},
         {"bad argument", "name = 'bad'\n" + k, {"memory='lots'"},
          {"argument 'memory='lots'': memory: 'lots' is not a valid number"}},
         {"argument with a syntax error", "name = 'bad'\n" + k, {"memory=lots"},
          {"argument 'memory=lots': config parsing error near `lots'"}},
-        {"unsupported argument", "name = 'bad'\n" + k, {"vif=['']"}, {"argument 'vif=['']': key 'vif'"}},
+        {"unsupported argument", "name = 'bad'\n" + k, {"vfb=['']"}, {"argument 'vfb=['']': key 'vfb'"}},
+        {"bad vif", "name = 'bad'\n" + k + "vif = [ '',\n  'bridge=xenbr0,mac=00:16:3e:zz:00:01' ]\n", {},
+         {"bad.cfg:3: vif: entry 2 'bridge=xenbr0,mac=00:16:3e:zz:00:01': mac: '00:16:3e:zz:00:01' is not a MAC address"}},
         {"more memory than the host has", "name = 'bad'\n" + k + "memory = 2000000000\n", {},
          {"bad.cfg:3: memory: 2000000000 MiB wanted", "out of memory"}},
         {"duplicate name", "name = 'keep'\n" + k, {}, {"bad.cfg:1: name: a domain called 'keep' exists already"}},

@@ -1,5 +1,7 @@
 // app.cpp: the CLI's plumbing: signals, logger, progress display, the event
 // loop that drives the ctx, and JSON helpers.
+#include <config.h>
+
 #include <cctype>
 #include "cli.hpp"
 
@@ -11,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <mutex>
 #include <fcntl.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -80,6 +84,12 @@ struct Logger::Impl {
     xentoollog_logger_stdiostream *stdio = nullptr;
     bool print_errors = false;
     std::vector<std::string> errors;
+    // Hotplug script lines kept for a ReportView: {device, line}, oldest
+    // first, at most kMaxKept.
+    static constexpr std::size_t kMaxKept = 256;
+    int keep_lines = 0;
+    std::mutex kept_mu;
+    std::deque<std::pair<std::string, std::string>> kept;
 };
 
 namespace {
@@ -93,6 +103,20 @@ __attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, 
                                                          int errnoval, const char *context,
                                                          const char *format, va_list al) {
     Logger::Impl *impl = reinterpret_cast<XtlShim *>(lg)->impl;
+    if (level == XTL_INFO && impl->keep_lines > 0) {
+        char buf[4096];
+        va_list ap;
+        va_copy(ap, al);
+        std::vsnprintf(buf, sizeof buf, format, ap);
+        va_end(ap);
+        static const char kSep[] = ": hotplug: ";
+        if (const char *sep = std::strstr(buf, kSep)) {
+            std::lock_guard<std::mutex> lk(impl->kept_mu);
+            if (impl->kept.size() >= Logger::Impl::kMaxKept) impl->kept.pop_front();
+            impl->kept.emplace_back(std::string(buf, std::size_t(sep - buf)), std::string(sep + sizeof kSep - 1));
+            return;
+        }
+    }
     bool is_error = level >= XTL_ERROR;
     if (is_error) {
         char buf[4096];
@@ -137,6 +161,25 @@ Logger::~Logger() {
 }
 
 xentoollog_logger *Logger::xtl() noexcept { return &static_cast<XtlShim *>(shim_)->vt; }
+
+void Logger::keep_script_lines(bool on) {
+    impl_->keep_lines += on ? 1 : -1;
+    if (impl_->keep_lines > 0) return;
+    std::lock_guard<std::mutex> lk(impl_->kept_mu);
+    impl_->kept.clear();
+}
+
+std::string Logger::script_line_device(const std::string &line) {
+    std::lock_guard<std::mutex> lk(impl_->kept_mu);
+    auto &k = impl_->kept;
+    for (auto it = k.begin(); it != k.end(); ++it)
+        if (it->second == line) {
+            std::string dev = std::move(it->first);
+            k.erase(it);
+            return dev;
+        }
+    return {};
+}
 
 std::vector<std::string> Logger::take_errors() {
     std::vector<std::string> e;
@@ -381,6 +424,73 @@ Error App::run_op(const std::function<Error(xlkit::AoHow)> &start, Progress *pro
     return st->rc;
 }
 
+// ---- ReportView ----------------------------------------------------------------------
+
+ReportView::~ReportView() {
+    if (kept_ && app_.log) app_.log->keep_script_lines(false);
+}
+
+xlkit::ProgressHow ReportView::how(std::function<void(const xlkit::Event &)> other) {
+    if (!kept_ && app_.log) {
+        app_.log->keep_script_lines(true);
+        kept_ = true;
+    }
+    return xlkit::ProgressHow::callback([this, other = std::move(other)](const xlkit::Event &ev) {
+        if (std::holds_alternative<xlkit::EventOperationProgress>(ev.u) ||
+            std::holds_alternative<xlkit::EventHelperOutput>(ev.u))
+            show(ev);
+        else if (other)
+            other(ev);
+    });
+}
+
+void ReportView::show(const xlkit::Event &ev) {
+    if (const auto *p = std::get_if<xlkit::EventOperationProgress>(&ev.u)) {
+        json_.push_back(to_json_string(ev));
+        std::size_t colon = p->stage.find(": ");
+        const bool device = colon != std::string::npos;
+        if (device) device_ = p->stage.substr(0, colon);
+        if (!prog_) return;
+        if (!device || !nested_) {
+            prog_->stage(p->stage, p->done, p->total);
+            if (!device) {
+                top_stage_ = p->stage;
+                top_done_ = p->done;
+                top_total_ = p->total;
+            }
+            return;
+        }
+        std::string text = p->stage;
+        if (p->total > 0) text += " (" + std::to_string(p->done) + "/" + std::to_string(p->total) + ")";
+        if (prog_->tty() && top_total_ > 0)
+            prog_->stage(top_stage_ + ": " + text, top_done_, top_total_);
+        else
+            prog_->stage(text, 0, 0);
+    } else if (const auto *h = std::get_if<xlkit::EventHelperOutput>(&ev.u)) {
+        json_.push_back(to_json_string(ev));
+        // The device, from the library's log line; else, with one device
+        // at a time, the device of the last stage.
+        std::string dev = kept_ && app_.log ? app_.log->script_line_device(h->line) : std::string();
+        if (dev.empty() && !nested_) dev = device_;
+        if (!app_.g.verbose) return;
+        std::string msg = (dev.empty() ? std::string() : dev + ": ") + "hotplug script" +
+                          (h->stream == 2 ? " (stderr)" : "") + ": " + h->line;
+        if (prog_ && prog_->active()) {
+            prog_->note(msg);
+        } else {
+            Progress::suspend_current();
+            std::fprintf(stderr, "%s: %s\n", app_.cmd.c_str(), msg.c_str());
+            std::fflush(stderr);
+        }
+    }
+}
+
+std::string ReportView::json() const {
+    std::string j = "[";
+    for (std::size_t i = 0; i < json_.size(); ++i) j += (i ? "," : "") + json_[i];
+    return j + "]";
+}
+
 std::string domain_label(std::uint32_t domid, const std::string &name) {
     std::string s = "domain " + std::to_string(domid);
     if (!name.empty()) s += " (" + name + ")";
@@ -407,18 +517,72 @@ void App::print_json(const std::string &doc) {
     std::fflush(stdout);
 }
 
+namespace {
+
+// The global options, also accepted after the subcommand (getopt_long
+// permutes, so anywhere among its arguments). Their codes are above any
+// character a command uses for its own options.
+enum : int { kOptJson = 0x1000, kOptVerbose, kOptHypervisor, kOptVersion };
+
+const struct option kGlobalLongopts[] = {{"json", no_argument, nullptr, kOptJson},
+                                         {"verbose", no_argument, nullptr, kOptVerbose},
+                                         {"hypervisor", required_argument, nullptr, kOptHypervisor},
+                                         {"version", no_argument, nullptr, kOptVersion}};
+
+bool has_long(const struct option *longopts, const char *name) {
+    for (const struct option *o = longopts; o && o->name; ++o)
+        if (std::strcmp(o->name, name) == 0) return true;
+    return false;
+}
+
+} // namespace
+
 int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status) {
     opterr = 0;
+    // The command's own options first: a global one it also defines (none
+    // does today) stays the command's.
     std::string so = std::string(":") + shortopts;
-    int c = getopt_long(argc, argv, so.c_str(), longopts, nullptr);
-    if (c == '?' || c == ':') {
-        std::string bad = optopt ? std::string("-") + char(optopt) : std::string(argv[optind - 1]);
-        std::size_t eq = bad.find('=');
-        if (eq != std::string::npos && bad.rfind("--", 0) == 0) bad.resize(eq);
-        *status = app.usage(c == '?' ? "unknown option '" + bad + "'" : "option '" + bad + "' needs a value");
-        return '?';
+    if (!std::strchr(shortopts, 'v')) so += "v";
+    std::vector<struct option> all;
+    for (const struct option *o = longopts; o && o->name; ++o) all.push_back(*o);
+    for (const struct option &g : kGlobalLongopts)
+        if (!has_long(longopts, g.name)) all.push_back(g);
+    all.push_back({nullptr, 0, nullptr, 0});
+    const bool own_v = std::strchr(shortopts, 'v') != nullptr;
+    for (;;) {
+        int c = getopt_long(argc, argv, so.c_str(), all.data(), nullptr);
+        if (c == '?' || c == ':') {
+            // glibc: optopt is the character of a bad short option, 0 for an
+            // unknown long one, and the option's value for a long one that
+            // lacks its argument; argv[optind - 1] is then that argument.
+            std::string prev = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "";
+            bool is_long = c == '?' ? optopt == 0 : prev.rfind("--", 0) == 0;
+            std::string bad = is_long ? prev : std::string("-") + char(optopt);
+            std::size_t eq = bad.find('=');
+            if (eq != std::string::npos && bad.rfind("--", 0) == 0) bad.resize(eq);
+            *status = app.usage(c == '?' ? "unknown option '" + bad + "'" : "option '" + bad + "' needs a value");
+            return '?';
+        }
+        if (c == 'v' && !own_v) {
+            app.g.verbose++;
+        } else if (c == kOptJson) {
+            app.g.json = true;
+        } else if (c == kOptVerbose) {
+            app.g.verbose++;
+        } else if (c == kOptHypervisor) {
+            if (!*optarg) {
+                *status = app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
+                return '?';
+            }
+            app.g.hypervisor = optarg;
+        } else if (c == kOptVersion) {
+            std::printf("xlkit %s\n", PACKAGE_VERSION);
+            *status = kExitOk;
+            return '?';
+        } else {
+            return c;
+        }
     }
-    return c;
 }
 
 int print_command_help(App &app) {

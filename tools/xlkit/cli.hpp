@@ -58,6 +58,14 @@ public:
     /* The error messages logged since the last take(). */
     std::vector<std::string> take_errors();
     bool verbose() const noexcept { return verbose_ > 0; }
+    /* The library logs each line of a hotplug script at INFO, as "DEVICE:
+     * hotplug: LINE", and also reports it (HELPER_OUTPUT, without the
+     * device). While kept (keep_script_lines(true): a ReportView shows
+     * them), such messages are not printed but remembered, so that the
+     * report is shown once, with its device: script_line_device(LINE) gives
+     * it and forgets it ("" if unknown). */
+    void keep_script_lines(bool on);
+    std::string script_line_device(const std::string &line);
 
     struct Impl;
 
@@ -153,6 +161,43 @@ private:
     std::vector<pollfd> fds_;
 };
 
+/* An operation's progress reports, shown and kept for --json:
+ *   OPERATION_PROGRESS  a stage of the attached Progress. A device's stages
+ *                       are named "DEVICE: STAGE" ("disk xvdb: hotplug");
+ *                       in a nested view (create, destroy: several devices
+ *                       at once, inside the operation's own stages) they
+ *                       are shown with their own count in the text,
+ *                       leaving the bar to the operation's stages;
+ *   HELPER_OUTPUT       a line of a hotplug script: a note with -v;
+ * other reports are left to the caller. The view must outlive the
+ * operation (its how() refers to it). */
+class ReportView {
+public:
+    explicit ReportView(App &app, bool nested = false) : app_(app), nested_(nested) {}
+    ~ReportView();
+    ReportView(const ReportView &) = delete;
+    ReportView &operator=(const ReportView &) = delete;
+    /* Where stages and notes go (nullptr: nowhere; reports are still kept). */
+    void attach(Progress *p) { prog_ = p; }
+    /* A ProgressHow that shows each report through this view; other events
+     * (the create's console) go to other. Call it after App::open_ctx. */
+    xlkit::ProgressHow how(std::function<void(const xlkit::Event &)> other = {});
+    /* Shows and keeps one report (ignores other kinds of event). */
+    void show(const xlkit::Event &ev);
+    /* The reports so far as a JSON array. */
+    std::string json() const;
+
+private:
+    App &app_;
+    bool nested_;
+    Progress *prog_ = nullptr;
+    std::string top_stage_;  // the operation's own last stage, and its count
+    int top_done_ = 0, top_total_ = 0;
+    std::string device_;  // the device of the last device stage
+    std::vector<std::string> json_;
+    bool kept_ = false;  // the logger keeps script lines for this view
+};
+
 /* "domain 3 (guest1)" or "domain 3". */
 std::string domain_label(std::uint32_t domid, const std::string &name);
 
@@ -181,6 +226,12 @@ int cmd_wait(App &app, int argc, char **argv);
 int cmd_events(App &app, int argc, char **argv);
 int cmd_info(App &app, int argc, char **argv);
 int cmd_help(App &app, int argc, char **argv);
+int cmd_block_attach(App &app, int argc, char **argv);
+int cmd_block_detach(App &app, int argc, char **argv);
+int cmd_block_list(App &app, int argc, char **argv);
+int cmd_network_attach(App &app, int argc, char **argv);
+int cmd_network_detach(App &app, int argc, char **argv);
+int cmd_network_list(App &app, int argc, char **argv);
 
 /* The help text of one command (usage line first), or nullptr. */
 const char *command_help(const std::string &cmd);
@@ -197,8 +248,12 @@ int run_monitor(App &app, std::uint32_t domid, const xlkit::DomainConfig &cfg, i
                 std::function<void(const std::string &)> say = {});
 
 /* getopt_long over a subcommand's argv (argv[0] is the command name), with
- * "-h"/"--help" handled by the caller. Returns the option, -1 at the end, or
- * '?' after printing a usage error (*status then holds the exit status). */
+ * "-h"/"--help" handled by the caller. The global options (--json, -v,
+ * --verbose, --hypervisor[=]SPEC, --version) are accepted anywhere among the
+ * command's arguments too and applied to app.g here, unless the command
+ * defines an option of the same name. Returns the command's option, -1 at
+ * the end, or '?' when the command should return *status: after a usage
+ * error naming the option, or after --version printed the version. */
 int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const struct option *longopts, int *status);
 /* Prints the command's help to stdout; returns kExitOk. */
 int print_command_help(App &app);

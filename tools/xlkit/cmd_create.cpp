@@ -473,17 +473,22 @@ int cmd_create(App &app, int argc, char **argv) {
         prog.begin("create " + cfg.name);
         prog.stage("building the domain", 0, 0);
     }
-    ProgressHow console_how = ProgressHow::callback([&](const Event &ev) {
+    // The console, then each device's stages and hotplug script lines (the
+    // devices are added in parallel, inside the create).
+    ReportView view(app, true);
+    view.attach(quiet ? nullptr : &prog);
+    ProgressHow reports = view.how([&](const Event &ev) {
         if (ev.type() != EventType::DomainCreateConsoleAvailable) return;
         console = true;
         if (!quiet) prog.note("domain " + std::to_string(ev.domid) + ": console available");
     });
     Error rc = app.run_op(
         [&](AoHow how) {
-            return domain_create_new(*app.ctx, cfg, paused, &domid, std::move(how), std::move(console_how));
+            return domain_create_new(*app.ctx, cfg, paused, &domid, std::move(how), std::move(reports));
         },
         &prog);
     prog.end();
+    view.attach(nullptr);
     if (rc != Error::Success) {
         mon.cancel();
         // The library names the config field: say where the file sets it.
@@ -509,7 +514,7 @@ int cmd_create(App &app, int argc, char **argv) {
         app.print_json("{\"command\":\"create\",\"domid\":" + std::to_string(domid) + ",\"name\":" +
                        json_quote(cfg.name) + ",\"paused\":" + (paused ? "true" : "false") +
                        ",\"console_available\":" + (console ? "true" : "false") + ",\"config\":" +
-                       to_json_string(cfg) + ",\"monitor\":" + mj + "}");
+                       to_json_string(cfg) + ",\"progress\":" + view.json() + ",\"monitor\":" + mj + "}");
     } else {
         std::printf("Created %s%s\n", label.c_str(), paused ? " (paused)" : "");
         if (mon_pid > 0) std::printf("Monitor: pid %d, log %s\n", int(mon_pid), log_path.c_str());

@@ -24,20 +24,17 @@ std::string result_json(const App &app, std::uint32_t domid, const std::string &
            ",\"name\":" + json_quote(name) + extra + "}";
 }
 
-// Destroys domid with a stage display; *progress_json collects the
-// OPERATION_PROGRESS events as JSON.
+// Destroys domid with a stage display (its devices' stages and hotplug
+// script lines inside its own); *progress_json gets the reports as JSON.
 Error destroy_with_progress(App &app, std::uint32_t domid, const std::string &label, bool quiet,
-                            std::vector<std::string> *progress_json) {
+                            std::string *progress_json) {
     Progress prog;
     if (!quiet) prog.begin("destroy " + label);
-    ProgressHow stages = ProgressHow::callback([&](const Event &ev) {
-        if (const auto *p = std::get_if<EventOperationProgress>(&ev.u)) {
-            if (!quiet) prog.stage(p->stage, p->done, p->total);
-            if (progress_json) progress_json->push_back(to_json_string(ev));
-        }
-    });
-    Error rc = app.run_op(
-        [&](AoHow how) { return domain_destroy(*app.ctx, domid, std::move(how), std::move(stages)); }, &prog);
+    ReportView view(app, true);
+    view.attach(quiet ? nullptr : &prog);
+    Error rc = app.run_op([&](AoHow how) { return domain_destroy(*app.ctx, domid, std::move(how), view.how()); },
+                          &prog);
+    if (progress_json) *progress_json = view.json();
     bool shown = prog.tty() && prog.active();
     prog.end();
     // On a terminal the bar is gone: leave a line saying how it ended.
@@ -100,7 +97,7 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
         },
         &prog);
     bool forced = false;
-    std::vector<std::string> progress;
+    std::string progress = "[]";
     // -F: the guest did not do `what` in time: destroy it instead.
     auto force_destroy = [&](const char *what) {
         (void)app.log->take_errors();
@@ -156,11 +153,7 @@ int shutdown_like(App &app, int argc, char **argv, bool reboot) {
     if (app.g.json) {
         std::string extra = std::string(",\"acknowledged\":") + (acked ? "true" : "false") +
                             ",\"forced\":" + (forced ? "true" : "false") + ",\"dead\":" + (dead ? "true" : "false");
-        if (forced) {
-            extra += ",\"progress\":[";
-            for (std::size_t i = 0; i < progress.size(); ++i) extra += (i ? "," : "") + progress[i];
-            extra += "]";
-        }
+        if (forced) extra += ",\"progress\":" + progress;
         app.print_json(result_json(app, domid, name, extra));
     }
     return kExitOk;
@@ -202,14 +195,11 @@ int cmd_destroy(App &app, int argc, char **argv) {
     std::string name;
     if (!app.resolve(dom, &domid, &name)) return kExitFail;
     const std::string label = domain_label(domid, name);
-    std::vector<std::string> progress;
+    std::string progress;
     Error rc = destroy_with_progress(app, domid, label, false, &progress);
     if (rc != Error::Success) return app.fail("cannot destroy " + label, rc);
-    if (app.g.json) {
-        std::string extra = ",\"status\":\"destroyed\",\"progress\":[";
-        for (std::size_t i = 0; i < progress.size(); ++i) extra += (i ? "," : "") + progress[i];
-        app.print_json(result_json(app, domid, name, extra + "]"));
-    }
+    if (app.g.json)
+        app.print_json(result_json(app, domid, name, ",\"status\":\"destroyed\",\"progress\":" + progress));
     return kExitOk;
 }
 

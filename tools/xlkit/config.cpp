@@ -13,10 +13,9 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "xlcfg.h"
 
 namespace xlcli {
 
@@ -25,7 +24,7 @@ using namespace xlkit;
 const std::vector<std::string> &supported_keys() {
     static const std::vector<std::string> keys = {
         "name",    "type",  "builder", "kernel", "ramdisk", "cmdline",     "root",      "extra",
-        "memory",  "maxmem", "vcpus",  "on_poweroff", "on_reboot", "on_crash", "disk"};
+        "memory",  "maxmem", "vcpus",  "on_poweroff", "on_reboot", "on_crash", "disk",      "vif"};
     return keys;
 }
 
@@ -105,10 +104,6 @@ struct Freer {
     void operator()(char *p) const { std::free(p); }
 };
 using CStr = std::unique_ptr<char, Freer>;
-
-struct CfgFreer {
-    void operator()(xlcfg *c) const { xlcfg_free(c); }
-};
 
 std::string first_line(const std::string &s) {
     std::string l = s.substr(0, s.find('\n'));
@@ -240,15 +235,217 @@ bool readable_file(const std::string &path, std::string *why) {
     return true;
 }
 
+// What libxlutil reported since the last take, without its
+// "SOURCE: config parsing error in X: " lead (the caller names the place).
+std::string take_parse_report(xlcfg *c, const char *lead) {
+    CStr r(xlcfg_take_report(c));
+    std::string l = first_line(r ? r.get() : "");
+    std::size_t at = l.find(lead);
+    return at == std::string::npos ? l : l.substr(at + std::strlen(lead));
+}
+
+// Linux's rule for a network interface's name (dev_valid_name): 1 to 15
+// bytes, not "." or "..", no '/', ':' or white space.
+bool valid_ifname(const std::string &n) {
+    if (n.empty() || n.size() > 15 || n == "." || n == "..") return false;
+    return std::none_of(n.begin(), n.end(), [](char ch) { return ch == '/' || ch == ':' || std::isspace(static_cast<unsigned char>(ch)); });
+}
+
+// A decimal number in [lo, hi].
+bool parse_decimal(const std::string &v, long lo, long hi, long *out) {
+    if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos) return false;
+    long n = std::strtol(v.c_str(), nullptr, 10);
+    if (n < lo || n > hi) return false;
+    *out = n;
+    return true;
+}
+
+// An IPv4 or IPv6 address, optionally with a /prefix (vif-bridge hands each
+// to iptables as a source address).
+bool valid_ip(const std::string &w) {
+    std::string addr = w.substr(0, w.find('/'));
+    unsigned char buf[16];
+    int maxlen;
+    if (inet_pton(AF_INET, addr.c_str(), buf) == 1)
+        maxlen = 32;
+    else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1)
+        maxlen = 128;
+    else
+        return false;
+    long len;
+    return addr.size() == w.size() || parse_decimal(w.substr(addr.size() + 1), 0, maxlen, &len);
+}
+
 } // namespace
 
+// ---- devices: disk and network specifications --------------------------------------
+
+bool parse_disk_spec(xlcfg *c, const std::vector<std::string> &pieces, DeviceDisk *out, std::string *err) {
+    std::vector<const char *> p;
+    for (const std::string &s : pieces) p.push_back(s.c_str());
+    std::free(xlcfg_take_report(c));  // what came before is not ours
+    xlcfg_disk xd;
+    int e = xlcfg_parse_disk_multi(c, int(p.size()), p.data(), &xd);
+    if (e) {
+        // "SOURCE: config parsing error in disk specification: ..."
+        *err = take_parse_report(c, "config parsing error in disk specification: ");
+        if (err->empty()) *err = std::strerror(e);
+        return false;
+    }
+    bool remote = xd.backend_domname && *xd.backend_domname;
+    DeviceDisk dd;
+    dd.pdev_path = xd.pdev_path ? xd.pdev_path : "";
+    dd.vdev = xd.vdev ? xd.vdev : "";
+    dd.script = xd.script ? xd.script : "";
+    dd.backend = static_cast<DiskBackend>(xd.backend);
+    dd.format = static_cast<DiskFormat>(xd.format);
+    dd.removable = xd.removable != 0;
+    dd.readwrite = xd.readwrite != 0;
+    dd.is_cdrom = xd.is_cdrom != 0;
+    xlcfg_disk_free(&xd);
+    if (remote) {
+        *err = "backend= (a driver domain) is not supported by xlkit";
+        return false;
+    }
+    *out = std::move(dd);
+    return true;
+}
+
+// xl-network-configuration(5) writes two digits a group; xl's own reader
+// takes one too.
+bool parse_mac_address(const std::string &v, Mac *out) {
+    Mac m;
+    std::size_t i = 0;
+    for (int g = 0; g < 6; ++g) {
+        if (g && (i >= v.size() || v[i++] != ':')) return false;
+        std::size_t j = i;
+        while (j < v.size() && j - i < 3 && std::isxdigit(static_cast<unsigned char>(v[j]))) ++j;
+        if (j == i || j - i > 2) return false;
+        m.bytes[std::size_t(g)] = std::uint8_t(std::strtoul(v.substr(i, j - i).c_str(), nullptr, 16));
+        i = j;
+    }
+    if (i != v.size()) return false;
+    *out = m;
+    return true;
+}
+
+const std::vector<std::string> &nic_keys() {
+    static const std::vector<std::string> keys = {"mac",    "bridge", "ip",   "rate",  "mtu",       "vifname",
+                                                  "script", "type",   "model", "devid", "gatewaydev", "netdev"};
+    return keys;
+}
+
+// As xl's parse_nic_config (xl_parse.c), item by item; where xl ignores a
+// key or a bad value, xlkit refuses it.
+bool parse_nic_spec(xlcfg *c, const std::string &spec, DeviceNic *nic, std::vector<std::string> *warnings,
+                    std::string *err) {
+    auto fail = [&](const std::string &why) {
+        *err = why;
+        return false;
+    };
+    std::size_t i = 0;
+    while (i <= spec.size()) {
+        std::size_t j = spec.find(',', i);
+        if (j == std::string::npos) j = spec.size();
+        std::string item = spec.substr(i, j - i);
+        i = j + 1;
+        // xl skips the spaces that follow a comma; trailing ones too here.
+        std::size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+        if (b == std::string::npos) continue;  // empty, as xl's strtok skips it
+        item = item.substr(b, e - b + 1);
+        std::size_t eq = item.find('=');
+        if (eq == std::string::npos) {
+            if (item == "trusted" || item == "untrusted")
+                return fail("'" + item + "' is not supported by xlkit (advice to the guest's frontend)");
+            std::string keys;
+            for (const std::string &k : nic_keys()) keys += (keys.empty() ? "" : ", ") + k;
+            return fail("'" + item + "' is not KEY=VALUE (keys: " + keys + ")");
+        }
+        std::string key = item.substr(0, eq), v = item.substr(eq + 1);
+        auto bad = [&](const std::string &why) { return fail(key + ": " + why); };
+        auto is = [&](const char *k) { return key == k; };
+        if (is("backend"))
+            return bad("a driver domain is not supported by xlkit (the backend is always domain 0)");
+        if (is("accel")) return bad("not supported (xl ignores it too)");
+        if (key.rfind("colo_", 0) == 0 || is("forwarddev")) return bad("COLO is not supported by xlkit");
+        if (std::find(nic_keys().begin(), nic_keys().end(), key) == nic_keys().end()) {
+            std::string keys;
+            for (const std::string &k : nic_keys()) keys += (keys.empty() ? "" : ", ") + k;
+            return fail("unknown key '" + key + "' (keys: " + keys + ")");
+        }
+        if (v.empty()) return bad("needs a value");
+        long n = 0;
+        if (is("type")) {
+            if (v == "vif")
+                nic->nictype = NicType::Vif;
+            else if (v == "ioemu")
+                return bad("'ioemu' (an emulated NIC) is for HVM guests; a PV guest's NIC is type=vif");
+            else
+                return bad("'" + v + "' is not a vif type (vif; ioemu is for HVM guests)");
+        } else if (is("mac")) {
+            Mac m;
+            if (!parse_mac_address(v, &m)) return bad("'" + v + "' is not a MAC address (six hex bytes: 00:16:3e:xx:xx:xx)");
+            if (m.bytes[0] & 1) return bad("'" + v + "' is a multicast address (the first byte is odd)");
+            nic->mac = m;
+        } else if (is("bridge") || is("gatewaydev") || is("netdev") || is("vifname")) {
+            if (!valid_ifname(v))
+                return bad("'" + v + "' is not a network interface name (1 to 15 characters, no '/', ':' or space)");
+            if (is("bridge"))
+                nic->bridge = v;
+            else if (is("vifname"))
+                nic->ifname = v;
+            else
+                nic->gatewaydev = v;
+            if (is("netdev")) warnings->push_back("netdev= is deprecated, use gatewaydev=");
+        } else if (is("ip")) {
+            std::size_t k = 0;
+            while (k < v.size()) {
+                std::size_t s2 = v.find(' ', k);
+                if (s2 == std::string::npos) s2 = v.size();
+                std::string w = v.substr(k, s2 - k);
+                if (!w.empty() && !valid_ip(w))
+                    return bad("'" + w + "' is not an IP address (ip= takes addresses separated by spaces)");
+                k = s2 + 1;
+            }
+            nic->ip = v;
+        } else if (is("script")) {
+            nic->script = v;
+        } else if (is("model")) {
+            nic->model = v;
+        } else if (is("rate")) {
+            unsigned long long bytes = 0;
+            unsigned int usecs = 0;
+            std::free(xlcfg_take_report(c));
+            int r = xlcfg_parse_vif_rate(c, v.c_str(), &bytes, &usecs);
+            if (r) {
+                // "SOURCE: config parsing error in vif: invalid rate in `...'"
+                std::string rep = take_parse_report(c, "config parsing error in vif: ");
+                if (rep.empty()) rep = std::strerror(r);
+                return bad(rep + " (e.g. rate=10Mb/s or rate=1MB/s@20ms)");
+            }
+            nic->rate_bytes_per_interval = bytes;
+            nic->rate_interval_usecs = usecs;
+        } else if (is("mtu")) {
+            if (!parse_decimal(v, 68, 65535, &n)) return bad("'" + v + "' is not an MTU (68 to 65535)");
+            nic->mtu = int(n);
+        } else if (is("devid")) {
+            if (!parse_decimal(v, 0, 65535, &n)) return bad("'" + v + "' is not a devid (0 to 65535)");
+            nic->devid = int(n);
+        }
+    }
+    return true;
+}
+
 std::string locate_message(const XlConfig &xc, const std::string &msg) {
+    // A device's own messages name it as "disk xvda: ..." or "nic 0: ...".
+    if (msg.rfind("disk ", 0) == 0 && msg.find(": ") != std::string::npos) return xc.where("disk") + ": " + msg;
+    if (msg.rfind("nic ", 0) == 0 && msg.find(": ") != std::string::npos) return xc.where("vif") + ": " + msg;
     static const std::string prefix = "domain config: ";
     if (msg.compare(0, prefix.size(), prefix) != 0) return msg;
     std::string rest = msg.substr(prefix.size());
     std::string field = rest.substr(0, rest.find(':'));
     // The library's field names are xl.cfg's key names ("disks" is "disk").
-    std::string key = field == "disks" ? "disk" : field;
+    std::string key = field == "disks" ? "disk" : field == "nics" ? "vif" : field;
     return xc.where(key) + ": " + (key == field ? rest : key + rest.substr(field.size()));
 }
 
@@ -280,7 +477,7 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
     };
 
     char *report = nullptr;
-    std::unique_ptr<xlcfg, CfgFreer> c(xlcfg_parse(out->source.c_str(), data.data(), int(data.size()), &report));
+    XlcfgPtr c(xlcfg_parse(out->source.c_str(), data.data(), int(data.size()), &report));
     if (!c) {
         std::string r = report ? report : "";
         std::free(report);
@@ -424,29 +621,40 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
             std::string entry = "entry " + std::to_string(i + 1);
             const char *spec = xlcfg_list_item(c.get(), "disk", i);
             if (!spec) return r.bad("disk", entry + " is a list, not a disk specification");
-            xlcfg_disk xd;
-            e = xlcfg_parse_disk(c.get(), spec, &xd);
-            std::string rep = first_line(r.take_report());
-            if (e) {
-                // "SOURCE: config parsing error in disk specification: ..."
-                std::string prefix = out->source + ": ";
-                if (rep.compare(0, prefix.size(), prefix) == 0) rep = rep.substr(prefix.size());
-                if (rep.empty()) rep = std::strerror(e);
-                return r.bad("disk", entry + " '" + spec + "': " + rep);
-            }
             DeviceDisk dd;
-            bool remote = xd.backend_domname && *xd.backend_domname;
-            dd.pdev_path = xd.pdev_path ? xd.pdev_path : "";
-            dd.vdev = xd.vdev ? xd.vdev : "";
-            dd.script = xd.script ? xd.script : "";
-            dd.backend = static_cast<DiskBackend>(xd.backend);
-            dd.format = static_cast<DiskFormat>(xd.format);
-            dd.removable = xd.removable != 0;
-            dd.readwrite = xd.readwrite != 0;
-            dd.is_cdrom = xd.is_cdrom != 0;
-            xlcfg_disk_free(&xd);
-            if (remote) return r.bad("disk", entry + " '" + spec + "': backend= (a driver domain) is not supported by xlkit");
+            std::string why;
+            if (!parse_disk_spec(c.get(), {spec}, &dd, &why)) return r.bad("disk", entry + " '" + spec + "': " + why);
             d.disks.push_back(std::move(dd));
+        }
+    }
+
+    // vif: as xl, each entry's devid is its index in the list, unless it
+    // says devid=.
+    e = xlcfg_get_list(c.get(), "vif", &n);
+    r.drop_report();
+    if (e == EINVAL) return r.bad("vif", "must be a list, e.g. vif = [ 'bridge=xenbr0' ]");
+    if (e == 0) {
+        for (int i = 0; i < n; ++i) {
+            std::string entry = "entry " + std::to_string(i + 1);
+            const char *spec = xlcfg_list_item(c.get(), "vif", i);
+            if (!spec) return r.bad("vif", entry + " is a list, not a network specification");
+            DeviceNic nic;
+            nic.devid = i;
+            nic.nictype = NicType::Vif;
+            std::string why;
+            std::vector<std::string> warns;
+            if (!parse_nic_spec(c.get(), spec, &nic, &warns, &why))
+                return r.bad("vif", entry + " '" + spec + "': " + why);
+            for (const std::string &w : warns) out->warnings.push_back(out->where("vif") + ": vif: " + entry + ": " + w);
+            for (std::size_t k = 0; k < d.nics.size(); ++k) {
+                std::string other = "entry " + std::to_string(k + 1);
+                if (d.nics[k].devid == nic.devid)
+                    return r.bad("vif", entry + " '" + spec + "': devid " + std::to_string(nic.devid) + " is " + other +
+                                            "'s too");
+                if (nic.mac != Mac{} && d.nics[k].mac == nic.mac)
+                    return r.bad("vif", entry + " '" + spec + "': mac " + to_string(nic.mac) + " is " + other + "'s too");
+            }
+            d.nics.push_back(std::move(nic));
         }
     }
     return r.failed() ? kLoadInvalid : kLoadOk;

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <xlkit/types.hpp>
+
+#include "xlcfg.h"
 
 namespace xlcli {
 
@@ -36,9 +39,40 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
                    std::string *err);
 
 /* A message the library logged about a DomainConfig field ("domain config:
- * FIELD: ...") with the file and line where that key was set. Other
- * messages are returned as they are. */
+ * FIELD: ...") or about one of its devices ("disk xvda: ...", "nic 0: ...")
+ * with the file and line where that key was set. Other messages are
+ * returned as they are. */
 std::string locate_message(const XlConfig &xc, const std::string &msg);
+
+/* An xlcfg that frees itself. */
+struct XlcfgFree {
+    void operator()(xlcfg *c) const { xlcfg_free(c); }
+};
+using XlcfgPtr = std::unique_ptr<xlcfg, XlcfgFree>;
+
+/* One disk in the xl-disk-configuration(5) syntax, read by libxlutil from
+ * one or more pieces (a disk = [...] entry; the arguments of block-attach,
+ * which xl reads as one specification). backend= (a driver domain) is
+ * refused. On error returns false with a one-line *err: libxlutil's report
+ * ("no vdev specified") or xlkit's. c carries libxlutil's report. */
+bool parse_disk_spec(xlcfg *c, const std::vector<std::string> &pieces, xlkit::DeviceDisk *out, std::string *err);
+
+/* One network interface in the xl-network-configuration(5) syntax: items
+ * KEY=VALUE separated by commas, as in a vif = [...] entry or the arguments
+ * of network-attach (each may hold several items). Fields no item sets keep
+ * their value in *nic. Unknown keys, keys xlkit does not support (backend=,
+ * trusted, accel=, COLO's) and bad values are errors: false, with *err
+ * naming the key ("rate: ..."). *warnings gets xl's (netdev= is deprecated).
+ * c carries libxlutil's report (rate= is read by xlu_vif_parse_rate). */
+bool parse_nic_spec(xlcfg *c, const std::string &spec, xlkit::DeviceNic *nic, std::vector<std::string> *warnings,
+                    std::string *err);
+
+/* A MAC address as xl-network-configuration(5) writes it: six groups of
+ * two (here also one) hex digits separated by colons. */
+bool parse_mac_address(const std::string &s, xlkit::Mac *out);
+
+/* The keys of parse_nic_spec, for help and completion. */
+const std::vector<std::string> &nic_keys();
 
 /* Each key assignment of a text libxlutil accepted, in order: its name and
  * line. (libxlutil has no public way to list the keys it read.) */

@@ -10,6 +10,7 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_create.cpp \
 	tools/xlkit/cmd_domain.cpp \
 	tools/xlkit/cmd_events.cpp \
+	tools/xlkit/cmd_device.cpp \
 	tools/xlkit/xlcfg.c
 noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h
 tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)

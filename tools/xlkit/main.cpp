@@ -2,6 +2,9 @@
 //
 //   xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]
 //
+// The global options may also come after COMMAND, among its own options and
+// arguments (getopt_cmd in app.cpp handles them there).
+//
 // Every slow operation runs as an ao in callback mode, with an AoHow that
 // aborts on Ctrl-C; the main thread drives the ctx in one poll() loop over
 // xlkit's fds (beforepoll/afterpoll) and the signal self-pipe.
@@ -36,9 +39,13 @@ const Command kCommands[] = {
      "create a domain from an xl.cfg file",
      "Creates a PV domain from CONFIG, an xl.cfg(5) file read with Xen's libxlutil.\n"
      "xlkit maps name, type (pv), kernel, ramdisk, cmdline (or root= and extra=),\n"
-     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash and disk; any other\n"
-     "key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
+     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk and vif; any\n"
+     "other key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
      "create, so they override it.\n"
+     "\n"
+     "Disks and network interfaces are added while the domain is still paused,\n"
+     "in parallel: the display shows each one's stages (DEVICE: backend,\n"
+     "hotplug) and, with -v, what its hotplug script prints.\n"
      "\n"
      "After creating the domain, xlkit forks a monitor process (as xl does) that\n"
      "waits for the domain to shut down and carries out on_poweroff, on_reboot or\n"
@@ -85,6 +92,42 @@ const Command kCommands[] = {
      "is re-read every 200 ms), until interrupted.\n"
      "\n"
      "  -c, --count N  exit after N events\n"},
+    {"block-attach", cmd_block_attach, "block-attach DOM DISKSPEC...", "attach a virtual disk",
+     "Attaches a virtual disk to DOM. DISKSPEC is a disk specification in the\n"
+     "xl-disk-configuration(5) syntax, read by libxlutil as xl does; several\n"
+     "arguments are pieces of one specification:\n"
+     "  xlkit block-attach guest1 /srv/data.img,raw,xvdb,rw\n"
+     "  xlkit block-attach guest1 vdev=xvdc access=ro target=/srv/cd.iso\n"
+     "Stages: backend (the backend waits for the frontend), hotplug (the\n"
+     "script, default block, set the device up), connected (the guest's\n"
+     "frontend connected; a paused guest's disk is done after hotplug).\n"
+     "With -v the script's output is shown. backend= (a driver domain) is not\n"
+     "supported.\n"},
+    {"block-detach", cmd_block_detach, "block-detach [-f] DOM VDEV", "detach a virtual disk",
+     "Detaches the disk VDEV (xvdb, or its devid, 51728) from DOM: the backend\n"
+     "closes (the guest releases the disk), the hotplug script's remove runs,\n"
+     "the device's entries go. If the guest does not release it within 10 s,\n"
+     "it is removed anyway after 10 s more.\n"
+     "\n"
+     "  -f, --force  do not wait for the guest to release the disk\n"},
+    {"block-list", cmd_block_list, "block-list DOM...", "list virtual disks",
+     "Lists the virtual disks of each DOM with xl block-list's columns: Vdev\n"
+     "(the devid), BE (backend domain), handle (the guest's domid), state (the\n"
+     "guest's side, a XenbusState: 1 initialising, 2 init wait, 3 initialised,\n"
+     "4 connected, 5 closing, 6 closed), evt-ch, ring-ref and BE-path.\n"},
+    {"network-attach", cmd_network_attach, "network-attach DOM [KEY=VALUE...]", "attach a network interface",
+     "Attaches a virtual network interface to DOM. Each argument is KEY=VALUE\n"
+     "of xl-network-configuration(5), or several separated by commas as in\n"
+     "a vif = [...] entry: mac, bridge, ip, rate, mtu, vifname, script, type\n"
+     "(vif), model, devid, gatewaydev. Without mac, one is generated; without\n"
+     "devid, the next free one is used. Both are printed once attached.\n"
+     "Stages and -v as for block-attach (script default vif-bridge).\n"},
+    {"network-detach", cmd_network_detach, "network-detach DOM DEVID|MAC", "detach a network interface",
+     "Detaches the network interface DEVID (a number) or MAC (with colons) from\n"
+     "DOM, as block-detach does without -f.\n"},
+    {"network-list", cmd_network_list, "network-list DOM...", "list network interfaces",
+     "Lists the network interfaces of each DOM with xl network-list's columns:\n"
+     "Idx, BE, Mac Addr., handle, state, evt-ch, tx-/rx-ring-ref, BE-path.\n"},
     {"info", cmd_info, "info", "information about the host and xlkit",
      "Prints the host, the xlkit version, the hypervisor backend in use and what\n"
      "xlkit's API can tell about the domains' memory. Host memory totals are\n"
@@ -104,10 +147,10 @@ void print_usage(FILE *f) {
                  "usage: xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]\n"
                  "\n"
                  "Commands:\n");
-    for (const Command &c : kCommands) std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
+    for (const Command &c : kCommands) std::fprintf(f, "  %-14s %s\n", c.name, c.summary);
     std::fprintf(f,
                  "\n"
-                 "Global options:\n"
+                 "Global options (before or after the command):\n"
                  "  --json              machine-readable JSON output for every command\n"
                  "  -v, --verbose       verbose logging (the library's debug messages)\n"
                  "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
@@ -130,10 +173,15 @@ const char *command_usage(const std::string &cmd) {
 }
 
 int cmd_help(App &app, int argc, char **argv) {
-    if (argc > 2) return app.usage("too many arguments");
-    if (argc == 2 && argv[1][0] == '-' && std::strcmp(argv[1], "-h") && std::strcmp(argv[1], "--help"))
-        return app.usage(std::string("unknown option '") + argv[1] + "'");
-    if (argc < 2 || argv[1][0] == '-') {
+    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    int opt, status = 0;
+    bool self = false;  // help -h: the list, as plain help
+    while ((opt = getopt_cmd(app, argc, argv, "h", longopts, &status)) != -1) {
+        if (opt != 'h') return status;
+        self = true;
+    }
+    if (optind + 1 < argc) return app.usage("too many arguments");
+    if (optind >= argc || self) {
         if (app.g.json) {
             std::string j = "{\"commands\":[";
             bool first = true;
@@ -148,9 +196,9 @@ int cmd_help(App &app, int argc, char **argv) {
         }
         return kExitOk;
     }
-    const Command *c = find_command(argv[1]);
+    const Command *c = find_command(argv[optind]);
     if (!c) {
-        app.cmd = argv[1];
+        app.cmd = argv[optind];
         return app.usage("unknown command");
     }
     if (app.g.json)

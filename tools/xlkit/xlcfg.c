@@ -56,6 +56,22 @@ xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_
     return c;
 }
 
+xlcfg *xlcfg_new(const char *source) {
+    xlcfg *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->report = open_memstream(&c->rbuf, &c->rlen);
+    if (!c->report) {
+        free(c);
+        return NULL;
+    }
+    c->xlu = xlu_cfg_init(c->report, source);
+    if (!c->xlu) {
+        xlcfg_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 void xlcfg_free(xlcfg *c) {
     if (!c) return;
     if (c->xlu) xlu_cfg_destroy(c->xlu);
@@ -95,10 +111,14 @@ char *xlcfg_take_report(xlcfg *c) { return take(c); }
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 int xlcfg_parse_disk(xlcfg *c, const char *spec, xlcfg_disk *out) {
+    return xlcfg_parse_disk_multi(c, 1, &spec, out);
+}
+
+int xlcfg_parse_disk_multi(xlcfg *c, int nspecs, const char *const *specs, xlcfg_disk *out) {
     memset(out, 0, sizeof *out);
     libxl_device_disk d;
     libxl_device_disk_init(&d);
-    int e = xlu_disk_parse(c->xlu, 1, &spec, &d);
+    int e = xlu_disk_parse(c->xlu, nspecs, specs, &d);
     if (!e) {
         out->backend_domname = dup_or_null(d.backend_domname);
         out->pdev_path = dup_or_null(d.pdev_path);
@@ -120,4 +140,19 @@ void xlcfg_disk_free(xlcfg_disk *d) {
     free(d->vdev);
     free(d->script);
     memset(d, 0, sizeof *d);
+}
+
+int xlcfg_parse_vif_rate(xlcfg *c, const char *rate, unsigned long long *bytes_per_interval,
+                         unsigned int *interval_usecs) {
+    libxl_device_nic nic;
+    libxl_device_nic_init(&nic);
+    /* It tests errno for ERANGE after strtoull without clearing it first. */
+    errno = 0;
+    int e = xlu_vif_parse_rate(c->xlu, rate, &nic);
+    if (!e) {
+        *bytes_per_interval = nic.rate_bytes_per_interval;
+        *interval_usecs = nic.rate_interval_usecs;
+    }
+    libxl_device_nic_dispose(&nic);
+    return e;
 }

@@ -21,6 +21,9 @@ typedef struct xlcfg xlcfg;
  * report. */
 xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_r);
 void xlcfg_free(xlcfg *cfg);
+/* An empty config, for specifications given on the command line (as xl's
+ * block-attach and network-attach make one); source names it in messages. */
+xlcfg *xlcfg_new(const char *source);
 
 /* The value of key as a single string (a number is a string too). */
 int xlcfg_get_string(xlcfg *cfg, const char *key, const char **value_r);
@@ -52,7 +55,15 @@ typedef struct xlcfg_disk {
 } xlcfg_disk;
 
 int xlcfg_parse_disk(xlcfg *cfg, const char *spec, xlcfg_disk *out);
+/* The same over nspecs pieces of one specification, as `xl block-attach`
+ * passes its arguments (each piece's items are read in turn). */
+int xlcfg_parse_disk_multi(xlcfg *cfg, int nspecs, const char *const *specs, xlcfg_disk *out);
 void xlcfg_disk_free(xlcfg_disk *disk);
+
+/* A vif's rate= value ("10Mb/s", "1MB/s@20ms"), read by xlu_vif_parse_rate:
+ * what libxl gets as rate_bytes_per_interval and rate_interval_usecs. */
+int xlcfg_parse_vif_rate(xlcfg *cfg, const char *rate, unsigned long long *bytes_per_interval,
+                         unsigned int *interval_usecs);
 
 #ifdef __cplusplus
 }
