@@ -16,7 +16,6 @@
 #include <poll.h>
 #include <string>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -174,105 +173,5 @@ inline std::string jstr(const boost::json::object &o, const char *k, const std::
     return v && v->is_string() ? std::string(v->as_string()) : dflt;
 }
 
-// Plays dom0's backend drivers (xen-blkback, xen-netback) and the guests'
-// frontends on the sim host, by watching /local/domain/0/backend: a new
-// device (state 1, online) goes to InitWait (2); once its hotplug script
-// wrote hotplug-status "connected", the frontend's ring and event channel
-// appear and the backend is Connected (4); Closing (5) becomes Closed (6).
-// close = false: the backend never closes (a guest that holds on to the
-// device). The constructor returns once it watches (ready()).
-class FakeBackends {
-public:
-    explicit FakeBackends(bool close = true) : close_(close) {
-        th_ = std::thread([this] { run(); });
-        for (int i = 0; i < 500 && !ready_; ++i) usleep(10000);
-    }
-    ~FakeBackends() {
-        stop_ = true;
-        th_.join();
-    }
-    FakeBackends(const FakeBackends &) = delete;
-    FakeBackends &operator=(const FakeBackends &) = delete;
-    bool ready() const { return ready_; }
-
-private:
-    void run() {
-        simtest::Xs xs;
-        const std::string root = "/local/domain/0/backend";
-        if (!xs || !xs.watch(root, "fake-backends")) return;
-        ready_ = true;
-        while (!stop_) {
-            auto e = xs.next_event(50);
-            if (!e) continue;
-            // /local/domain/0/backend/KIND/DOMID/DEVID[/...]
-            if (e->path.compare(0, root.size() + 1, root + "/") != 0) continue;
-            std::vector<std::string> parts;
-            std::size_t i = root.size() + 1;
-            while (i <= e->path.size() && parts.size() < 3) {
-                std::size_t j = e->path.find('/', i);
-                if (j == std::string::npos) j = e->path.size();
-                parts.push_back(e->path.substr(i, j - i));
-                i = j + 1;
-            }
-            if (parts.size() < 3) continue;
-            step(xs, parts[0], root + "/" + parts[0] + "/" + parts[1] + "/" + parts[2]);
-        }
-    }
-    void step(simtest::Xs &xs, const std::string &kind, const std::string &be) {
-        auto state = xs.read(be + "/state");
-        auto online = xs.read(be + "/online");
-        auto hp = xs.read(be + "/hotplug-status");
-        auto fe = xs.read(be + "/frontend");
-        if (!state) return;
-        if (*state == "1" && online && *online == "1") {
-            xs.write(be + "/state", "2");
-        } else if (*state == "2" && hp && *hp == "connected") {
-            if (fe && kind == "vbd") {
-                xs.write(*fe + "/ring-ref", "8");
-                xs.write(*fe + "/event-channel", "9");
-            } else if (fe) {
-                xs.write(*fe + "/tx-ring-ref", "768");
-                xs.write(*fe + "/rx-ring-ref", "769");
-                xs.write(*fe + "/event-channel", "10");
-            }
-            if (fe) xs.write(*fe + "/state", "4");
-            xs.write(be + "/state", "4");
-        } else if (*state == "5" && close_) {
-            xs.write(be + "/state", "6");
-        }
-    }
-    bool close_;
-    std::atomic<bool> stop_{false}, ready_{false};
-    std::thread th_;
-};
-
-// Hotplug scripts "block" and "vif-bridge" in dir, as Xen's do for the
-// sim host: each says what it does on stdout (and one line on stderr), and
-// on add writes hotplug-status "connected" with xenstore-write, relative to
-// XENBUS_PATH as Xen's scripts do. fail_add: the add fails instead, with
-// hotplug-error written; hang_add: the add sleeps until killed.
-inline bool write_hotplug_scripts(const std::string &dir, bool fail_add = false, bool hang_add = false) {
-    if (mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return false;
-    for (const char *name : {"block", "vif-bridge"}) {
-        std::string body = std::string("#!/bin/sh\n") +
-                           "echo \"" + name + ": $1 $XENBUS_PATH\"\n"
-                           "case $1 in add|online)\n" +
-                           (hang_add ? "  echo 'waiting for ever'; sleep 1000\n" : "") +
-                           (fail_add ? "  echo 'cannot set the device up' >&2\n"
-                                       "  xenstore-write \"$XENBUS_PATH/hotplug-error\" 'no such bridge'\n"
-                                       "  exit 1 ;;\n"
-                                     : "  echo 'set up' >&2\n"
-                                       "  xenstore-write \"$XENBUS_PATH/hotplug-status\" connected ;;\n") +
-                           "*) echo 'torn down' ;;\n"
-                           "esac\n";
-        std::string path = dir + "/" + name;
-        FILE *f = std::fopen(path.c_str(), "w");
-        if (!f) return false;
-        std::fputs(body.c_str(), f);
-        std::fclose(f);
-        if (chmod(path.c_str(), 0755) < 0) return false;
-    }
-    return true;
-}
 
 } // namespace clitest

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -67,10 +68,6 @@ protected:
             }
         }
         unsetenv("XLKIT_HOTPLUG_DIR");
-        unsetenv("XLKIT_DEVICE_TIMEOUT_MS");
-        // The host removes its folder's files, not a folder of ours.
-        for (const char *s : {"block", "vif-bridge"}) (void)unlink((host_.dir() + "/scripts/" + s).c_str());
-        (void)rmdir((host_.dir() + "/scripts").c_str());
         (void)host_.stop();
         // Reap whatever else was reparented to us (the sim host's detached
         // supervisor, when it ends).
@@ -176,12 +173,31 @@ protected:
         return pred();
     }
 
-    // Hotplug scripts (cli_support.hpp) in the host's folder, for every
-    // xlkit run by this test from now on.
-    void use_hotplug_scripts(bool fail_add = false, bool hang_add = false) {
-        std::string dir = host_.dir() + "/scripts";
-        ASSERT_TRUE(write_hotplug_scripts(dir, fail_add, hang_add));
-        setenv("XLKIT_HOTPLUG_DIR", dir.c_str(), 1);
+    // The sim host's hotplug scripts (its backends run with it), for every
+    // xlkit this test runs from now on: XLKIT_HOTPLUG_DIR as `env` prints it.
+    void use_hotplug_scripts() {
+        auto r = simtest::run(simtest::host_cmd("env '" + host_.dir() + "'"));
+        const std::string key = "XLKIT_HOTPLUG_DIR=";
+        auto p = r.out.find(key);
+        ASSERT_NE(p, std::string::npos) << r.out;
+        std::string v = r.out.substr(p + key.size(), r.out.find('\n', p) - p - key.size());
+        if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') v = v.substr(1, v.size() - 2);
+        hotplug_dir_ = v;
+        setenv("XLKIT_HOTPLUG_DIR", v.c_str(), 1);
+    }
+    // A script= for KIND ("block", "vif-bridge") that says what it is asked
+    // on stdout and one line on stderr, then runs the sim's script.
+    std::string talky_script(const std::string &kind) {
+        std::string path = host_.dir() + "/talky-" + kind;
+        std::ofstream(path) << "#!/bin/sh\necho \"talky: $1 $XENBUS_PATH\"\necho 'to stderr' >&2\nexec '" +
+                                   hotplug_dir_ + "/" + kind + "' \"$@\"\n";
+        chmod(path.c_str(), 0755);
+        return path;
+    }
+    // xenstore, for what the simulated frontends wrote.
+    std::string xs_read(const std::string &path) {
+        simtest::Xs xs;
+        return xs ? xs.read(path).value_or("") : "";
     }
     // A disk image the guest may write.
     std::string disk_image(const std::string &name) {
@@ -199,6 +215,7 @@ protected:
     }
 
     Host host_;
+    std::string hotplug_dir_;
     std::vector<pid_t> monitors_;
     std::map<pid_t, int> exited_;
     pid_t last_monitor_ = -1;
@@ -697,13 +714,11 @@ TEST_F(Cli, EveryCommandsJsonParses) {
 
 // ---- devices: block-*, network-* ---------------------------------------------------------
 //
-// On the sim host, FakeBackends plays blkback/netback and the guests'
-// frontends, and the hotplug scripts are cli_support.hpp's.
+// On the sim host: its simulated backends and guest frontends, and its
+// stand-ins for Xen's hotplug scripts (docs/hosts.md).
 
 TEST_F(Cli, BlockAttachListDetachAsXlDoes) {
     use_hotplug_scripts();
-    FakeBackends be;
-    ASSERT_TRUE(be.ready());
     std::uint32_t d = create(guest_cfg("g"));
     ASSERT_GT(d, 0u);
     const std::string img = disk_image("data.img");
@@ -716,12 +731,12 @@ TEST_F(Cli, BlockAttachListDetachAsXlDoes) {
               (std::vector<std::string>{"disk xvdb: backend (1/3)", "disk xvdb: hotplug (2/3)", "disk xvdb: connected (3/3)"}))
         << r.err;
     // As xl: several arguments are the pieces of one specification; -v
-    // shows what the hotplug script prints.
-    r = xlkit({"-v", "block-attach", "g", "vdev=xvdc", "access=ro", "target=" + img});
+    // shows what the hotplug script prints, once, with the device.
+    r = xlkit({"-v", "block-attach", "g", "vdev=xvdc", "access=ro", "script=" + talky_script("block"), "target=" + img});
     ASSERT_EQ(r.status, 0) << r.err;
     const std::string be_c = "backend/vbd/" + std::to_string(d) + "/51744";
-    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script: block: add " + be_c + "\n"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script (stderr): set up\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script: talky: add " + be_c + "\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(title + "disk xvdc: hotplug script (stderr): to stderr\n"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find(": hotplug: "), std::string::npos) << "once, not also as a log line:\n" << r.err;
 
     // Exactly xl block-list's layout (xl_block.c, main_blocklist).
@@ -735,8 +750,11 @@ TEST_F(Cli, BlockAttachListDetachAsXlDoes) {
     EXPECT_EQ(l[0], want);
     int row = 1;
     for (int devid : {51728, 51744}) {
+        std::string fe = "/local/domain/" + std::to_string(d) + "/device/vbd/" + std::to_string(devid);
         std::string bepath = "/local/domain/0/backend/vbd/" + std::to_string(d) + "/" + std::to_string(devid);
-        std::snprintf(want, sizeof want, "%-5d %-3d %-6d %-5d %-6d %-8d %-30s", devid, 0, int(d), 4, 9, 8, bepath.c_str());
+        std::snprintf(want, sizeof want, "%-5d %-3d %-6d %-5d %-6d %-8d %-30s", devid, 0, int(d), 4,
+                      std::atoi(xs_read(fe + "/event-channel").c_str()), std::atoi(xs_read(fe + "/ring-ref").c_str()),
+                      bepath.c_str());
         EXPECT_EQ(l[std::size_t(row++)], want);
     }
     r = xlkit({"block-list", "g", "--json"});
@@ -774,20 +792,19 @@ TEST_F(Cli, BlockAttachListDetachAsXlDoes) {
 
 TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
     use_hotplug_scripts();
-    FakeBackends be;
-    ASSERT_TRUE(be.ready());
     std::uint32_t d = create(guest_cfg("g"));
     ASSERT_GT(d, 0u);
     const std::string title = "network-attach domain " + std::to_string(d) + " (g): ";
     // As xl: one KEY=VALUE an argument; devid and mac are completed.
-    Result r = xlkit({"network-attach", "g", "mac=00:16:3e:0a:0b:0c", "bridge=xenbr1"});
+    Result r = xlkit({"network-attach", "g", "mac=00:16:3e:0a:0b:0c", "bridge=xenbr0"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(lines_with(r.err, title),
               (std::vector<std::string>{"nic 0: backend (1/3)", "nic 0: hotplug (2/3)", "nic 0: connected (3/3)",
                                         "devid 0, mac 00:16:3e:0a:0b:0c"}))
         << r.err;
     // Or several, comma-separated, as in a vif entry; a generated mac.
-    r = xlkit({"--json", "network-attach", "g", "rate=1MB/s@20ms, ip=10.0.0.9", "-v"});
+    r = xlkit({"--json", "network-attach", "g", "rate=1MB/s@20ms, ip=10.0.0.9", "-v",
+               "script=" + talky_script("vif-bridge")});
     ASSERT_EQ(r.status, 0) << r.err;
     auto j = parse_json(r.out);
     ASSERT_TRUE(j) << r.out;
@@ -795,7 +812,7 @@ TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
     EXPECT_EQ(jint(nic, "devid"), 1);
     EXPECT_EQ(jstr(nic, "mac").rfind("00:16:3e:", 0), 0u) << jstr(nic, "mac");
     EXPECT_EQ(jint(nic, "rate_bytes_per_interval"), 20000);
-    EXPECT_NE(r.err.find("nic 1: hotplug script: vif-bridge: online backend/vif/" + std::to_string(d) + "/1"),
+    EXPECT_NE(r.err.find("nic 1: hotplug script: talky: online backend/vif/" + std::to_string(d) + "/1"),
               std::string::npos)
         << r.err;
     const std::string mac1 = jstr(nic, "mac");
@@ -809,9 +826,11 @@ TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
     std::snprintf(want, sizeof want, "%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s", "Idx", "BE", "Mac Addr.", "handle",
                   "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");
     EXPECT_EQ(l[0], want);
+    std::string fe0 = "/local/domain/" + std::to_string(d) + "/device/vif/0";
     std::string be0 = "/local/domain/0/backend/vif/" + std::to_string(d) + "/0";
-    std::snprintf(want, sizeof want, "%-3d %-2d %s%6d %5d %6d %5d/%-11d %-30s", 0, 0, "00:16:3e:0a:0b:0c", 0, 4, 10, 768,
-                  769, be0.c_str());
+    std::snprintf(want, sizeof want, "%-3d %-2d %s%6d %5d %6d %5d/%-11d %-30s", 0, 0, "00:16:3e:0a:0b:0c", 0, 4,
+                  std::atoi(xs_read(fe0 + "/event-channel").c_str()), std::atoi(xs_read(fe0 + "/tx-ring-ref").c_str()),
+                  std::atoi(xs_read(fe0 + "/rx-ring-ref").c_str()), be0.c_str());
     EXPECT_EQ(l[1], want);
     EXPECT_EQ(l[2].substr(7, 17), mac1);
     r = xlkit({"network-list", "--json", "g"});
@@ -819,7 +838,7 @@ TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
     j = parse_json(r.out);
     ASSERT_TRUE(j && j->is_array()) << r.out;
     ASSERT_EQ(j->as_array().size(), 2u);
-    EXPECT_EQ(jstr(j->as_array()[0].as_object().at("nic").as_object(), "bridge"), "xenbr1");
+    EXPECT_EQ(jstr(j->as_array()[0].as_object().at("nic").as_object(), "bridge"), "xenbr0");
 
     // Detach by devid, and by mac (xl: a ':' makes it a mac).
     r = xlkit({"network-detach", "g", "1"});
@@ -836,11 +855,10 @@ TEST_F(Cli, NetworkAttachListDetachAsXlDoes) {
 }
 
 TEST_F(Cli, FailingHotplugScriptFailsTheAttachAndLeavesNothing) {
-    use_hotplug_scripts(true);
-    FakeBackends be;
-    ASSERT_TRUE(be.ready());
+    use_hotplug_scripts();
     std::uint32_t d = create(guest_cfg("g"));
     ASSERT_GT(d, 0u);
+    // The sim's vif-bridge knows the bridge xenbr0 only.
     Result r = xlkit({"network-attach", "g", "bridge=nosuch"});
     EXPECT_EQ(r.status, 1);
     EXPECT_TRUE(last_line_error(r));
@@ -848,12 +866,18 @@ TEST_F(Cli, FailingHotplugScriptFailsTheAttachAndLeavesNothing) {
                          " (g): nic 0: the hotplug script"),
               std::string::npos)
         << r.err;
-    EXPECT_NE(r.err.find("failed (exit status 1): no such bridge"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("failed (exit status 1): Could not find bridge device nosuch"), std::string::npos) << r.err;
     EXPECT_EQ(lines(xlkit({"network-list", "g"}).out).size(), 1u) << "nothing left behind";
-    r = xlkit({"block-attach", "g", disk_image("d.img") + ",raw,xvdb,rw"});
-    EXPECT_EQ(r.status, 1);
-    EXPECT_TRUE(last_line_error(r));
-    EXPECT_NE(r.err.find("disk xvdb: the hotplug script"), std::string::npos) << r.err;
+    // A read-only file asked for writing: the block script says busy.
+    std::string ro = disk_image("ro.img");
+    chmod(ro.c_str(), 0444);
+    r = xlkit({"block-attach", "g", ro + ",raw,xvdb,rw"});
+    if (geteuid() != 0) {  // root may write it anyway
+        EXPECT_EQ(r.status, 1);
+        EXPECT_TRUE(last_line_error(r));
+        EXPECT_NE(r.err.find("disk xvdb: "), std::string::npos) << r.err;
+    }
+    (void)xlkit({"block-detach", "g", "xvdb"});
     EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "nothing left behind";
     // A create whose device fails: the error says where the file sets it,
     // and the domain is gone.
@@ -861,47 +885,56 @@ TEST_F(Cli, FailingHotplugScriptFailsTheAttachAndLeavesNothing) {
     EXPECT_EQ(r.status, 1);
     EXPECT_TRUE(last_line_error(r));
     EXPECT_NE(r.err.find("g2.cfg:7: nic 0: the hotplug script"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("no such bridge"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Could not find bridge device nosuch"), std::string::npos) << r.err;
     EXPECT_FALSE(find("g2"));
 }
 
 TEST_F(Cli, CtrlCDuringAttachRemovesTheDevice) {
-    use_hotplug_scripts(false, true);
-    FakeBackends be;
-    ASSERT_TRUE(be.ready());
+    use_hotplug_scripts();
     std::uint32_t d = create(guest_cfg("g"));
     ASSERT_GT(d, 0u);
-    Proc p(xlkit_argv({"block-attach", "g", disk_image("d.img") + ",raw,xvdb,rw"}));
-    // Once the script runs (the backend stage is out), interrupt it.
-    ASSERT_TRUE(eventually([&] { return p.err_so_far().find("disk xvdb: backend (1/3)") != std::string::npos; }));
-    usleep(200000);
+    // The sim's hang script never finishes: run for the add only.
+    std::string script = host_.dir() + "/hang-add";
+    std::ofstream(script) << "#!/bin/sh\ncase $1 in add) exec '" + hotplug_dir_ + "/hang' \"$@\" ;;\n*) exec '" +
+                                 hotplug_dir_ + "/block' \"$@\" ;;\nesac\n";
+    chmod(script.c_str(), 0755);
+    Proc p(xlkit_argv({"block-attach", "g", disk_image("d.img") + ",raw,xvdb,rw,script=" + script}));
+    // Once the script hangs (its pids are written last), interrupt it.
+    ASSERT_TRUE(eventually([&] { return !read_file(host_.dir() + "/hang.pids").empty(); }));
     p.signal(SIGINT);
     Result r = p.wait(30);
     EXPECT_EQ(r.status, 130) << r.err;
     EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("disk xvdb: backend (1/3)"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("xlkit: block-attach: cannot attach disk xvdb to domain " + std::to_string(d) + " (g)"),
               std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find(" (interrupted): aborted\n"), std::string::npos) << r.err;
     EXPECT_LT(r.secs, 20);
     EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 1u) << "the abort removed the disk";
+    // ... and the script's process group is gone.
+    std::istringstream pids(read_file(host_.dir() + "/hang.pids"));
+    pid_t a = 0, b = 0;
+    pids >> a >> b;
+    ASSERT_GT(b, 0);
+    EXPECT_TRUE(eventually([&] { return kill(a, 0) < 0 && kill(b, 0) < 0; }, 5000));
 }
 
 TEST_F(Cli, CreateShowsEachDevicesStagesAndScriptOutput) {
     use_hotplug_scripts();
-    FakeBackends be;
-    ASSERT_TRUE(be.ready());
     const std::string img = disk_image("root.img");
-    std::string c = guest_cfg("g", "disk = [ '" + img + ",raw,xvda,rw' ]\nvif = [ 'mac=00:16:3e:00:00:01' ]\n");
+    std::string c = guest_cfg("g", "disk = [ '" + img + ",raw,xvda,rw,script=" + talky_script("block") +
+                                       "' ]\nvif = [ 'mac=00:16:3e:00:00:01,script=" + talky_script("vif-bridge") +
+                                       "' ]\n");
     Result r = xlkit({"-v", "create", "-e", c});
     ASSERT_EQ(r.status, 0) << r.err;
     // The devices are added while the domain is paused: done after hotplug.
     auto l = lines_with(r.err, "create g: ");
     for (const char *want :
          {"building the domain", "disk xvda: backend (1/2)", "disk xvda: hotplug (2/2)", "nic 0: backend (1/2)",
-          "nic 0: hotplug (2/2)", "disk xvda: hotplug script: block: add backend/vbd/",
-          "disk xvda: hotplug script (stderr): set up", "nic 0: hotplug script: vif-bridge: online backend/vif/",
-          "nic 0: hotplug script (stderr): set up"})
+          "nic 0: hotplug (2/2)", "disk xvda: hotplug script: talky: add backend/vbd/",
+          "disk xvda: hotplug script (stderr): to stderr", "nic 0: hotplug script: talky: online backend/vif/",
+          "nic 0: hotplug script (stderr): to stderr"})
         EXPECT_TRUE(std::any_of(l.begin(), l.end(), [&](const std::string &x) { return x.rfind(want, 0) == 0; }))
             << "want 'create g: " << want << "' in\n"
             << r.err;
@@ -910,7 +943,7 @@ TEST_F(Cli, CreateShowsEachDevicesStagesAndScriptOutput) {
     EXPECT_EQ(lines(xlkit({"block-list", "g"}).out).size(), 2u);
     EXPECT_EQ(lines(xlkit({"network-list", "g"}).out).size(), 2u);
     // Without -v, no script output; with --json, every report.
-    r = xlkit({"--json", "create", "-e", guest_cfg("h", "vif = [ '' ]\n")});
+    r = xlkit({"--json", "create", "-e", guest_cfg("h", "vif = [ 'script=" + talky_script("vif-bridge") + "' ]\n")});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.err.find("hotplug script"), std::string::npos) << r.err;
     auto j = parse_json(r.out);
@@ -923,9 +956,10 @@ TEST_F(Cli, CreateShowsEachDevicesStagesAndScriptOutput) {
     }
     EXPECT_EQ(stages, 2);
     EXPECT_EQ(script_lines, 2);
-    // destroy removes them: the scripts' removes run.
+    // destroy removes them: nothing of the scripts' is left.
     EXPECT_EQ(xlkit({"destroy", "g"}).status, 0);
     EXPECT_EQ(xlkit({"destroy", "h"}).status, 0);
+    EXPECT_TRUE(eventually([&] { return simtest::run("ls -A '" + host_.dir() + "/loop' '" + host_.dir() + "/vif' | grep -v : | grep .").out.empty(); }, 5000));
 }
 
 TEST_F(Cli, BadDeviceArgumentsAreOneLineErrors) {
