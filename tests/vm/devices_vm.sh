@@ -160,8 +160,8 @@ tree() {
     xenstore-ls -f "/local/domain/0/backend/vif/$d" 2>/dev/null
     xenstore-ls -f "/local/domain/$d/device/vbd" 2>/dev/null
     xenstore-ls -f "/local/domain/$d/device/vif" 2>/dev/null; } |
-    sed -e "s|/local/domain/$d/|/local/domain/D/|g; s|/backend/\(vbd\|vif\)/$d/|/backend/\1/D/|g" \
-        -e "s|\"$d\"|\"D\"|g" |
+    sed -E -e "s#/local/domain/$d/#/local/domain/D/#g" -e "s#/backend/(vbd|vif)/$d(/|\"| )#/backend/\1/D\2#g" \
+        -e "s#frontend-id = \"$d\"#frontend-id = \"D\"#" |
     grep -Ev '/(event-channel|ring-ref|tx-ring-ref|rx-ring-ref|request-rx-copy|feature-[a-z-]*|multi-queue-[a-z-]*|sectors|sector-size|info|physical-device|node|physical-device-path|hotplug-status|protocol|state) ' |
     sort
 }

@@ -66,7 +66,11 @@ Error disk_prepare(Egc &egc, XenStacks &s, std::uint32_t domid, const DeviceDisk
                   {"mode", disk.readwrite && !disk.is_cdrom ? "w" : "r"},
                   {"device-type", type},
                   {"params", disk.pdev_path},
-                  {"script", a->script}};
+                  {"script", a->script},
+                  // As libxl 4.17 writes them (discard_enable defaults to
+                  // true; xen is the only specification of a PV disk).
+                  {"discard-enable", "1"},
+                  {"specification", "xen"}};
     return Error::Success;
 }
 
