@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job's scenario, run by scripts/run on a host with Xen (inside
 # Xen in a box) or on the userspace sim host (--sim):
-#   create two tiny PV guests, list them, shut one down with -w (the guest
-#   powers off and its on_poweroff=destroy is carried out), destroy the
-#   other with progress, and show the events xlkit saw.
+#   create two tiny PV guests, each with a disk (a file) and a network
+#   interface on xenbr0, list them and their devices (on real Xen each guest
+#   says which disks and interfaces it sees), shut one down with -w (the
+#   guest powers off and its on_poweroff=destroy is carried out), destroy
+#   the other with progress, and show the events xlkit saw.
 # usage: scenario.sh XLKIT_BIN GUEST_KERNEL GUEST_RAMDISK [SIM_GUEST_BIN]
 set -euo pipefail
 X=$1 KERNEL=$2 RAMDISK=$3 SIMGUEST=${4:-}
@@ -12,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 step() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
 
 for g in 1 2; do
+  truncate -s $((8 * g))M "$work/disk$g.img"
   cat > "$work/guest$g.cfg" <<CFG
 name = "xlkit-guest$g"
 type = "pv"
@@ -23,6 +26,8 @@ vcpus = 1
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "destroy"
+disk = [ "$work/disk$g.img,raw,xvda,rw" ]
+vif = [ "mac=00:16:3e:00:00:0$g,bridge=xenbr0" ]
 CFG
 done
 
@@ -42,6 +47,23 @@ fi
 step "xlkit list"
 "$X" list
 
+step "xlkit block-list / network-list xlkit-guest1 xlkit-guest2"
+"$X" block-list xlkit-guest1 xlkit-guest2
+"$X" network-list xlkit-guest1 xlkit-guest2
+if [ -z "$SIMGUEST" ]; then
+  step "what the guests see (they report it in xenstore data/xenbox-devices)"
+  for g in 1 2; do
+    d=$("$X" --json list | python3 -c "import json,sys; print([d['domid'] for d in json.load(sys.stdin) if d.get('name')=='xlkit-guest$g'][0])")
+    seen=
+    for _ in $(seq 1200); do  # bounded: 240 s for a boot under emulation
+      seen=$(xenstore-read "/local/domain/$d/data/xenbox-devices" 2>/dev/null || true)
+      case $seen in *xvda=*eth0=*) break ;; esac
+      sleep 0.2
+    done
+    echo "xlkit-guest$g sees: ${seen:-nothing yet}"
+  done
+fi
+
 step "xlkit shutdown -w xlkit-guest1 (the guest powers off; on_poweroff=destroy)"
 "$X" shutdown -w xlkit-guest1
 
@@ -58,4 +80,4 @@ for _ in $(seq 600); do kill -0 "$events_pid" 2>/dev/null || break; sleep 0.1; d
 kill "$events_pid" 2>/dev/null || true
 wait "$events_pid" 2>/dev/null || true
 cat "$work/events"
-step "done: two guests created, one shut down cleanly, one destroyed"
+step "done: two guests with a disk and a nic created, one shut down cleanly, one destroyed"
