@@ -11,7 +11,7 @@ bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAG
 # libtool wrapper script, the binary runs from the build tree as it is.
 bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
-EXTRA_DIST += bench/vm/run.sh bench/vm/syscalls.sh docs/performance-vm.md \
+EXTRA_DIST += bench/vm/run.sh bench/vm/devices.py bench/vm/syscalls.sh docs/performance-vm.md \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
 	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json
 CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
@@ -20,7 +20,7 @@ CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
 # options for run.sh (e.g. --rounds 3 --runs 10).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
-.PHONY: bench-vm bench-vm-build
+.PHONY: bench-vm bench-vm-build bench-vm-devices
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
 bench-vm: bench-vm-build
@@ -28,3 +28,12 @@ bench-vm: bench-vm-build
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    $(abs_top_srcdir)/bench/vm/run.sh --builddir $(abs_builddir) \
 	    --out $(abs_builddir)/bench/vm $(BENCH_VM_ARGS)
+
+# Disks and nics: xlkit against xl, create with 1/4/16 disks and hot-plug
+# (bench/vm/devices.py). The CLI binary itself, not its libtool wrapper.
+bench-vm-devices: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT)
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/devices.py \
+	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-devices.json $(BENCH_VM_ARGS)
