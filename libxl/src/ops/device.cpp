@@ -404,10 +404,16 @@ Error dev_add_start(Egc &egc, DevAdd &a) {
         bool fail = xs.mkdir(t, fe) < 0 || xs.set_perms_for(t, fe, a.addr.domid, true) < 0;
         for (auto &[k, val] : a.frontend)
             if (!fail) fail = w(fe + "/" + k, val);
-        fail = fail || xs.mkdir(t, be) < 0 || xs.set_perms_for(t, be, a.addr.backend_domid, false) < 0;
+        // The backend domain owns the backend; the guest reads it (its
+        // frontend reads the backend's state and features).
+        fail = fail || xs.mkdir(t, be) < 0 || xs.set_perms_for(t, be, a.addr.domid, false) < 0;
         for (auto &[k, val] : a.backend)
             if (!fail) fail = w(be + "/" + k, val);
+        // libxl's own copy (libxl_device.c generic_add): xl reads devices
+        // from here (xl block-list on a domain xlkit made), state stays 1.
         fail = fail || w(lp + "/frontend", fe) || w(lp + "/backend", be);
+        for (auto &[k, val] : a.backend)
+            if (!fail) fail = w(lp + "/" + k, val);
         return fail ? Error::Fail : Error::Success;
     });
     if (rc == Error::DeviceExists)
