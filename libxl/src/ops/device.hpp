@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -121,6 +122,29 @@ struct DevAdd {
     Error rc = Error::Success;
 };
 Error dev_add_start(Egc &egc, DevAdd &a);
+
+/* What xl block-list / network-list show of device a (libxl's
+ * *_getinfo): its paths and ends, the guest frontend's state and event
+ * channel; then more(num) for the kind's own keys, num(key) reading a
+ * number of the frontend (-1 if absent). */
+template <class Info, class More>
+void dev_getinfo(Xenstore &xs, const DevAddr &a, Info *out, More &&more) {
+    const std::string fe = dev_frontend_path(a);
+    auto num = [&](const char *key) {
+        std::string v;
+        return xs.read(0, fe + "/" + key, &v) == 0 ? std::atoi(v.c_str()) : -1;
+    };
+    Info i;
+    i.backend = dev_backend_path(a);
+    i.backend_id = a.backend_domid;
+    i.frontend = fe;
+    i.frontend_id = a.domid;
+    i.devid = a.devid;
+    i.state = num("state");
+    i.evtch = num("event-channel");
+    more(i, num);
+    *out = std::move(i);
+}
 
 /* The hotplug script's path: script as given if it contains a '/', else in
  * the ctx's hotplug directory. */

@@ -126,21 +126,7 @@ Error device_disk_getinfo(Ctx &ctx, std::uint32_t domid, const DeviceDisk &disk,
         DevAddr a;
         std::string label;
         if (Error rc = disk_locate(egc, s, domid, disk, &a, &label); rc != Error::Success) return rc;
-        const std::string fe = dev_frontend_path(a);
-        auto num = [&](const std::string &p) {
-            std::string v;
-            return s.xs->read(0, p, &v) == 0 ? std::atoi(v.c_str()) : -1;
-        };
-        Diskinfo i;
-        i.backend = dev_backend_path(a);
-        i.backend_id = a.backend_domid;
-        i.frontend = fe;
-        i.frontend_id = domid;
-        i.devid = a.devid;
-        i.state = num(fe + "/state");
-        i.evtch = num(fe + "/event-channel");
-        i.rref = num(fe + "/ring-ref");
-        *out = std::move(i);
+        dev_getinfo(*s.xs, a, out, [](Diskinfo &i, auto &num) { i.rref = num("ring-ref"); });
         return Error::Success;
     });
 }

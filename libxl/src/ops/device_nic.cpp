@@ -178,22 +178,10 @@ Error device_nic_getinfo(Ctx &ctx, std::uint32_t domid, const DeviceNic &nic, Ni
         DevAddr a;
         std::string label;
         if (Error rc = nic_locate(egc, s, domid, nic, &a, &label); rc != Error::Success) return rc;
-        const std::string fe = dev_frontend_path(a);
-        auto num = [&](const std::string &p) {
-            std::string v;
-            return s.xs->read(0, p, &v) == 0 ? std::atoi(v.c_str()) : -1;
-        };
-        Nicinfo i;
-        i.backend = dev_backend_path(a);
-        i.backend_id = a.backend_domid;
-        i.frontend = fe;
-        i.frontend_id = domid;
-        i.devid = a.devid;
-        i.state = num(fe + "/state");
-        i.evtch = num(fe + "/event-channel");
-        i.rref_tx = num(fe + "/tx-ring-ref");
-        i.rref_rx = num(fe + "/rx-ring-ref");
-        *out = std::move(i);
+        dev_getinfo(*s.xs, a, out, [](Nicinfo &i, auto &num) {
+            i.rref_tx = num("tx-ring-ref");
+            i.rref_rx = num("rx-ring-ref");
+        });
         return Error::Success;
     });
 }
