@@ -60,7 +60,7 @@ def cfg(work, name, disks=0, extra=()):
     specs = ["'%s/d%d.img,raw,xvd%s,rw'" % (work, i, chr(ord("a") + i)) for i in range(disks)]
     with open(path, "w") as f:
         f.write('name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' % (name, GUESTS, GUESTS))
-        f.write('memory = 64\nvcpus = 1\n')
+        f.write('memory = 96\nvcpus = 1\n')
         if specs:
             f.write("disk = [ %s ]\n" % ", ".join(specs))
         for l in extra:
