@@ -38,7 +38,9 @@ def run(cmd, env=None):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
-        sys.exit("devices.py: %s failed (%d):\n%s" % (cmd, p.returncode, p.stdout))
+        print("devices.py: %s failed (%d) after %.1f s:\n%s" % (cmd, p.returncode, wall, p.stdout[-2000:]),
+              file=sys.stderr)
+        return None
     return wall, cpu
 
 
@@ -83,47 +85,53 @@ def main():
     tools = [("xl", "xl", None), ("xlkit", a.xlkit, native), ("xlkit-script", a.xlkit, script)]
     results = {}
 
-    def record(work_name, tool, wall, cpu):
-        results.setdefault(work_name, {}).setdefault(tool, {"wall": [], "cpu": []})
-        results[work_name][tool]["wall"].append(wall)
-        results[work_name][tool]["cpu"].append(cpu)
+    def record(work_name, tool, r):
+        m = results.setdefault(work_name, {}).setdefault(tool, {"wall": [], "cpu": [], "failed": 0})
+        if r is None:  # e.g. xl's 40 s hotplug timeout, for scripts queued behind the block lock
+            m["failed"] += 1
+            return
+        m["wall"].append(r[0])
+        m["cpu"].append(r[1])
 
     for n in (1, 4, 16):
         for r in range(a.runs):
             for tool, exe, env in tools:
                 name = "bench-c%d" % n
                 c = cfg(work, name, n)
-                wall, cpu = run("%s create -p %s" % (exe, c), env)
-                record("create-%d" % n, tool, wall, cpu)
+                record("create-%d" % n, tool, run("%s create -p %s" % (exe, c), env))
                 quiet("xl destroy %s" % name)
                 gone(name)
+                quiet("losetup -D")  # what a failed create may have left
     # Hot-plug into a paused guest (each add completes at InitWait with the
     # script done, for both tools).
     quiet("xl create -p %s" % cfg(work, "bench-hp"))
     for r in range(a.runs):
         for tool, exe, env in tools:
-            wall, cpu = run("%s block-attach bench-hp %s/d16.img,raw,xvdq,rw" % (exe, work), env)
-            record("attach", tool, wall, cpu)
+            record("attach", tool, run("%s block-attach bench-hp %s/d16.img,raw,xvdq,rw" % (exe, work), env))
             run("%s block-detach bench-hp xvdq" % exe, env)
-            wall, cpu = run("%s network-attach bench-hp mac=00:16:3e:5b:00:01" % exe, env)
-            record("net", tool, wall, cpu)
+            record("net", tool, run("%s network-attach bench-hp mac=00:16:3e:5b:00:01" % exe, env))
             run("%s network-detach bench-hp 00:16:3e:5b:00:01" % exe, env)
     quiet("xl destroy bench-hp")
     gone("bench-hp")
 
-    print("| workload | xl wall | xlkit wall (ratio) | xlkit, script path (ratio) | xl CPU | xlkit CPU (ratio) | script path CPU (ratio) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| workload | xl wall | xlkit wall (ratio) | xlkit, script path (ratio) | xl CPU | xlkit CPU (ratio) | script path CPU (ratio) | failed runs xl / xlkit / script |")
+    print("|---|---|---|---|---|---|---|---|")
     summary = {}
+
+    def med(m, k):
+        return statistics.median(m[k]) if m[k] else float("nan")
+
+    def ratio(a, b):
+        return a / b if b == b and b > 0 else float("nan")
+
     for w, by in results.items():
-        med = {t: {k: statistics.median(v) for k, v in m.items()} for t, m in by.items()}
-        summary[w] = med
-        xl = med["xl"]
-        row = "| %s | %.2f s | %.2f s (%.2fx) | %.2f s (%.2fx) | %.2f s | %.2f s (%.2fx) | %.2f s (%.2fx) |" % (
-            w, xl["wall"], med["xlkit"]["wall"], med["xlkit"]["wall"] / xl["wall"],
-            med["xlkit-script"]["wall"], med["xlkit-script"]["wall"] / xl["wall"],
-            xl["cpu"], med["xlkit"]["cpu"], med["xlkit"]["cpu"] / max(xl["cpu"], 1e-9),
-            med["xlkit-script"]["cpu"], med["xlkit-script"]["cpu"] / max(xl["cpu"], 1e-9))
-        print(row)
+        md = {t: {"wall": med(m, "wall"), "cpu": med(m, "cpu"), "failed": m["failed"]} for t, m in by.items()}
+        summary[w] = md
+        xl, xk, sc = md["xl"], md["xlkit"], md["xlkit-script"]
+        print("| %s | %.2f s | %.2f s (%.2fx) | %.2f s (%.2fx) | %.2f s | %.2f s (%.2fx) | %.2f s (%.2fx) | %d / %d / %d |" % (
+            w, xl["wall"], xk["wall"], ratio(xk["wall"], xl["wall"]), sc["wall"], ratio(sc["wall"], xl["wall"]),
+            xl["cpu"], xk["cpu"], ratio(xk["cpu"], xl["cpu"]), sc["cpu"], ratio(sc["cpu"], xl["cpu"]),
+            xl["failed"], xk["failed"], sc["failed"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"runs": a.runs, "raw": results, "median": summary}, f, indent=1)
