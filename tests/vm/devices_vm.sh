@@ -28,7 +28,9 @@ cfg() { # cfg NAME [extra lines...]
   {
     printf 'name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' "$name" "$G" "$G"
     printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
-    printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\n'
+    # 128 MiB: room for the front-ends' rings of several disks and nics.
+    # A crash is preserved (and its console shown below), not destroyed.
+    printf 'memory = 128\nvcpus = 1\non_poweroff = "destroy"\non_crash = "preserve"\n'
     for l in "$@"; do printf '%s\n' "$l"; done
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
@@ -183,5 +185,12 @@ check "destroy ref-xk" "$X" destroy ref-xk
 check "ref-xk is gone" wait_for 120 gone ref-xk
 check "nothing left at the end" bash -c "[ \$(losetup -a | grep -c '$work/') = 0 ] && ! ip -o link | grep -q ' vif'"
 
+if [ "$fails" -ne 0 ]; then
+  echo "== after the failure: xl list, the guests' consoles and monitors"
+  xl list
+  for f in /var/log/xen/console/guest-dev-*.log /var/log/xlkit/dev-*.log; do
+    [ -e "$f" ] && { echo "-- $f"; tail -40 "$f"; }
+  done
+fi
 echo "devices_vm: $((checks - fails))/$checks checks passed"
 [ "$fails" -eq 0 ]
