@@ -13,7 +13,8 @@ bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += bench/vm/run.sh bench/vm/devices.py bench/vm/syscalls.sh docs/performance-vm.md \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
-	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json
+	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json \
+	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json
 CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
