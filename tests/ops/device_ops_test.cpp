@@ -223,6 +223,9 @@ TYPED_TEST(DeviceOpsTest, CreateAttachesEveryDeviceAndDestroyRemovesThem) {
         EXPECT_NE(std::find(stages.begin(), stages.end(), s), stages.end()) << s;
     EXPECT_EQ(this->xs_read(this->be("vbd", d, 51712) + "/hotplug-status"), "connected");
     EXPECT_EQ(this->xs_read(this->be("vbd", d, 51728) + "/mode"), "r");
+    // libxl's default: discard on a writable disk only.
+    EXPECT_EQ(this->xs_read(this->be("vbd", d, 51712) + "/discard-enable"), "1");
+    EXPECT_EQ(this->xs_read(this->be("vbd", d, 51728) + "/discard-enable"), "0");
     EXPECT_EQ(entries(this->host_.dir() + "/loop").size(), 2u);
     EXPECT_EQ(entries(this->host_.dir() + "/vif").size(), 2u);
     ASSERT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_destroy(*this->ctx_, d, std::move(h)); }),
@@ -273,6 +276,18 @@ TEST_F(DeviceFailTest, ScriptFailureNamesTheDeviceAndLeavesNothing) {
     EXPECT_EQ(device_nic_add(*ctx_, d, &nic), Error::Fail);
     expect_no_devices(d);
     EXPECT_NE(slurp(host_.dir() + "/hotplug.log").find("nosuchbr"), std::string::npos);
+}
+
+TEST_F(DeviceFailTest, NicWithAVifnameIsRenamedByTheScriptAndRemovedByThatName) {
+    std::uint32_t d = create(config("named"));
+    DeviceNic nic;
+    nic.ifname = "guestnet";
+    ASSERT_EQ(device_nic_add(*ctx_, d, &nic), Error::Success);
+    // The script got netback's name for the interface and renamed it.
+    EXPECT_EQ(entries(host_.dir() + "/vif"), (std::vector<std::string>{"guestnet"}));
+    ASSERT_EQ(device_nic_remove(*ctx_, d, nic), Error::Success);
+    EXPECT_TRUE(entries(host_.dir() + "/vif").empty());
+    expect_no_devices(d);
 }
 
 TEST_F(DeviceFailTest, FailingDeviceFailsTheCreateAndRemovesTheOthers) {

@@ -62,6 +62,8 @@ ip link show xenbr0 >/dev/null 2>&1 || { echo "FAIL no xenbr0 bridge in this box
 truncate -s 16M "$work/a.img"
 truncate -s 8M "$work/b.img"
 truncate -s 4M "$work/cd.iso"
+truncate -s 12M "$work/p.img"
+truncate -s 6M "$work/q.img"
 
 echo "== create with a file-backed disk and a vif: the guest sees both"
 "$X" create "$(cfg dev-a "disk = [ '$work/a.img,raw,xvda,rw' ]" "vif = [ 'mac=00:16:3e:5a:00:01,bridge=xenbr0' ]")" \
@@ -90,6 +92,16 @@ check "block-attach xvdb" "$X" block-attach dev-a "$work/b.img,raw,xvdb,rw"
 check "the guest sees xvdb (8 MiB, rw)" wait_for 60 sees dev-a 'xvdb=16384:rw'
 check "block-attach a cdrom as xvdc" "$X" block-attach dev-a "$work/cd.iso,raw,xvdc,r,devtype=cdrom"
 check "the guest sees xvdc read-only" wait_for 60 sees dev-a 'xvdc=8192:ro'
+# A disk that is a block device (here a loop device the test made): no loop
+# device of xlkit's, and the caller's device is left as it was after detach.
+P=$(losetup -f --show "$work/p.img")
+check "block-attach a block device ($P) as xvdd" "$X" block-attach dev-a "format=raw,vdev=xvdd,access=rw,target=$P"
+check "the guest sees xvdd (12 MiB, rw)" wait_for 60 sees dev-a 'xvdd=24576:rw'
+check "its physical-device is $P's major:minor" test "$(xenstore-read "/local/domain/0/backend/vbd/$D/51760/physical-device" 2>/dev/null)" = "$(stat -L -c '%t:%T' "$P")"
+check "block-detach xvdd" "$X" block-detach dev-a xvdd
+check "the guest no longer sees xvdd" wait_for 60 sees_not dev-a 'xvdd='
+check "the caller's block device is still attached" bash -c "losetup '$P' | grep -q p.img"
+losetup -d "$P"
 check "network-attach a second vif" "$X" network-attach dev-a mac=00:16:3e:5a:00:02
 check "the guest sees eth1" wait_for 60 sees dev-a 'eth1=00:16:3e:5a:00:02'
 check "block-detach xvdb" "$X" block-detach dev-a xvdb
@@ -98,6 +110,18 @@ check "block-detach xvdc" "$X" block-detach dev-a xvdc
 check "the guest no longer sees xvdc" wait_for 60 sees_not dev-a 'xvdc='
 check "network-detach by mac" "$X" network-detach dev-a 00:16:3e:5a:00:02
 check "the guest no longer sees eth1" wait_for 60 sees_not dev-a 'eth1='
+# vifname, ip, rate and mtu reach the backend and Xen's vif-bridge script.
+check "network-attach a vif with vifname, ip, rate and mtu" \
+  "$X" network-attach dev-a mac=00:16:3e:5a:00:03 vifname=xkvif3 ip=10.9.0.53 rate=10Mb/s mtu=1400
+check "the guest sees the vif's mac" wait_for 60 sees dev-a '=00:16:3e:5a:00:03'
+check "dom0's interface is xkvif3, on xenbr0, mtu 1400" \
+  bash -c "ip -o link show xkvif3 | grep -q 'mtu 1400 .*master xenbr0'"
+vif3=/local/domain/0/backend/vif/$D/1
+check "the backend has ip 10.9.0.53" test "$(xenstore-read $vif3/ip 2>/dev/null)" = 10.9.0.53
+check "the backend's rate is 10 Mb/s in 50 ms slices" test "$(xenstore-read $vif3/rate 2>/dev/null)" = 62500,50000
+check "network-detach by devid" "$X" network-detach dev-a 1
+check "the guest no longer sees it" wait_for 60 sees_not dev-a '=00:16:3e:5a:00:03'
+check "xkvif3 is gone from dom0" bash -c "! ip link show xkvif3 >/dev/null 2>&1"
 check "one loop device left (xvda's)" test "$(our_loops)" = 1
 
 echo "== destroy leaves nothing"
@@ -167,14 +191,18 @@ tree() {
     grep -Ev '/(event-channel|ring-ref|tx-ring-ref|rx-ring-ref|request-rx-copy|feature-[a-z-]*|multi-queue-[a-z-]*|sectors|sector-size|info|physical-device|node|physical-device-path|hotplug-status|protocol|state) ' |
     sort
 }
-spec_disk="$work/a.img,raw,xvda,rw"
-spec_vif="mac=00:16:3e:5a:00:09,bridge=xenbr0"
-c=$(cfg ref-xl "disk = [ '$spec_disk' ]" "vif = [ '$spec_vif' ]")
+# Both kinds of disk target (a file; a block device, here as a cdrom) and a
+# vif with every key. Two disks only: xl runs Xen's block script for each,
+# the scripts queue on its lock, and xl gives them 40 s in all.
+Q=$(losetup -f --show "$work/q.img")
+spec_disk="'$work/a.img,raw,xvda,rw', '$Q,raw,xvdb,r,devtype=cdrom'"
+spec_vif="'mac=00:16:3e:5a:00:09,bridge=xenbr0', 'mac=00:16:3e:5a:00:0a,vifname=xkref1,ip=10.9.0.9,rate=10Mb/s,mtu=1400'"
+c=$(cfg ref-xl "disk = [ $spec_disk ]" "vif = [ $spec_vif ]")
 check "xl create -p the reference" xl create -p "$c"
 R=$(domid_of ref-xl || echo x)
 tree "$R" > "$work/tree.xl"
 check "xl destroy the reference" xl destroy ref-xl
-c=$(cfg ref-xk "disk = [ '$spec_disk' ]" "vif = [ '$spec_vif' ]")
+c=$(cfg ref-xk "disk = [ $spec_disk ]" "vif = [ $spec_vif ]")
 check "xlkit create -p the same config" "$X" create -p "$c"
 K=$(domid_of ref-xk || echo x)
 tree "$K" > "$work/tree.xk"
@@ -183,7 +211,9 @@ check "the device trees are the same (apart from documented keys)" test "$st" -e
 [ "$st" -eq 0 ] || cat "$work/tree.diff"
 check "destroy ref-xk" "$X" destroy ref-xk
 check "ref-xk is gone" wait_for 120 gone ref-xk
-check "nothing left at the end" bash -c "[ \$(losetup -a | grep -c '$work/') = 0 ] && ! ip -o link | grep -q ' vif'"
+check "the caller's block device is still attached after destroy" bash -c "losetup '$Q' | grep -q q.img"
+losetup -d "$Q"
+check "nothing left at the end" bash -c "[ \$(losetup -a | grep -c '$work/') = 0 ] && ! ip -o link | grep -Eq ' (vif|xkvif3|xkref1)'"
 
 if [ "$fails" -ne 0 ]; then
   echo "== after the failure: xl list, the guests' consoles and monitors"

@@ -55,10 +55,11 @@ void script_setup(ChildRun &run, Xenstore &xs, const DevAddr &a, const std::stri
     run.env = {"script=" + script, std::string("XENBUS_TYPE=") + dev_kind_name(a.kind), "XENBUS_PATH=" + be,
                "XENBUS_BASE_PATH=backend"};
     if (a.kind == DevKind::Vif) {
-        std::string name, gw;
-        if (xs.read(0, dev_backend_path(a) + "/vifname", &name) < 0 || name.empty())
-            name = "vif" + std::to_string(a.domid) + "." + std::to_string(a.devid);
-        run.env.push_back("vif=" + name);
+        // The name netback gave the interface, as libxl passes it
+        // (libxl__device_nic_devname): the script renames it to the
+        // backend's vifname itself, and finds it by that name on offline.
+        std::string gw;
+        run.env.push_back("vif=vif" + std::to_string(a.domid) + "." + std::to_string(a.devid));
         if (xs.read(0, dev_backend_path(a) + "/gatewaydev", &gw) == 0 && !gw.empty()) run.env.push_back("netdev=" + gw);
     }
     run.timeout_ms = 0;

@@ -68,8 +68,8 @@ Error disk_prepare(Egc &egc, XenStacks &s, std::uint32_t domid, const DeviceDisk
                   {"params", disk.pdev_path},
                   {"script", a->script},
                   // As libxl 4.17 writes them (discard_enable defaults to
-                  // true; xen is the only specification of a PV disk).
-                  {"discard-enable", "1"},
+                  // readwrite; xen is the only specification of a PV disk).
+                  {"discard-enable", disk.readwrite ? "1" : "0"},
                   {"specification", "xen"}};
     return Error::Success;
 }
