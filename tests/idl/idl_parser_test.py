@@ -86,7 +86,7 @@ class ParsesAWellFormedFile(unittest.TestCase):
                      "domain_create_console_available", "helper_output"):
             self.assertIn(want, members)
         helper = m.by_name["event_helper_output"]
-        self.assertEqual([f.name for f in helper.fields], ["stream", "line"])
+        self.assertEqual([f.name for f in helper.fields], ["stream", "line", "source"])
         err = m.by_name["error"]
         self.assertEqual(err.lookup("INVAL").value, -6)
         self.assertEqual(err.lookup("GUEST_TIMEDOUT").value, -8)

@@ -1,6 +1,7 @@
 // Disks and nics on the userspace sim host, whose simulated backends,
 // frontends and hotplug scripts (tools/hosts/sim, docs/hosts.md) walk the
 // states Linux's blkback/netback, the guest's drivers and Xen's scripts do.
+#include <algorithm>
 #include <dirent.h>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -273,8 +274,17 @@ TEST_F(DeviceFailTest, ScriptFailureNamesTheDeviceAndLeavesNothing) {
     std::uint32_t d = create(config("nobridge"));
     DeviceNic nic;
     nic.bridge = "nosuchbr";
-    EXPECT_EQ(device_nic_add(*ctx_, d, &nic), Error::Fail);
+    std::vector<EventHelperOutput> lines;
+    EXPECT_EQ(device_nic_add(*ctx_, d, &nic, AoHow{}, ProgressHow::callback([&](const Event &ev) {
+                  if (auto *h = std::get_if<EventHelperOutput>(&ev.u)) lines.push_back(*h);
+              })),
+              Error::Fail);
     expect_no_devices(d);
+    // What the script said is reported, naming the device it ran for.
+    ASSERT_FALSE(lines.empty());
+    for (const EventHelperOutput &h : lines) EXPECT_EQ(h.source, "nic 0") << h.line;
+    EXPECT_TRUE(std::any_of(lines.begin(), lines.end(),
+                            [](const EventHelperOutput &h) { return h.stream == 2 && h.line.find("nosuchbr") != std::string::npos; }));
     EXPECT_NE(slurp(host_.dir() + "/hotplug.log").find("nosuchbr"), std::string::npos);
 }
 

@@ -13,8 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <deque>
-#include <mutex>
+#include <atomic>
 #include <fcntl.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -84,12 +83,9 @@ struct Logger::Impl {
     xentoollog_logger_stdiostream *stdio = nullptr;
     bool print_errors = false;
     std::vector<std::string> errors;
-    // Hotplug script lines kept for a ReportView: {device, line}, oldest
-    // first, at most kMaxKept.
-    static constexpr std::size_t kMaxKept = 256;
-    int keep_lines = 0;
-    std::mutex kept_mu;
-    std::deque<std::pair<std::string, std::string>> kept;
+    // How many ReportViews show hotplug script lines (their log lines are
+    // then not printed).
+    std::atomic<int> quiet_lines{0};
 };
 
 namespace {
@@ -103,20 +99,9 @@ __attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, 
                                                          int errnoval, const char *context,
                                                          const char *format, va_list al) {
     Logger::Impl *impl = reinterpret_cast<XtlShim *>(lg)->impl;
-    if (level == XTL_INFO && impl->keep_lines > 0) {
-        char buf[4096];
-        va_list ap;
-        va_copy(ap, al);
-        std::vsnprintf(buf, sizeof buf, format, ap);
-        va_end(ap);
-        static const char kSep[] = ": hotplug: ";
-        if (const char *sep = std::strstr(buf, kSep)) {
-            std::lock_guard<std::mutex> lk(impl->kept_mu);
-            if (impl->kept.size() >= Logger::Impl::kMaxKept) impl->kept.pop_front();
-            impl->kept.emplace_back(std::string(buf, std::size_t(sep - buf)), std::string(sep + sizeof kSep - 1));
-            return;
-        }
-    }
+    if (level == XTL_INFO && impl->quiet_lines.load(std::memory_order_relaxed) > 0 &&
+        std::strstr(format, ": hotplug: "))
+        return;
     bool is_error = level >= XTL_ERROR;
     if (is_error) {
         char buf[4096];
@@ -162,24 +147,7 @@ Logger::~Logger() {
 
 xentoollog_logger *Logger::xtl() noexcept { return &static_cast<XtlShim *>(shim_)->vt; }
 
-void Logger::keep_script_lines(bool on) {
-    impl_->keep_lines += on ? 1 : -1;
-    if (impl_->keep_lines > 0) return;
-    std::lock_guard<std::mutex> lk(impl_->kept_mu);
-    impl_->kept.clear();
-}
-
-std::string Logger::script_line_device(const std::string &line) {
-    std::lock_guard<std::mutex> lk(impl_->kept_mu);
-    auto &k = impl_->kept;
-    for (auto it = k.begin(); it != k.end(); ++it)
-        if (it->second == line) {
-            std::string dev = std::move(it->first);
-            k.erase(it);
-            return dev;
-        }
-    return {};
-}
+void Logger::quiet_script_lines(bool on) { impl_->quiet_lines.fetch_add(on ? 1 : -1); }
 
 std::vector<std::string> Logger::take_errors() {
     std::vector<std::string> e;
@@ -427,13 +395,13 @@ Error App::run_op(const std::function<Error(xlkit::AoHow)> &start, Progress *pro
 // ---- ReportView ----------------------------------------------------------------------
 
 ReportView::~ReportView() {
-    if (kept_ && app_.log) app_.log->keep_script_lines(false);
+    if (quiet_ && app_.log) app_.log->quiet_script_lines(false);
 }
 
 xlkit::ProgressHow ReportView::how(std::function<void(const xlkit::Event &)> other) {
-    if (!kept_ && app_.log) {
-        app_.log->keep_script_lines(true);
-        kept_ = true;
+    if (!quiet_ && app_.log) {
+        app_.log->quiet_script_lines(true);
+        quiet_ = true;
     }
     return xlkit::ProgressHow::callback([this, other = std::move(other)](const xlkit::Event &ev) {
         if (std::holds_alternative<xlkit::EventOperationProgress>(ev.u) ||
@@ -468,9 +436,9 @@ void ReportView::show(const xlkit::Event &ev) {
             prog_->stage(text, 0, 0);
     } else if (const auto *h = std::get_if<xlkit::EventHelperOutput>(&ev.u)) {
         json_.push_back(to_json_string(ev));
-        // The device, from the library's log line; else, with one device
-        // at a time, the device of the last stage.
-        std::string dev = kept_ && app_.log ? app_.log->script_line_device(h->line) : std::string();
+        // The device the library names; else, with one device at a time,
+        // the device of the last stage.
+        std::string dev = h->source;
         if (dev.empty() && !nested_) dev = device_;
         if (!app_.g.verbose) return;
         std::string msg = (dev.empty() ? std::string() : dev + ": ") + "hotplug script" +

@@ -59,13 +59,11 @@ public:
     std::vector<std::string> take_errors();
     bool verbose() const noexcept { return verbose_ > 0; }
     /* The library logs each line of a hotplug script at INFO, as "DEVICE:
-     * hotplug: LINE", and also reports it (HELPER_OUTPUT, without the
-     * device). While kept (keep_script_lines(true): a ReportView shows
-     * them), such messages are not printed but remembered, so that the
-     * report is shown once, with its device: script_line_device(LINE) gives
-     * it and forgets it ("" if unknown). */
-    void keep_script_lines(bool on);
-    std::string script_line_device(const std::string &line);
+     * hotplug: LINE", and also reports it (HELPER_OUTPUT, with the device
+     * as its source). While a ReportView shows the reports
+     * (quiet_script_lines(true), counted), the log lines are not printed,
+     * so that each line is shown once. */
+    void quiet_script_lines(bool on);
 
     struct Impl;
 
@@ -195,7 +193,7 @@ private:
     int top_done_ = 0, top_total_ = 0;
     std::string device_;  // the device of the last device stage
     std::vector<std::string> json_;
-    bool kept_ = false;  // the logger keeps script lines for this view
+    bool quiet_ = false;  // the logger leaves script lines to this view
 };
 
 /* "domain 3 (guest1)" or "domain 3". */

@@ -37,6 +37,7 @@ void script_line(Egc &egc, Progress *p, const DevAddr &a, const std::string &lab
     EventHelperOutput out;
     out.stream = stream;
     out.line = std::move(line);
+    out.source = label;
     ev->u = std::move(out);
     p->report(egc, std::move(ev));
 }
