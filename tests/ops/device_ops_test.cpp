@@ -229,9 +229,20 @@ TYPED_TEST(DeviceOpsTest, CreateAttachesEveryDeviceAndDestroyRemovesThem) {
     EXPECT_EQ(this->xs_read(this->be("vbd", d, 51728) + "/discard-enable"), "0");
     EXPECT_EQ(entries(this->host_.dir() + "/loop").size(), 2u);
     EXPECT_EQ(entries(this->host_.dir() + "/vif").size(), 2u);
-    ASSERT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_destroy(*this->ctx_, d, std::move(h)); }),
+    stages.clear();
+    ASSERT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) {
+                                 return domain_destroy(*this->ctx_, d, std::move(h),
+                                                       ProgressHow::callback([&](const Event &ev) {
+                                                           if (auto *p = std::get_if<EventOperationProgress>(&ev.u))
+                                                               stages.push_back(p->stage);
+                                                       }));
+                             }),
               Error::Success);
     this->expect_no_devices(d);
+    // Each device's removal shows in the destroy's progress, named as at create.
+    for (const char *s : {"disk xvda: removed", "disk xvdb: removed", "nic 0: removed", "nic 1: removed"})
+        EXPECT_NE(std::find(stages.begin(), stages.end(), s), stages.end()) << s;
 }
 
 class DeviceFailTest : public ::testing::Test, public DeviceFixture {

@@ -4,7 +4,10 @@
 //   devices  (2/5) every disk and nic is removed, forced, in parallel: the
 //                  backend closes (10 s bound), the hotplug script's remove
 //                  runs (so no loop device or vif is left), the entries go;
-//                  then whatever device entries are left are removed
+//                  then whatever device entries are left are removed.
+//                  Each device's own stages are reported in between,
+//                  named as create names them ("disk xvda: closing",
+//                  "nic 0: hotplug", ... "disk xvda: removed")
 //   destroy  (3/5) the hypervisor is asked to destroy it
 //   release  (4/5) wait until the hypervisor reports it dying or gone
 //                  (Xen fires @releaseDomain once, when it becomes dying)
@@ -146,7 +149,14 @@ Error destroy_start(Egc &egc, State &st, std::uint32_t domid) {
             auto r = std::make_unique<DevRemove>();
             r->ao = st.ao;
             r->addr = DevAddr{k, domid, id, 0};
-            r->label = std::string(dev_kind_name(k)) + " " + std::to_string(id);
+            // Named as create and the device operations name it ("disk
+            // xvda", "nic 0"); its stages nest in the destroy's.
+            std::string vdev;
+            if (k == DevKind::Vbd && s.xs->read(0, dev_backend_path(r->addr) + "/dev", &vdev) == 0 && !vdev.empty())
+                r->label = "disk " + vdev;
+            else
+                r->label = std::string(k == DevKind::Vbd ? "disk " : "nic ") + std::to_string(id);
+            r->progress = &st.stages;
             r->force = true;
             r->can_abort = false;
             r->data = &st;
