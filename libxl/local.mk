@@ -45,6 +45,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
 	libxl/src/xen/hv_xenctrl.cpp \
+	libxl/src/xen/xc_resume.c \
 	libxl/src/xen/xc_shim.c \
 	libxl/src/xen/xen_ctx.cpp \
 	libxl/src/xen/xs_libxenstore.cpp \
@@ -77,6 +78,7 @@ noinst_HEADERS += \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
+	libxl/src/xen/xc_resume.h \
 	libxl/src/xen/xc_shim.h \
 	libxl/src/xen/xen_ctx.hpp \
 	libxl/src/xen/xenstore.hpp \
