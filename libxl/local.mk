@@ -33,12 +33,14 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/device_native.cpp \
 	libxl/src/ops/device_nic.cpp \
 	libxl/src/ops/device_ops.cpp \
+	libxl/src/ops/guest_suspend.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
 	libxl/src/ops/shutdown.cpp \
 	libxl/src/ops/stacks.cpp \
+	libxl/src/ops/suspend.cpp \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
@@ -74,6 +76,7 @@ noinst_HEADERS += \
 	libxl/src/ops/device.hpp \
 	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/device_native.hpp \
+	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \

@@ -67,7 +67,8 @@ if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/xen-sim-tests
 TESTS += tests/xen-sim-tests
 tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp \
-	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp
+	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp \
+	tests/ops/suspend_ops_test.cpp
 tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
 EXTRA_tests_xen_sim_tests_DEPENDENCIES = $(SIM_USER_DEPS)

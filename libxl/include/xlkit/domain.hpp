@@ -74,6 +74,25 @@ XLKIT_API Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how);
  * (0: none) with Error::Timedout. */
 XLKIT_API Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
 
+/* domain_suspend_only: ask the guest to suspend (control/shutdown =
+ * "suspend") and wait until the domain has shut down with reason suspend;
+ * it is left so, for domain_resume or domain_destroy. timeout_ms (0: 60 s)
+ * bounds the acknowledgement and then the suspension. Error::GuestTimedout
+ * if the guest does not acknowledge (the request is withdrawn and the guest
+ * runs on) or does not suspend; Error::DomainNotfound; Error::Inval for
+ * domain 0 or a domain shut down otherwise or dying. A domain already
+ * suspended completes at once. Abortable: before the acknowledgement the
+ * request is withdrawn; after it the guest suspends and is resumed; either
+ * way Error::Aborted and the guest runs on. */
+XLKIT_API Error domain_suspend_only(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
+
+/* domain_resume: a domain shut down with reason suspend runs again. Only the
+ * fast resume (suspend_cancel true: the guest sees its suspend cancelled,
+ * as xl always does) is implemented; false is Error::Inval. Error::Inval
+ * too if the domain is not suspended; Error::DomainNotfound. Completes
+ * inside the initiating call. */
+XLKIT_API Error domain_resume(Ctx &ctx, std::uint32_t domid, bool suspend_cancel, AoHow how);
+
 /* ---- completion-token forms ------------------------------------------------- */
 
 template <class Token = use_sync_t>
@@ -114,6 +133,17 @@ template <class Token = use_sync_t>
 auto domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
     return initiate(std::forward<Token>(token),
                     [&ctx, domid, timeout_ms](AoHow how) { return domain_wait_death(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_suspend_only(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, timeout_ms](AoHow how) { return domain_suspend_only(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_resume(Ctx &ctx, std::uint32_t domid, bool suspend_cancel, Token &&token = {}) {
+    return initiate(std::forward<Token>(token), [&ctx, domid, suspend_cancel](AoHow how) {
+        return domain_resume(ctx, domid, suspend_cancel, std::move(how));
+    });
 }
 
 } // namespace xlkit
