@@ -38,6 +38,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
+	libxl/src/ops/save_format.cpp \
 	libxl/src/ops/shutdown.cpp \
 	libxl/src/ops/stacks.cpp \
 	libxl/src/ops/suspend.cpp \
@@ -78,6 +79,7 @@ noinst_HEADERS += \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/op_util.hpp \
+	libxl/src/ops/save_format.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
