@@ -38,6 +38,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
+	libxl/src/ops/save.cpp \
 	libxl/src/ops/save_format.cpp \
 	libxl/src/ops/shutdown.cpp \
 	libxl/src/ops/stacks.cpp \

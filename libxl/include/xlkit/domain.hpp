@@ -93,6 +93,27 @@ XLKIT_API Error domain_suspend_only(Ctx &ctx, std::uint32_t domid, int timeout_m
  * inside the initiating call. */
 XLKIT_API Error domain_resume(Ctx &ctx, std::uint32_t domid, bool suspend_cancel, AoHow how);
 
+/* domain_suspend flags (libxl's LIBXL_SUSPEND_DEBUG / _LIVE). */
+constexpr int kSuspendDebug = 1;
+constexpr int kSuspendLive = 2;
+
+/* domain_suspend: save the domain's memory and state to fd (libxl's
+ * migration stream v2: header, LIBXC_CONTEXT, libxenguest's stream, END),
+ * as libxl_domain_suspend. The caller writes xl's header before it, if it
+ * wants a file xl restores, and destroys or resumes the domain after it:
+ * on success the domain is left suspended. The copy runs in a helper
+ * process (xlkit-save-helper; XLKIT_SAVE_HELPER names another); the guest
+ * is suspended when libxenguest asks (after the precopy passes with
+ * kSuspendLive). Progress through progress_how: OPERATION_PROGRESS with
+ * stage "memory" (pages sent, of the total), "pass N: D pages dirty" after
+ * each precopy pass, "suspend". Errors: Inval (bad fd or flags, domain 0,
+ * shut down or dying, no helper), DomainNotfound, GuestTimedout, Fail
+ * (libxenguest's error is logged), Timedout when no data moved for
+ * data_timeout_ms (0: 60 s), Aborted. On any of them after the guest was
+ * suspended, it is resumed. */
+XLKIT_API Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how,
+                               ProgressHow progress_how = {}, int data_timeout_ms = 0);
+
 /* ---- completion-token forms ------------------------------------------------- */
 
 template <class Token = use_sync_t>
