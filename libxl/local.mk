@@ -33,18 +33,23 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/device_native.cpp \
 	libxl/src/ops/device_nic.cpp \
 	libxl/src/ops/device_ops.cpp \
+	libxl/src/ops/guest_suspend.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
+	libxl/src/ops/save.cpp \
+	libxl/src/ops/save_format.cpp \
 	libxl/src/ops/shutdown.cpp \
 	libxl/src/ops/stacks.cpp \
+	libxl/src/ops/suspend.cpp \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
 	libxl/src/xen/hv_xenctrl.cpp \
+	libxl/src/xen/xc_resume.c \
 	libxl/src/xen/xc_shim.c \
 	libxl/src/xen/xen_ctx.cpp \
 	libxl/src/xen/xs_libxenstore.cpp \
@@ -73,10 +78,13 @@ noinst_HEADERS += \
 	libxl/src/ops/device.hpp \
 	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/device_native.hpp \
+	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/op_util.hpp \
+	libxl/src/ops/save_format.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
+	libxl/src/xen/xc_resume.h \
 	libxl/src/xen/xc_shim.h \
 	libxl/src/xen/xen_ctx.hpp \
 	libxl/src/xen/xenstore.hpp \

@@ -4,7 +4,8 @@
 noinst_HEADERS += tests/support/ctx_fixture.hpp tests/support/test_ops.hpp tests/support/modes.hpp \
 	tests/support/watch_rec.hpp tests/support/pipe.hpp tests/support/sim_support.hpp \
 	tests/support/xen_host.hpp tests/support/guest_agent.hpp tests/capi/scenarios.h
-EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/devices_vm.sh tests/vm/run.sh tests/vm/soak.sh
+EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/devices_vm.sh tests/vm/run.sh tests/vm/soak.sh tests/vm/save_vm.sh \
+	tests/ops/data/fake-save-helper
 
 if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/event-tests
@@ -30,7 +31,8 @@ tests_ao_tests_SOURCES = \
 	tests/ao/ao_modes_test.cpp \
 	tests/ao/closure_test.cpp \
 	tests/ao/group_test.cpp \
-	tests/ops/helper_run_test.cpp
+	tests/ops/helper_run_test.cpp \
+	tests/ops/save_format_test.cpp
 tests_ao_tests_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_ao_tests_LDADD = $(TEST_LDADD)
 endif BUILD_GTEST_SUITES
@@ -67,8 +69,10 @@ if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/xen-sim-tests
 TESTS += tests/xen-sim-tests
 tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp \
-	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp
-tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
+	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp \
+	tests/ops/suspend_ops_test.cpp tests/ops/save_ops_test.cpp
+tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
+	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
 tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
 EXTRA_tests_xen_sim_tests_DEPENDENCIES = $(SIM_USER_DEPS)
 

@@ -7,6 +7,7 @@ tools_xlkit_demo_SOURCES = tools/demo/main.cpp
 tools_xlkit_demo_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tools_xlkit_demo_LDADD = libxlkit-internal.la
 include tools/xlkit/local.mk
+include tools/save-helper/local.mk
 
 # The sim host's stand-in for a guest kernel (scripts/run --sim, tests).
 noinst_PROGRAMS += tools/simguest/xlkit-sim-guest

@@ -138,6 +138,13 @@ XLKIT_API int xlkit_domain_reboot(xlkit_ctx *ctx, uint32_t domid, const xlkit_as
 XLKIT_API int xlkit_domain_destroy(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
 XLKIT_API int xlkit_domain_pause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
 XLKIT_API int xlkit_domain_unpause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+/* As libxl's: the guest suspends itself and the domain is left shut down
+ * with reason suspend (60 s for the acknowledgement, 60 s more to suspend:
+ * XLKIT_ERROR_GUEST_TIMEDOUT); resume runs it again (suspend_cancel must be
+ * 1: the slow resume is not implemented, as in xl). */
+XLKIT_API int xlkit_domain_suspend_only(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
+XLKIT_API int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_cancel,
+                                  const xlkit_asyncop_how *ao_how);
 /* xlkit addition: completes when the domain is dying or gone, or
  * XLKIT_ERROR_TIMEDOUT after timeout_ms (0: no limit). */
 XLKIT_API int xlkit_domain_wait_death(xlkit_ctx *ctx, uint32_t domid, int timeout_ms,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -227,7 +228,7 @@ protected:
 TEST_F(Cli, HelpListsEveryCommand) {
     Result r = xlkit({"help"});
     ASSERT_EQ(r.status, 0) << r.err;
-    for (const char *c : {"list", "create", "destroy", "shutdown", "reboot", "pause", "unpause", "wait", "events",
+    for (const char *c : {"list", "create", "destroy", "save", "shutdown", "reboot", "pause", "unpause", "wait", "events",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach",
                           "network-list", "info", "help"})
         EXPECT_NE(r.out.find(std::string("  ") + c + " "), std::string::npos) << c << " missing from\n" << r.out;
@@ -241,7 +242,7 @@ TEST_F(Cli, HelpListsEveryCommand) {
     ASSERT_EQ(r.status, 0);
     auto j = parse_json(r.out);
     ASSERT_TRUE(j && j->is_object()) << r.out;
-    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 17u);
+    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 18u);
 }
 
 TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
@@ -426,6 +427,50 @@ TEST_F(Cli, CreatePausedThenUnpause) {
     EXPECT_EQ(find("p1")->state, "paused");
     EXPECT_EQ(xlkit({"unpause", "p1"}).status, 0);
     EXPECT_EQ(find("p1")->state, "running");
+}
+
+// ---- save ------------------------------------------------------------------------
+// The memory copy is a stand-in (tests/ops/data/fake-save-helper): what is
+// checked is the file's framing, the handshake and what happens to the domain.
+
+TEST_F(Cli, SaveWritesXlsFileAndDestroysTheDomain) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    const std::string file = host_.dir() + "/guest1.save";
+    Result r = xlkit({"save", "guest1", file});
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string data = read_file(file);
+    EXPECT_EQ(data.compare(0, 28, "Xen saved domain, xl format\n"), 0);
+    EXPECT_NE(data.find("{\"c_info\":{\"type\":\"pv\",\"name\":\"guest1\""), std::string::npos) << data;
+    EXPECT_NE(data.find("LibxlFmt"), std::string::npos);
+    EXPECT_NE(data.find("XCSTREAM"), std::string::npos);
+    EXPECT_EQ(data.substr(data.size() - 8), std::string(8, '\0')) << "ends with the END record";
+    EXPECT_TRUE(eventually([&] { return !find("guest1"); }));
+}
+
+TEST_F(Cli, SaveWithCLeavesTheDomainRunningAndAFailedSaveRemovesTheFile) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    const std::string file = host_.dir() + "/guest1.save";
+    Result r = xlkit({"save", "-c", "guest1", file});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(find("guest1")->state, "running");
+    setenv("XLKIT_FAKE_SAVE", "fail", 1);
+    r = xlkit({"save", "guest1", file});
+    unsetenv("XLKIT_FAKE_SAVE");
+    unsetenv("XLKIT_SAVE_HELPER");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("simulated failure"), std::string::npos) << r.err;
+    EXPECT_NE(access(file.c_str(), F_OK), 0) << "the half-written file is removed";
+    EXPECT_EQ(find("guest1")->state, "running");
+    EXPECT_EQ(xlkit({"save", "no-such-guest", file}).status, 1);
 }
 
 // ---- shutdown, reboot, destroy, wait ---------------------------------------------

@@ -12,13 +12,15 @@
 namespace simtest {
 
 // Plays the kernel of a simulated domain: watches control/shutdown and, when
-// obeying, acknowledges a "poweroff"/"reboot" request (writes "") and then
-// shuts the domain down with that reason, as a PV kernel does; otherwise it
-// only counts the requests. The constructor returns once it watches
-// (ready()), or after 5 s without (then ready() is false).
+// obeying, acknowledges a "poweroff"/"reboot"/"suspend" request (writes "")
+// and then, suspend_delay_us later, shuts the domain down with that reason,
+// as a PV kernel does; otherwise it only counts the requests. The
+// constructor returns once it watches (ready()), or after 5 s without (then
+// ready() is false).
 class GuestAgent {
 public:
-    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey) : sim_(sim), domid_(domid), obey_(obey) {
+    GuestAgent(sim_t *sim, std::uint32_t domid, bool obey, useconds_t suspend_delay_us = 20000)
+        : sim_(sim), domid_(domid), obey_(obey), delay_(suspend_delay_us) {
         node_ = "/local/domain/" + std::to_string(domid) + "/control/shutdown";
         th_ = std::thread([this] { run(); });
         for (int i = 0; i < 500 && !ready_; ++i) usleep(10000);
@@ -29,6 +31,8 @@ public:
     }
     bool ready() const { return ready_; }
     int requests() const { return requests_; }
+    /* Acknowledged requests (the node cleared) so far. */
+    int acks() const { return acks_; }
 
 private:
     void run() {
@@ -39,21 +43,25 @@ private:
             auto e = xs.next_event(50);
             if (!e) continue;
             auto v = xs.read(node_);
-            if (!v || (*v != "poweroff" && *v != "reboot")) continue;
+            if (!v || (*v != "poweroff" && *v != "reboot" && *v != "suspend")) continue;
             ++requests_;
             if (!obey_) continue;
-            unsigned reason = *v == "reboot" ? SIM_SHUTDOWN_REBOOT : SIM_SHUTDOWN_POWEROFF;
+            unsigned reason = *v == "reboot"    ? SIM_SHUTDOWN_REBOOT
+                              : *v == "suspend" ? SIM_SHUTDOWN_SUSPEND
+                                                : SIM_SHUTDOWN_POWEROFF;
             xs.write(node_, "");
-            usleep(20000);
+            ++acks_;
+            usleep(reason == SIM_SHUTDOWN_SUSPEND ? delay_ : 20000);
             sim_domain_shutdown(sim_, domid_, reason);
         }
     }
     sim_t *sim_;
     std::uint32_t domid_;
     bool obey_;
+    useconds_t delay_;
     std::string node_;
     std::atomic<bool> stop_{false}, ready_{false};
-    std::atomic<int> requests_{0};
+    std::atomic<int> requests_{0}, acks_{0};
     std::thread th_;
 };
 

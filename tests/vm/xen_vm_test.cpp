@@ -430,4 +430,39 @@ TEST_F(XenVmTest, PauseAndUnpauseChangeTheGuestsState) {
     EXPECT_NE(di.state, DomainState::Paused);
 }
 
+TEST_F(XenVmTest, SuspendedGuestResumesAndRunsOn) {
+    std::uint32_t d = make(guest("obedient", "vm-suspend"));
+    ASSERT_NE(d, 0u);
+    std::string seen;
+    ASSERT_TRUE(console_says(d, "obedient: up", kBootMs, &seen)) << seen;
+    // The guest's kernel acknowledges control/shutdown = suspend and
+    // suspends itself (SCHEDOP_shutdown, reason suspend).
+    ASSERT_EQ(CallbackMode::run(*ctx_, [&](AoHow how) { return domain_suspend_only(*ctx_, d, 30000, std::move(how)); }),
+              Error::Success);
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.state, DomainState::Shutdown);
+    EXPECT_EQ(di.shutdown_reason, ShutdownReason::Suspend);
+    ASSERT_EQ(domain_resume(*ctx_, d, true, AoHow{}), Error::Success);
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_TRUE(di.state == DomainState::Running || di.state == DomainState::Blocked);
+    // It runs on: its kernel answers a second suspend, and then a shutdown.
+    ASSERT_EQ(EventMode::run(*ctx_, [&](AoHow how) { return domain_suspend_only(*ctx_, d, 30000, std::move(how)); }),
+              Error::Success);
+    ASSERT_EQ(domain_resume(*ctx_, d, true, AoHow{}), Error::Success);
+    EXPECT_EQ(domain_shutdown(*ctx_, d, 30000, AoHow{}), Error::Success);
+}
+
+TEST_F(XenVmTest, SuspendOfAGuestThatCannotAnswerTimesOutAndLeavesItAlone) {
+    // Created paused: its kernel never runs, so nobody answers.
+    std::uint32_t d = make(guest("obedient", "vm-nosuspend"), true);
+    ASSERT_NE(d, 0u);
+    EXPECT_EQ(domain_suspend_only(*ctx_, d, 2000, AoHow{}), Error::GuestTimedout);
+    EXPECT_EQ(xs_->read("/local/domain/" + std::to_string(d) + "/control/shutdown"), std::optional<std::string>(""))
+        << "the request is withdrawn";
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.state, DomainState::Paused);
+}
+
 } // namespace

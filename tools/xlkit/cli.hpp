@@ -216,6 +216,7 @@ std::string to_json_string(const T &v) {
 int cmd_list(App &app, int argc, char **argv);
 int cmd_create(App &app, int argc, char **argv);
 int cmd_destroy(App &app, int argc, char **argv);
+int cmd_save(App &app, int argc, char **argv);
 int cmd_shutdown(App &app, int argc, char **argv);
 int cmd_reboot(App &app, int argc, char **argv);
 int cmd_pause(App &app, int argc, char **argv);

@@ -11,10 +11,15 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_domain.cpp \
 	tools/xlkit/cmd_events.cpp \
 	tools/xlkit/cmd_device.cpp \
+	tools/xlkit/cmd_save.cpp \
+	tools/xlkit/libxl_json.cpp \
+	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
-noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h
+noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/libxl_json.hpp tools/xlkit/xlcfg.h
 tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)
-# Public API only: the installed-style shared library. libxlutil needs
+# Public API only: the installed-style shared library (save_format.cpp, the
+# file format with no library state, is compiled in: xl's header is the
+# CLI's to write, as it is xl's). libxlutil needs
 # libxenlight for the disk structure it fills (xl links both too).
 tools_xlkit_xlkit_LDADD = libxlkit.la $(XLUTIL_LIBS) -lxenlight $(XEN_LIBS) -lpthread
 
@@ -37,7 +42,8 @@ check_PROGRAMS += tests/cli-tests
 TESTS += tests/cli-tests
 tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
 tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
-	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\"
+	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\" \
+	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
 tests_cli_tests_LDADD = libxl/libxlkit-sim-hv.la $(GTEST_LIBS) $(XEN_LIBS) -lpthread
 EXTRA_tests_cli_tests_DEPENDENCIES = tools/xlkit/xlkit$(EXEEXT) $(SIM_USER_DEPS)
 endif BUILD_GTEST_SUITES

@@ -65,6 +65,13 @@ const Command kCommands[] = {
     {"destroy", cmd_destroy, "destroy DOM", "destroy a domain at once",
      "Destroys DOM (a name or a domid) without asking the guest, showing each\n"
      "stage: pause, devices, destroy, release, cleanup.\n"},
+    {"save", cmd_save, "save [-c] [-p] DOM FILE [CONFIG]", "save a domain to a file",
+     "Saves DOM's memory and state to FILE, a file `xl restore` reads too, and\n"
+     "destroys the domain. The file holds the domain's configuration: CONFIG's\n"
+     "if given, else what the hypervisor knows (name, uuid, memory, vcpus).\n"
+     "Ctrl-C stops the save: the domain runs on and FILE is removed.\n"
+     "  -c  leave the domain running after the save (a checkpoint)\n"
+     "  -p  leave the domain paused after the save\n"},
     {"shutdown", cmd_shutdown, "shutdown [-w] [-F] [-t SECONDS] DOM", "ask a domain to power off",
      "Asks the guest of DOM to power off (xenstore control/shutdown) and waits\n"
      "for it to acknowledge the request.\n"

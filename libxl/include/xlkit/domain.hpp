@@ -74,6 +74,46 @@ XLKIT_API Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how);
  * (0: none) with Error::Timedout. */
 XLKIT_API Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
 
+/* domain_suspend_only: ask the guest to suspend (control/shutdown =
+ * "suspend") and wait until the domain has shut down with reason suspend;
+ * it is left so, for domain_resume or domain_destroy. timeout_ms (0: 60 s)
+ * bounds the acknowledgement and then the suspension. Error::GuestTimedout
+ * if the guest does not acknowledge (the request is withdrawn and the guest
+ * runs on) or does not suspend; Error::DomainNotfound; Error::Inval for
+ * domain 0 or a domain shut down otherwise or dying. A domain already
+ * suspended completes at once. Abortable: before the acknowledgement the
+ * request is withdrawn; after it the guest suspends and is resumed; either
+ * way Error::Aborted and the guest runs on. */
+XLKIT_API Error domain_suspend_only(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
+
+/* domain_resume: a domain shut down with reason suspend runs again. Only the
+ * fast resume (suspend_cancel true: the guest sees its suspend cancelled,
+ * as xl always does) is implemented; false is Error::Inval. Error::Inval
+ * too if the domain is not suspended; Error::DomainNotfound. Completes
+ * inside the initiating call. */
+XLKIT_API Error domain_resume(Ctx &ctx, std::uint32_t domid, bool suspend_cancel, AoHow how);
+
+/* domain_suspend flags (libxl's LIBXL_SUSPEND_DEBUG / _LIVE). */
+constexpr int kSuspendDebug = 1;
+constexpr int kSuspendLive = 2;
+
+/* domain_suspend: save the domain's memory and state to fd (libxl's
+ * migration stream v2: header, LIBXC_CONTEXT, libxenguest's stream, END),
+ * as libxl_domain_suspend. The caller writes xl's header before it, if it
+ * wants a file xl restores, and destroys or resumes the domain after it:
+ * on success the domain is left suspended. The copy runs in a helper
+ * process (xlkit-save-helper; XLKIT_SAVE_HELPER names another); the guest
+ * is suspended when libxenguest asks (after the precopy passes with
+ * kSuspendLive). Progress through progress_how: OPERATION_PROGRESS with
+ * stage "memory" (pages sent, of the total), "pass N: D pages dirty" after
+ * each precopy pass, "suspend". Errors: Inval (bad fd or flags, domain 0,
+ * shut down or dying, no helper), DomainNotfound, GuestTimedout, Fail
+ * (libxenguest's error is logged), Timedout when no data moved for
+ * data_timeout_ms (0: 60 s), Aborted. On any of them after the guest was
+ * suspended, it is resumed. */
+XLKIT_API Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how,
+                               ProgressHow progress_how = {}, int data_timeout_ms = 0);
+
 /* ---- completion-token forms ------------------------------------------------- */
 
 template <class Token = use_sync_t>
@@ -114,6 +154,17 @@ template <class Token = use_sync_t>
 auto domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
     return initiate(std::forward<Token>(token),
                     [&ctx, domid, timeout_ms](AoHow how) { return domain_wait_death(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_suspend_only(Ctx &ctx, std::uint32_t domid, int timeout_ms, Token &&token = {}) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, domid, timeout_ms](AoHow how) { return domain_suspend_only(ctx, domid, timeout_ms, std::move(how)); });
+}
+template <class Token = use_sync_t>
+auto domain_resume(Ctx &ctx, std::uint32_t domid, bool suspend_cancel, Token &&token = {}) {
+    return initiate(std::forward<Token>(token), [&ctx, domid, suspend_cancel](AoHow how) {
+        return domain_resume(ctx, domid, suspend_cancel, std::move(how));
+    });
 }
 
 } // namespace xlkit

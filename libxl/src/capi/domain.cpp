@@ -47,6 +47,16 @@ int xlkit_domain_pause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *
     return rc_of(xlkit::domain_pause(*ctx->cxx, domid, xlkit::capi::to_cxx(ctx, ao_how)));
 }
 
+int xlkit_domain_suspend_only(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how) {
+    XLKIT_CAPI_CHECK_CTX(ctx);
+    return rc_of(xlkit::domain_suspend_only(*ctx->cxx, domid, 0, xlkit::capi::to_cxx(ctx, ao_how)));
+}
+
+int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_cancel, const xlkit_asyncop_how *ao_how) {
+    XLKIT_CAPI_CHECK_CTX(ctx);
+    return rc_of(xlkit::domain_resume(*ctx->cxx, domid, suspend_cancel != 0, xlkit::capi::to_cxx(ctx, ao_how)));
+}
+
 int xlkit_domain_unpause(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how) {
     XLKIT_CAPI_CHECK_CTX(ctx);
     return rc_of(xlkit::domain_unpause(*ctx->cxx, domid, xlkit::capi::to_cxx(ctx, ao_how)));

@@ -109,9 +109,10 @@ void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
 // In the child, between fork and exec: async-signal-safe calls only
 // (everything was prepared by the parent).
 [[noreturn]] void exec_child(const char *prog, char *const *av, char *const *envp, int devnull, int out_wr,
-                             int err_wr, bool own_pgrp) {
+                             int err_wr, bool own_pgrp, int inherit_fd) {
     if (own_pgrp) (void)setpgid(0, 0);
     if (devnull >= 0) (void)dup2(devnull, 0);
+    if (inherit_fd >= 3) (void)fcntl(inherit_fd, F_SETFD, 0);
     if (dup2(out_wr, 1) < 0) _exit(127);
     if (err_wr >= 0 && dup2(err_wr, 2) < 0) _exit(127);
     sigset_t none;
@@ -213,13 +214,13 @@ Error child_run_start(Egc &egc, ChildRun &cr) {
     }
     for (std::string &x : cr.env) envp.push_back(x.data());
     envp.push_back(nullptr);
-    UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    UniqueFd devnull(cr.stdin_fd >= 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC));
     cr.child.data = &cr;
     pid_t pid = -1;
     if (Error rc = egc.ctx.child_fork(egc, cr.child, exited_cb, &pid); rc != Error::Success) return fail(rc);
     if (pid == 0)
-        exec_child(prog.c_str(), av.data(), envp.data(), devnull.get(), out_wr.get(), err_wr ? err_wr.get() : -1,
-                   cr.own_pgrp);
+        exec_child(prog.c_str(), av.data(), envp.data(), cr.stdin_fd >= 0 ? cr.stdin_fd : devnull.get(), out_wr.get(),
+                   err_wr ? err_wr.get() : -1, cr.own_pgrp, cr.inherit_fd);
     if (cr.own_pgrp) (void)setpgid(pid, pid);  // both sides: no window where a kill misses the group
     // The child runs: from here on the reap completes the run.
     out_wr.reset();

@@ -43,6 +43,8 @@ struct ChildRun {
     bool own_pgrp = false;
     bool capture_stderr = false;    // else stderr is inherited
     bool can_abort = true;
+    int stdin_fd = -1;              // >= 0: the program's stdin (else /dev/null)
+    int inherit_fd = -1;            // >= 3: left open in the program, at its number
     LineFn on_line = nullptr;       // may be null
     DoneFn callback = nullptr;
     void *data = nullptr;

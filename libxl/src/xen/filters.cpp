@@ -149,6 +149,9 @@ public:
         return core_.run("shutdown", std::to_string(d) + " reason=" + std::to_string(reason),
                          [&] { return lower_->domain_shutdown(d, reason); });
     }
+    int domain_resume(std::uint32_t d) override {
+        return core_.run("resume", std::to_string(d), [&] { return lower_->domain_resume(d); });
+    }
     int physinfo(std::uint64_t *t, std::uint64_t *f) override {
         return core_.run("physinfo", "", [&] { return lower_->physinfo(t, f); });
     }
@@ -215,6 +218,9 @@ public:
     }
     int release_domain(std::uint32_t d) override {
         return core_.run("release", std::to_string(d), [&] { return lower_->release_domain(d); });
+    }
+    int resume_domain(std::uint32_t d) override {
+        return core_.run("resume", std::to_string(d), [&] { return lower_->resume_domain(d); });
     }
     int get_domain_path(std::uint32_t d, std::string *p) override {
         return core_.run("domain_path", std::to_string(d), [&] { return lower_->get_domain_path(d, p); });

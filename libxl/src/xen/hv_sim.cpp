@@ -62,6 +62,10 @@ public:
         errno = 0;
         return sim_domain_shutdown(sim_, domid, unsigned(reason)) ? fail() : 0;
     }
+    int domain_resume(std::uint32_t domid) override {
+        errno = 0;
+        return sim_domain_resume(sim_, domid) ? fail() : 0;
+    }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
         std::uint32_t d = SIM_DOMID_ANY;
         errno = 0;

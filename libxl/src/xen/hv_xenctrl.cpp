@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "xen/hypervisor.hpp"
+#include "xen/xc_resume.h"
 #include "xen/xc_shim.h"
 
 namespace xlkit::detail {
@@ -47,6 +48,7 @@ public:
     int domain_unpause(std::uint32_t domid) override { return xlkit_xc_unpause(x_, domid); }
     int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
     int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
+    int domain_resume(std::uint32_t domid) override { return xlkit_xc_domain_resume(domid); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
         int r = xlkit_xc_build_pv(x_, b.uuid, b.kernel.c_str(), b.ramdisk.c_str(), b.cmdline.c_str(), b.memkb,
                                   b.maxmemkb, b.vcpus, &out->domid, &out->store_mfn, &out->store_port,

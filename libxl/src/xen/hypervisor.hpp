@@ -69,6 +69,11 @@ public:
      * guest does itself; the toolstack uses it for "shutdown -F"-style
      * forced shutdown of guests without PV drivers. */
     virtual int domain_shutdown(std::uint32_t domid, int reason) = 0;
+    /* Resume a domain shut down with reason suspend, fast (xl's and
+     * libxl's suspend_cancel): the guest returns from its suspend hypercall
+     * as if it had been cancelled and runs on. -EINVAL if the domain is not
+     * suspended. */
+    virtual int domain_resume(std::uint32_t domid) = 0;
     /* Create and build a PV domain, left paused; on failure nothing is
      * left behind. -ENOENT/-EINVAL for a kernel that cannot be loaded. */
     virtual int domain_create(const DomainBuild &b, DomainBuilt *out) = 0;

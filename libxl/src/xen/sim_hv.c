@@ -497,6 +497,18 @@ int sim_domain_shutdown(sim_t *sim, uint32_t domid, unsigned reason) {
     return sim_raise_dom_exc(sim);
 }
 
+int sim_domain_resume(sim_t *sim, uint32_t domid) {
+    struct sim_slot *s = lock_guest(sim, domid);
+    if (!s) return -1;
+    if (!(s->flags & SIM_DOMF_SHUTDOWN) || s->shutdown_reason != SIM_SHUTDOWN_SUSPEND) return fail_unlock(sim, EINVAL);
+    slot_account(s, now_ns());
+    s->flags &= ~SIM_DOMF_SHUTDOWN;
+    s->shutdown_reason = 0;
+    sim->hdr->seq++;
+    unlock(sim);
+    return 0;
+}
+
 int sim_domain_crash(sim_t *sim, uint32_t domid) {
     return sim_domain_shutdown(sim, domid, SIM_SHUTDOWN_CRASH);
 }

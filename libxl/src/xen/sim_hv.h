@@ -133,6 +133,10 @@ int sim_domain_unpause(sim_t *sim, uint32_t domid);
 /* The guest shuts itself down with reason (SIM_SHUTDOWN_*). A no-op (0) if
  * the domain is already shut down; ESRCH if dying. Raises VIRQ_DOM_EXC. */
 int sim_domain_shutdown(sim_t *sim, uint32_t domid, unsigned reason);
+/* xc_domain_resume(fast): a domain shut down with reason suspend runs
+ * again (its shutdown is cleared). EINVAL if it is not suspended; ESRCH if
+ * dying. */
+int sim_domain_resume(sim_t *sim, uint32_t domid);
 /* sim_domain_shutdown(sim, domid, SIM_SHUTDOWN_CRASH). */
 int sim_domain_crash(sim_t *sim, uint32_t domid);
 /* xc_domain_destroy: the domain becomes dying (0 again if it already is)

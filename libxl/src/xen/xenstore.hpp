@@ -43,6 +43,9 @@ public:
 
     virtual int introduce_domain(std::uint32_t domid, unsigned long mfn, unsigned port) = 0;
     virtual int release_domain(std::uint32_t domid) = 0;
+    /* xs_resume_domain: xenstored forgets that the domain had shut down
+     * (after a suspended domain is resumed). */
+    virtual int resume_domain(std::uint32_t domid) = 0;
     virtual int get_domain_path(std::uint32_t domid, std::string *path) = 0;
 };
 

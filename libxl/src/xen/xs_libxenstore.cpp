@@ -98,6 +98,10 @@ public:
         errno = 0;
         return xs_release_domain(h_, domid) ? 0 : fail();
     }
+    int resume_domain(std::uint32_t domid) override {
+        errno = 0;
+        return xs_resume_domain(h_, domid) ? 0 : fail();
+    }
     int get_domain_path(std::uint32_t domid, std::string *path) override {
         errno = 0;
         char *p = xs_get_domain_path(h_, domid);

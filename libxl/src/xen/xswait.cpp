@@ -24,6 +24,10 @@ void report(Egc &egc, XsWait &w) {
         finish(egc, w, rc, nullptr);
         return;
     }
+    if (w.path.starts_with('@')) {  // a special watch (@releaseDomain): nothing to read
+        w.callback(egc, &w, Error::Success, nullptr);
+        return;
+    }
     std::string v;
     int r = xs->read(0, w.path, &v);
     if (r == -ENOENT) {

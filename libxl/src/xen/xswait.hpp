@@ -22,7 +22,8 @@ namespace xlkit::detail {
  *   Waiting --xenstore lost-->     Idle, callback(rc = Error::Fail)
  *   Waiting --xswait_stop-->       Idle      (twice is harmless)
  * The callback runs with the lock held; value is null if the node does not
- * exist. `what` names the wait in logs ("backend state of vbd 51712"). */
+ * exist, and always for a special path (@releaseDomain: each firing is a
+ * callback). `what` names the wait in logs ("backend state of vbd 51712"). */
 struct XsWait {
     using Callback = void (*)(Egc &egc, XsWait *w, Error rc, const char *value);
     // ---- filled in by the caller

@@ -1,0 +1,192 @@
+#include "ops/guest_suspend.hpp"
+
+#include <cerrno>
+
+#include "event/ctx_impl.hpp"
+#include "event/log.hpp"
+#include "ops/op_util.hpp"
+
+namespace xlkit::detail {
+
+namespace {
+
+constexpr int kDefaultTimeoutMs = 60000;
+constexpr int kShutdownSuspend = 2;  // SHUTDOWN_suspend, xen/sched.h
+
+std::string control_node(std::uint32_t domid) { return dom_path(domid) + "/control/shutdown"; }
+
+void finish(Egc &egc, GuestSuspend &gs, Error rc) {
+    guest_suspend_stop(egc, gs);
+    gs.callback(egc, &gs, rc);
+}
+
+/* Take the request back unless the guest has answered it: true if it was
+ * still unanswered (and is now withdrawn). */
+bool withdraw(Egc &egc, GuestSuspend &gs) {
+    XenStacks s;
+    if (xen_stacks(egc, &s) != Error::Success) return true;
+    bool pending = true;
+    Error rc = xs_transact(egc, *s.x, "suspend withdrawal", [&](Xenstore &xs, XsTxn t) {
+        std::string v;
+        pending = xs.read(t, control_node(gs.domid), &v) == 0 && v == "suspend";
+        if (pending && xs.write(t, control_node(gs.domid), "") < 0) return Error::Fail;
+        return Error::Success;
+    });
+    if (rc != Error::Success) XLKIT_LOG(egc.ctx, WARN, "suspend of domain %u: the request could not be withdrawn", gs.domid);
+    return pending;
+}
+
+void start_suspending(Egc &egc, GuestSuspend &gs);
+
+void acked_cb(Egc &egc, XsWait *w, Error rc, const char *value) {
+    GuestSuspend &gs = *static_cast<GuestSuspend *>(w->data);
+    if (rc == Error::Success && value && std::string_view(value) == "suspend") return;  // not yet
+    if (rc != Error::Success) {
+        xswait_stop(egc, gs.ack);
+        // A last-minute acknowledgement counts, as in libxl.
+        if (withdraw(egc, gs)) {
+            if (rc == Error::Timedout)
+                XLKIT_LOG(egc.ctx, ERROR, "domain %u did not acknowledge the suspend request (control/shutdown) in time; it runs on",
+                          gs.domid);
+            finish(egc, gs, rc == Error::Timedout ? Error::GuestTimedout : rc);
+            return;
+        }
+        if (rc == Error::Aborted) gs.aborted = true;
+        else if (rc != Error::Timedout) {
+            finish(egc, gs, rc);
+            return;
+        }
+    }
+    xswait_stop(egc, gs.ack);
+    start_suspending(egc, gs);
+}
+
+void released_cb(Egc &egc, XsWait *w, Error rc, const char *) {
+    GuestSuspend &gs = *static_cast<GuestSuspend *>(w->data);
+    if (rc == Error::Timedout) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain %u acknowledged the suspend request but did not suspend in time", gs.domid);
+        finish(egc, gs, Error::GuestTimedout);
+        return;
+    }
+    if (rc != Error::Success) {
+        finish(egc, gs, rc);
+        return;
+    }
+    XenStacks s;
+    if (Error src = xen_stacks(egc, &s); src != Error::Success) {
+        finish(egc, gs, src);
+        return;
+    }
+    DomInfo d;
+    Error qrc = query_domain(egc, *s.hv, gs.domid, &d);
+    if (qrc == Error::DomainNotfound || (qrc == Error::Success && d.dying)) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain %u went away while suspending", gs.domid);
+        finish(egc, gs, Error::Fail);
+        return;
+    }
+    if (qrc != Error::Success) {
+        finish(egc, gs, qrc);
+        return;
+    }
+    if (!d.shutdown) return;  // not yet (another domain's event)
+    if (d.shutdown_reason != kShutdownSuspend) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain %u shut down with reason %d while suspending, not suspend", gs.domid,
+                  d.shutdown_reason);
+        finish(egc, gs, Error::Fail);
+        return;
+    }
+    if (gs.aborted || gs.ao->aborting()) {
+        // Aborted after the guest agreed: it has suspended, so it is resumed.
+        Error rrc = resume_suspended(egc, gs.domid);
+        finish(egc, gs, rrc == Error::Success ? Error::Aborted : rrc);
+        return;
+    }
+    finish(egc, gs, Error::Success);
+}
+
+void start_suspending(Egc &egc, GuestSuspend &gs) {
+    gs.released.ao = gs.ao;
+    gs.released.what = "suspend of domain " + std::to_string(gs.domid);
+    gs.released.path = "@releaseDomain";
+    gs.released.timeout_ms = gs.suspend_timeout_ms ? gs.suspend_timeout_ms : kDefaultTimeoutMs;
+    gs.released.data = &gs;
+    gs.released.callback = released_cb;
+    gs.released.can_abort = false;  // see the header: the guest is suspending
+    if (Error rc = xswait_start(egc, gs.released); rc != Error::Success) finish(egc, gs, rc);
+}
+
+} // namespace
+
+Error guest_suspend_start(Egc &egc, GuestSuspend &gs) {
+    gs.aborted = false;
+    XenStacks s;
+    if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
+    DomInfo d;
+    if (Error rc = query_domain(egc, *s.hv, gs.domid, &d); rc != Error::Success) {
+        if (rc == Error::DomainNotfound) XLKIT_LOG(egc.ctx, ERROR, "suspend: no domain %u", gs.domid);
+        return rc;
+    }
+    if (d.shutdown && d.shutdown_reason == kShutdownSuspend && !d.dying) {
+        gs.done.data = &gs;
+        egc.ctx.immediate_register(egc, gs.done, [](Egc &g, EvImmediate *ev) {
+            GuestSuspend &x = *static_cast<GuestSuspend *>(ev->data);
+            x.callback(g, &x, Error::Success);
+        });
+        return Error::Success;
+    }
+    if (d.dying || d.shutdown) {
+        XLKIT_LOG(egc.ctx, ERROR, "suspend: domain %u is already %s", gs.domid, d.dying ? "dying" : "shut down");
+        return Error::Inval;
+    }
+    if (d.domid == 0) {
+        XLKIT_LOG(egc.ctx, ERROR, "suspend: domain 0 cannot be suspended");
+        return Error::Inval;
+    }
+    std::string node = control_node(gs.domid);
+    Error rc = xs_transact(egc, *s.x, "suspend request", [&](Xenstore &xs, XsTxn t) {
+        std::string v;
+        if (xs.read(t, dom_path(gs.domid) + "/domid", &v) < 0 && xs.read(t, dom_path(gs.domid) + "/name", &v) < 0)
+            return Error::DomainNotfound;
+        return xs.write(t, node, "suspend") < 0 ? Error::Fail : Error::Success;
+    });
+    if (rc != Error::Success) return rc;
+    gs.ack.ao = gs.ao;
+    gs.ack.what = "suspend acknowledgement of domain " + std::to_string(gs.domid);
+    gs.ack.path = node;
+    gs.ack.timeout_ms = gs.ack_timeout_ms ? gs.ack_timeout_ms : kDefaultTimeoutMs;
+    gs.ack.data = &gs;
+    gs.ack.callback = acked_cb;
+    rc = xswait_start(egc, gs.ack);
+    if (rc != Error::Success) (void)withdraw(egc, gs);
+    return rc;
+}
+
+void guest_suspend_stop(Egc &egc, GuestSuspend &gs) {
+    xswait_stop(egc, gs.ack);
+    xswait_stop(egc, gs.released);
+    egc.ctx.immediate_deregister(egc, gs.done);
+}
+
+Error resume_suspended(Egc &egc, std::uint32_t domid) {
+    XenStacks s;
+    if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
+    int r = s.hv->domain_resume(domid);
+    if (r == -ESRCH || r == -ENOENT) {
+        XLKIT_LOG(egc.ctx, ERROR, "resume: no domain %u", domid);
+        return Error::DomainNotfound;
+    }
+    if (r == -EINVAL) {
+        XLKIT_LOG(egc.ctx, ERROR, "resume: domain %u is not suspended", domid);
+        return Error::Inval;
+    }
+    if (r < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "resume of domain %u failed", domid);
+        return Error::Fail;
+    }
+    // xenstored forgets the shutdown, so a later one fires @releaseDomain again.
+    if ((r = s.xs->resume_domain(domid)) < 0)
+        XLKIT_LOGE(egc.ctx, WARN, -r, "resume of domain %u: xenstored's resume failed", domid);
+    return Error::Success;
+}
+
+} // namespace xlkit::detail

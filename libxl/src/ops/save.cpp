@@ -1,0 +1,328 @@
+// domain_suspend (libxl_domain_suspend): save a domain's memory and state
+// to fd as libxl's migration stream v2. The caller writes what comes before
+// (xl's header and the configuration, as xl does) and destroys or resumes
+// the domain afterwards.
+//
+//   Start --bad fd / flags, no such domain, domain 0, shut down, dying,
+//           no save helper-->                         create_fail(Inval /
+//                                                     DomainNotfound)
+//   Start --the stream header and LIBXC_CONTEXT written, the helper
+//           (xlkit-save-helper, running xc_domain_save) started-->  Copying
+//   Start --writing fails / the helper cannot start--> complete(Fail)
+//   Copying --the helper reports pages sent / a precopy pass-->
+//           OPERATION_PROGRESS ("memory", pages done of total; "pass N:
+//           D dirty"); the data-phase timer restarts
+//   Copying --the helper asks for the suspend--> GuestSuspend
+//           (ops/guest_suspend.hpp); its answer goes back to the helper
+//   Copying --the helper exits after xc_domain_save succeeded-->
+//           END written ──► complete(Success): the domain is suspended
+//   Copying --xc_domain_save failed / the helper died--> complete(Fail,
+//           naming libxenguest's error), the domain resumed if suspended
+//   Copying --no progress for data_timeout_ms (a reader that stopped
+//           reading)--> SIGTERM to the helper; complete(Timedout), the
+//           domain resumed if suspended
+//   Copying --abort--> SIGTERM to the helper (its stream's fd becomes
+//           /dev/null, so libxenguest fails and tidies up); complete(Aborted)
+//           once it has exited, the domain resumed if suspended
+// The helper is always reaped before completion: none is left. The fd is
+// made blocking for the helper and given its flags back at the end.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <signal.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "event/ctx_impl.hpp"
+#include "event/log.hpp"
+#include "event/unique_fd.hpp"
+#include "ops/child_run.hpp"
+#include "ops/guest_suspend.hpp"
+#include "ops/op_util.hpp"
+#include "ops/save_format.hpp"
+
+#ifndef XLKIT_SAVE_HELPER_PATH
+#define XLKIT_SAVE_HELPER_PATH "/usr/local/libexec/xlkit/xlkit-save-helper"
+#endif
+
+namespace xlkit {
+
+using namespace detail;
+
+namespace {
+
+constexpr int kDefaultDataTimeoutMs = 60000;
+
+struct State {
+    Ao *ao = nullptr;
+    Progress progress;
+    std::uint32_t domid = 0;
+    int fd = -1;
+    int fd_flags = -1;
+    int data_timeout_ms = 0;
+    ChildRun helper;
+    UniqueFd io;         // the helper's copy of fd
+    UniqueFd to_helper;  // its stdin (a socket: a dead helper is EPIPE, not SIGPIPE)
+    UniqueFd helper_in;  // the helper's end, closed once it runs
+    GuestSuspend gs;
+    bool suspending = false;
+    bool suspended = false;
+    EvTime stall;
+    AoAbortable abortable;
+    Error rc = Error::Success;
+    bool reaped = false;
+    int status = 0;
+    bool got_done = false;
+    int helper_rc = -1, helper_errno = 0;
+    unsigned long total_pages = 0;
+    std::string last_error;
+};
+
+std::string helper_path() {
+    const char *e = std::getenv("XLKIT_SAVE_HELPER");
+    return e && *e ? e : XLKIT_SAVE_HELPER_PATH;
+}
+
+Error write_all(Egc &egc, State &st, const std::string &data, const char *what) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = write(st.fd, data.data() + off, data.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            XLKIT_LOGE(egc.ctx, ERROR, errno, "save of domain %u: writing the %s failed", st.domid, what);
+            return Error::Fail;
+        }
+        off += std::size_t(n);
+    }
+    return Error::Success;
+}
+
+void restore_fd_flags(State &st) {
+    if (st.fd_flags >= 0) (void)fcntl(st.fd, F_SETFL, st.fd_flags);
+    st.fd_flags = -1;
+}
+
+void signal_helper(State &st, int sig) {
+    if (st.helper.child.active()) (void)kill(st.helper.child.pid(), sig);
+}
+
+void tell_helper(State &st, const char *answer) {
+    if (st.to_helper) (void)send(st.to_helper.get(), answer, std::strlen(answer), MSG_NOSIGNAL);
+}
+
+/* Stop the copy with rc (the first error wins): the helper is told to stop
+ * and the operation completes once it has been reaped. A guest suspend in
+ * progress goes on (an abort reaches it too: it withdraws its request, or
+ * waits for the guest and resumes it), and completion waits for it. */
+void stop_copy(Egc &egc, State &st, Error rc) {
+    if (st.rc == Error::Success) st.rc = rc;
+    egc.ctx.time_deregister(egc, st.stall);
+    signal_helper(st, SIGTERM);
+}
+
+void finish_if_done(Egc &egc, State &st);
+
+void stall_cb(Egc &egc, EvTime *ev, Nanos, Error) {
+    State &st = *static_cast<State *>(ev->data);
+    XLKIT_LOG(egc.ctx, ERROR,
+              "save of domain %u: no data moved for %d ms (does the reader of the save stream still read?)",
+              st.domid, st.data_timeout_ms);
+    stop_copy(egc, st, Error::Timedout);
+}
+
+void arm_stall(Egc &egc, State &st) {
+    egc.ctx.time_deregister(egc, st.stall);
+    st.stall.data = &st;
+    if (egc.ctx.time_register_rel(egc, st.stall, stall_cb, st.data_timeout_ms) != Error::Success)
+        stop_copy(egc, st, Error::Fail);
+}
+
+void abort_cb(Egc &egc, AoAbortable *ab, Error rc) { stop_copy(egc, *static_cast<State *>(ab->data), rc); }
+
+void suspended_cb(Egc &egc, GuestSuspend *gs, Error rc) {
+    State &st = *static_cast<State *>(gs->data);
+    st.suspending = false;
+    if (rc == Error::Success) st.suspended = true;
+    if (rc == Error::Success && st.rc == Error::Success && !st.reaped) {
+        tell_helper(st, "ok\n");
+        arm_stall(egc, st);
+        return;
+    }
+    tell_helper(st, "fail\n");
+    if (rc != Error::Success) stop_copy(egc, st, rc);
+    finish_if_done(egc, st);
+}
+
+void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
+    State &st = *static_cast<State *>(cr->data);
+    if (stream == 2) {
+        XLKIT_LOG(egc.ctx, INFO, "save helper: %s", line.c_str());
+        return;
+    }
+    std::istringstream in(line);
+    std::string word;
+    in >> word;
+    if (word == "progress") {
+        unsigned long done = 0, total = 0;
+        in >> done >> total;
+        if (total) st.total_pages = total;
+        report_stage(egc, st.progress, st.domid, "memory", int(done), int(total));
+        if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
+    } else if (word == "iteration") {
+        unsigned n = 0;
+        unsigned long sent = 0;
+        long dirty = -1;
+        in >> n >> sent >> dirty;
+        std::string stage = "pass " + std::to_string(n) + ": " + std::to_string(dirty) + " pages dirty";
+        report_stage(egc, st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages));
+        if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
+    } else if (word == "suspend") {
+        egc.ctx.time_deregister(egc, st.stall);  // GuestSuspend has its own bounds
+        if (st.rc != Error::Success) {
+            tell_helper(st, "fail\n");
+            return;
+        }
+        report_stage(egc, st.progress, st.domid, "suspend", 0, 1);
+        st.gs.ao = st.ao;
+        st.gs.domid = st.domid;
+        st.gs.data = &st;
+        st.gs.callback = suspended_cb;
+        st.suspending = true;
+        if (Error rc = guest_suspend_start(egc, st.gs); rc != Error::Success) {
+            st.suspending = false;
+            stop_copy(egc, st, rc);
+        }
+    } else if (word == "log") {
+        int level = 0;
+        in >> level;
+        std::string text;
+        std::getline(in, text);
+        if (!text.empty() && text[0] == ' ') text.erase(0, 1);
+        XLKIT_LOG(egc.ctx, WARN, "save of domain %u: libxenguest: %s", st.domid, text.c_str());
+        if (level >= 5) st.last_error = text;  // XTL_ERROR and up
+    } else if (word == "done") {
+        in >> st.helper_rc >> st.helper_errno;
+        st.got_done = true;
+    }
+}
+
+void helper_done(Egc &egc, ChildRun *cr, Error rc, int status) {
+    State &st = *static_cast<State *>(cr->data);
+    egc.ctx.time_deregister(egc, st.stall);
+    st.reaped = true;
+    st.status = status;
+    st.to_helper.reset();
+    st.io.reset();
+    if (st.rc == Error::Success && rc != Error::Success) st.rc = rc;
+    finish_if_done(egc, st);
+}
+
+/* Completion, once the helper has been reaped and no guest suspend is in
+ * progress. */
+void finish_if_done(Egc &egc, State &st) {
+    if (!st.reaped || st.suspending) return;
+    abortable_deregister(egc, st.abortable);
+    int status = st.status;
+    if (st.rc == Error::Success && !(st.got_done && st.helper_rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        if (st.got_done)
+            XLKIT_LOG(egc.ctx, ERROR, "save of domain %u failed in xc_domain_save: %s", st.domid,
+                      !st.last_error.empty() ? st.last_error.c_str() : std::strerror(st.helper_errno));
+        else
+            XLKIT_LOG(egc.ctx, ERROR, "save of domain %u failed: the save helper ended without a result (status %d)",
+                      st.domid, status);
+        st.rc = Error::Fail;
+    }
+    if (st.rc == Error::Success) st.rc = write_all(egc, st, save_format::record(save_format::kRecEnd), "END record");
+    restore_fd_flags(st);
+    if (st.rc != Error::Success && st.suspended) {
+        // The guest runs on: a failed or aborted save leaves it as it was.
+        if (resume_suspended(egc, st.domid) == Error::Success) st.suspended = false;
+    }
+    st.ao->complete(egc, st.rc);
+}
+
+Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, int data_timeout_ms) {
+    st.domid = domid;
+    st.fd = fd;
+    st.data_timeout_ms = data_timeout_ms ? data_timeout_ms : kDefaultDataTimeoutMs;
+    if (data_timeout_ms < 0 || (flags & ~(kSuspendDebug | kSuspendLive))) {
+        XLKIT_LOG(egc.ctx, ERROR, "save of domain %u: bad flags %d or data timeout %d ms", domid, flags, data_timeout_ms);
+        return Error::Inval;
+    }
+    int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+        XLKIT_LOG(egc.ctx, ERROR, "save of domain %u: fd %d is not open for writing", domid, fd);
+        return Error::Inval;
+    }
+    XenStacks s;
+    if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
+    DomInfo d;
+    if (Error rc = query_domain(egc, *s.hv, domid, &d); rc != Error::Success) {
+        if (rc == Error::DomainNotfound) XLKIT_LOG(egc.ctx, ERROR, "save: no domain %u", domid);
+        return rc;
+    }
+    if (domid == 0 || d.dying || (d.shutdown && d.shutdown_reason != 2)) {
+        XLKIT_LOG(egc.ctx, ERROR, "save: domain %u cannot be saved (%s)", domid,
+                  domid == 0 ? "domain 0" : d.dying ? "dying" : "shut down");
+        return Error::Inval;
+    }
+    std::string helper = helper_path(), found;
+    if (!child_run_executable(helper, &found)) {
+        XLKIT_LOG(egc.ctx, ERROR, "save: the save helper '%s' is not installed (XLKIT_SAVE_HELPER names another)",
+                  helper.c_str());
+        return Error::Inval;
+    }
+    // From here on the stream is being written: failures are completions.
+    st.fd_flags = fl;
+    if (fl & O_NONBLOCK) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    auto fail = [&](Error rc) {
+        restore_fd_flags(st);
+        st.ao->complete(egc, rc);
+        return Error::Success;
+    };
+    if (Error rc = write_all(egc, st, save_format::stream_header() + save_format::record(save_format::kRecLibxcContext),
+                             "stream header");
+        rc != Error::Success)
+        return fail(rc);
+    st.io.reset(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+    int p[2];
+    if (!st.io || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, errno, "save of domain %u: cannot set up the save helper's fds", domid);
+        return fail(Error::Fail);
+    }
+    st.helper_in.reset(p[0]);
+    st.to_helper.reset(p[1]);
+    st.helper.ao = st.ao;
+    st.helper.argv = {found, "save", std::to_string(st.io.get()), std::to_string(domid),
+                      (flags & kSuspendLive) ? "1" : "0", (flags & kSuspendDebug) ? "1" : "0"};
+    st.helper.capture_stderr = true;
+    st.helper.can_abort = false;  // aborted by SIGTERM below, so libxenguest tidies up
+    st.helper.stdin_fd = st.helper_in.get();
+    st.helper.inherit_fd = st.io.get();
+    st.helper.on_line = helper_line;
+    st.helper.callback = helper_done;
+    st.helper.data = &st;
+    st.abortable.data = &st;
+    if (Error rc = abortable_register(egc, st.abortable, st.ao, abort_cb); rc != Error::Success) return fail(rc);
+    if (Error rc = child_run_start(egc, st.helper); rc != Error::Success) {
+        abortable_deregister(egc, st.abortable);
+        return fail(rc);
+    }
+    st.helper_in.reset();
+    report_stage(egc, st.progress, domid, "memory", 0, 0);
+    arm_stall(egc, st);
+    return Error::Success;
+}
+
+} // namespace
+
+Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how, ProgressHow progress_how,
+                     int data_timeout_ms) {
+    return ao_start<State>(ctx, std::move(how), &State::progress, std::move(progress_how),
+                           [=](Egc &egc, State &st) { return save_start(egc, st, domid, fd, flags, data_timeout_ms); });
+}
+
+} // namespace xlkit

@@ -1,0 +1,135 @@
+/* xlkit-save-helper: runs libxenguest's xc_domain_save for the library's
+ * save operation (ops/save.cpp), in a process of its own, so the long
+ * synchronous copy never blocks the thread that drives the caller's event
+ * loop (libxl's libxl-save-helper, for the same reason).
+ *
+ *   xlkit-save-helper save IO_FD DOMID LIVE DEBUG
+ *
+ * IO_FD is inherited, positioned where libxenguest's stream goes. The
+ * protocol with the library is lines of text (its own, not libxl's):
+ *   helper -> library, on stdout:
+ *     progress DONE TOTAL      pages sent of the total, in this pass
+ *     iteration N SENT DIRTY   a precopy pass ended: N, pages sent so far,
+ *                              pages still dirty (-1 unknown)
+ *     suspend                  suspend the guest now; the helper blocks
+ *                              until the library answers on stdin
+ *     log LEVEL TEXT           libxenguest's messages (warning and up)
+ *     done RC ERRNO            xc_domain_save returned; the helper exits
+ *   library -> helper, on stdin:
+ *     ok | fail                the guest suspended, or could not be
+ * SIGTERM (the library's abort) makes IO_FD read-only /dev/null: the next
+ * write fails and libxenguest tidies up (log-dirty mode off) before it
+ * returns, as libxl's helper does. A closed stdin is a failed suspend.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenctrl.h>
+#include <xenguest.h>
+
+static int io_fd = -1;
+
+static void on_term(int sig) {
+    (void)sig;
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) {
+        (void)dup2(null, io_fd);
+        close(null);
+    }
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void lg_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval, const char *context,
+                        const char *format, va_list al) __attribute__((format(printf, 5, 0)));
+static void lg_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval, const char *context,
+                        const char *format, va_list al) {
+    (void)lg;
+    (void)context;
+    if (level < XTL_WARN) return;
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, format, al);
+    for (char *p = buf; *p; ++p)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    if (errnoval > 0)
+        say("log %d %s: %s", (int)level, buf, strerror(errnoval));
+    else
+        say("log %d %s", (int)level, buf);
+}
+
+static unsigned long last_done = (unsigned long)-1;
+
+static void lg_progress(xentoollog_logger *lg, const char *context, const char *doing_what, int percent,
+                        unsigned long done, unsigned long total) {
+    (void)lg;
+    (void)context;
+    (void)doing_what;
+    (void)percent;
+    if (done == last_done) return;
+    last_done = done;
+    say("progress %lu %lu", done, total);
+}
+
+static void lg_destroy(xentoollog_logger *lg) { (void)lg; }
+
+static int cb_suspend(void *data) {
+    (void)data;
+    say("suspend");
+    char line[64];
+    if (!fgets(line, sizeof line, stdin)) return 0;
+    return strncmp(line, "ok", 2) == 0;
+}
+
+/* libxenguest's own default policy (stop and copy when few pages are
+ * dirty or after five passes), here so each pass is reported. */
+static int cb_precopy(struct precopy_stats stats, void *data) {
+    (void)data;
+    say("iteration %u %lu %ld", stats.iteration, stats.total_written, stats.dirty_count);
+    if ((stats.dirty_count >= 0 && stats.dirty_count < 50) || stats.iteration >= 5) return XGS_POLICY_STOP_AND_COPY;
+    return XGS_POLICY_CONTINUE_PRECOPY;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6 || strcmp(argv[1], "save") != 0) {
+        fprintf(stderr, "usage: xlkit-save-helper save IO_FD DOMID LIVE DEBUG (run by libxlkit)\n");
+        return 2;
+    }
+    io_fd = atoi(argv[2]);
+    uint32_t domid = (uint32_t)strtoul(argv[3], NULL, 10);
+    uint32_t flags = (atoi(argv[4]) ? XCFLAGS_LIVE : 0) | (atoi(argv[5]) ? XCFLAGS_DEBUG : 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    xentoollog_logger lg = {lg_vmessage, lg_progress, lg_destroy};
+    xc_interface *xch = xc_interface_open(&lg, &lg, 0);
+    if (!xch) {
+        say("done -1 %d", errno ? errno : EIO);
+        return 1;
+    }
+    struct save_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.suspend = cb_suspend;
+    cb.precopy_policy = cb_precopy;
+    errno = 0;
+    int r = xc_domain_save(xch, io_fd, domid, flags, &cb, XC_STREAM_PLAIN, -1);
+    int e = errno;
+    xc_interface_close(xch);
+    say("done %d %d", r, r ? (e ? e : EIO) : 0);
+    return r ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+// xlkit save [-c] [-p] DOM FILE [CONFIG]: as xl save. The file is xl's:
+// its header with the configuration as libxl_domain_config JSON, then the
+// library's save stream (domain_suspend). Afterwards the domain is
+// destroyed, or with -c resumed (it runs on), or with -p resumed paused.
+// A failed or interrupted save leaves the domain running (the library
+// resumes it) and removes the half-written file.
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "config.hpp"
+#include "libxl_json.hpp"
+
+// The save file's framing is the library's; the CLI only needs xl's header.
+#include "ops/save_format.hpp"
+
+using namespace xlkit;
+
+namespace xlcli {
+
+namespace {
+
+bool write_all(int fd, const std::string &s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = write(fd, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return false;
+        off += std::size_t(n);
+    }
+    return true;
+}
+
+} // namespace
+
+int cmd_save(App &app, int argc, char **argv) {
+    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    int c, status = 0;
+    bool checkpoint = false, leave_paused = false;
+    while ((c = getopt_cmd(app, argc, argv, "hcp", longopts, &status)) != -1) {
+        if (c == 'h') return print_command_help(app);
+        if (c == 'c') checkpoint = true;
+        else if (c == 'p') leave_paused = true;
+        else return status;
+    }
+    if (argc - optind < 2) return app.usage("which domain, and which file?");
+    if (argc - optind > 3) return app.usage(std::string("unexpected argument '") + argv[optind + 3] + "'");
+    std::string dom = argv[optind], file = argv[optind + 1];
+    const char *config_file = argc - optind == 3 ? argv[optind + 2] : nullptr;
+    if (!app.open_ctx()) return kExitFail;
+    std::uint32_t domid;
+    std::string name;
+    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    const std::string label = domain_label(domid, name);
+    DomainInfo info;
+    if (Error rc = domain_info(*app.ctx, domid, &info); rc != Error::Success)
+        return app.fail("cannot save " + label, rc);
+
+    DomainConfig cfg;
+    if (config_file) {
+        XlConfig xc;
+        std::string err;
+        if (load_xl_config(config_file, {}, false, &xc, &err) != kLoadOk) return app.fail_msg(err);
+        cfg = xc.cfg;
+    } else {
+        // xlkit keeps no copy of the configuration: what the hypervisor knows.
+        cfg.name = info.name;
+        cfg.memory = (info.current_memkb + 1023) / 1024;
+        std::uint64_t maxkb = info.max_memkb > 1024 ? info.max_memkb - 1024 : info.max_memkb;  // libxl's slack
+        cfg.maxmem = std::max<std::uint64_t>(maxkb / 1024, cfg.memory);
+        cfg.vcpus = info.vcpu_max_id + 1;
+    }
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return app.fail_msg("cannot save " + label + ": cannot open '" + file + "': " + std::strerror(errno));
+    if (!write_all(fd, detail::save_format::xl_header(libxl_config_json(cfg, info.uuid)))) {
+        int e = errno;
+        close(fd);
+        unlink(file.c_str());
+        return app.fail_msg("cannot save " + label + ": writing '" + file + "': " + std::strerror(e));
+    }
+    Progress prog;
+    prog.begin("save " + label);
+    ReportView view(app);
+    view.attach(&prog);
+    Error rc = app.run_op(
+        [&](AoHow how) { return domain_suspend(*app.ctx, domid, fd, 0, std::move(how), view.how()); }, &prog);
+    bool shown = prog.tty() && prog.active();
+    prog.end();
+    if (rc == Error::Success && fsync(fd) < 0 && errno != EINVAL) rc = Error::Fail;
+    close(fd);
+    if (rc != Error::Success) {
+        unlink(file.c_str());
+        return app.fail("cannot save " + label + " to '" + file + "' (it runs on)", rc);
+    }
+    if (shown) std::fprintf(stderr, "save %s: done\n", label.c_str());
+    if (checkpoint || leave_paused) {
+        if (leave_paused) rc = domain_pause(*app.ctx, domid, AoHow{});
+        if (rc == Error::Success) rc = domain_resume(*app.ctx, domid, true, AoHow{});
+        if (rc != Error::Success) return app.fail("saved, but cannot resume " + label, rc);
+    } else {
+        rc = app.run_op([&](AoHow how) { return domain_destroy(*app.ctx, domid, std::move(how)); });
+        if (rc != Error::Success) return app.fail("saved, but cannot destroy " + label, rc);
+    }
+    if (app.g.json)
+        app.print_json("{\"command\":\"save\",\"domid\":" + std::to_string(domid) + ",\"name\":" + json_quote(name) +
+                       ",\"file\":" + json_quote(file) + ",\"status\":\"" +
+                       (leave_paused ? "paused" : checkpoint ? "running" : "destroyed") + "\"}");
+    return kExitOk;
+}
+
+} // namespace xlcli
