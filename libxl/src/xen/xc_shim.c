@@ -179,7 +179,7 @@ static void xend_cpuid_free(struct xc_xend_cpuid *l) {
 struct pvh_hw {
     uint8_t rsdp[XLKIT_ACPI_RSDP_LEN];
     uint8_t *tables;
-    struct e820entry e820[4];
+    struct e820entry e820[5];
 };
 
 static int pvh_hw_describe(xlkit_xc *x, struct xc_dom_image *dom, uint32_t d, uint32_t vcpus, struct pvh_hw *hw) {
@@ -210,12 +210,8 @@ static int pvh_hw_describe(xlkit_xc *x, struct xc_dom_image *dom, uint32_t d, ui
         uint64_t at = dom->acpi_modules[i].guest_addr_out;
         hw->e820[n++] = (struct e820entry){at & ~(PAGE - 1), dom->acpi_modules[i].length + (at & (PAGE - 1)), E820_ACPI};
     }
-    if (dom->highmem_end) {
-        /* libxl's map has room for one more; so does this one, as the
-         * guest's RAM above the hole. */
-        x->step = "the memory map (memory above 4 GiB is not supported for PVH)";
-        return -EINVAL;
-    }
+    if (dom->highmem_end) /* the RAM the hole below 4 GiB displaced */
+        hw->e820[n++] = (struct e820entry){1ull << 32, dom->highmem_end - (1ull << 32), E820_RAM};
     x->step = "xc_domain_set_memory_map";
     errno = 0;
     if (xc_domain_set_memory_map(x->xch, d, hw->e820, n)) return fail();
