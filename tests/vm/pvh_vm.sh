@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # PVH guests on real Xen 4.17, in dom0 of Xen in a box (run by
 # tests/vm/run.sh): created by xlkit, up on their console, listed as xl lists
-# them, paused, unpaused, shut down on request (and powered off), a guest
-# that ignores the request timed out; the same config created by xl is the
+# them, paused, unpaused, rebooted (restarted as PVH by its monitor), waited
+# for, shut down on request (and powered off), one with a disk and a vif
+# that it sees, a guest that ignores the request timed out; the same config created by xl is the
 # same domain as far as both toolstacks show; bad PVH configs fail cleanly.
 # Each check prints "ok" or "FAIL"; the script exits 1 if any failed.
 #
@@ -131,15 +132,32 @@ check "xl sees it paused" state_has pvh-ob p
 check "unpause" "$X" unpause pvh-ob
 check "xl sees it running again" wait_for 30 eval '! state_has pvh-ob p'
 check "its init is up (shutdown watch registered)" wait_for "$BOOT_S" xs_up pvh-ob
+domid_before=$(xl domid pvh-ob)
+check "reboot: the guest accepts" "$X" reboot pvh-ob
+new_domid() { local d; d=$(xl domid pvh-ob 2>/dev/null) && [ "$d" != "$domid_before" ]; }
+check "on_reboot=restart: the monitor creates it again, as PVH, under a new domid" wait_for "$BOOT_S" new_domid
+check "the new one is PVH" eval '"$X" list -l pvh-ob | grep -q "\"domain_type\": \"pvh\""'
+check "the new one comes up" wait_for "$BOOT_S" xs_up pvh-ob
+"$X" wait pvh-ob > "$work/wait.out" 2>&1 &
+wait_pid=$!
 check "shutdown -w: the guest powers off and on_poweroff=destroy is carried out" "$X" shutdown -w pvh-ob
 check "it is gone" wait_gone pvh-ob
+wait "$wait_pid"
+check "xlkit wait, started before, returned 0 at its death" test $? = 0
 
 echo "== created paused; a guest that ignores shutdown times out"
-check "create -p a stubborn PVH guest" "$X" create -p "$(cfg pvh-st stubborn)"
+truncate -s 16M "$work/st.img"
+check "create -p a stubborn PVH guest with a disk and a vif" "$X" create -p "$(cfg pvh-st stubborn \
+  "disk = [ 'format=raw,vdev=xvda,access=rw,target=$work/st.img' ]" "vif = [ 'mac=00:16:3e:5c:00:01,bridge=xenbr0' ]")"
 check "it is paused" state_has pvh-st p
 check "unpause" "$X" unpause pvh-st
 check "it comes up" guest_up pvh-st
 check "its init is up" wait_for "$BOOT_S" xs_up pvh-st
+devices_seen() {
+  local v; v=$(xenstore-read "/local/domain/$(xl domid pvh-st)/data/xenbox-devices" 2>/dev/null) || return 1
+  case " $v " in *" xvda=32768:rw "*"eth0=00:16:3e:5c:00:01 "*) return 0 ;; esac; return 1
+}
+check "the PVH guest sees its disk and its network interface" wait_for 120 devices_seen
 "$X" shutdown -w -t 5 pvh-st > "$work/st.out" 2>&1
 st=$?
 check "shutdown -w -t 5 fails (status 1)" test "$st" = 1
@@ -147,6 +165,7 @@ check "with GUEST_TIMEDOUT" grep -qi "guest did not respond in time\|GUEST_TIMED
 check "the guest is still there" xl_has pvh-st
 check "destroy" "$X" destroy pvh-st
 check "it is gone" wait_gone pvh-st
+check "no loop device left" test -z "$(losetup -a)"
 
 echo "== bad PVH configs fail cleanly"
 "$X" create "$(cfg pvh-nopvh obedient)" kernel=\"/bin/sh\" > "$work/nopvh.out" 2>&1
