@@ -44,8 +44,11 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/stacks.cpp \
 	libxl/src/ops/suspend.cpp \
 	libxl/src/ops/wait_death.cpp \
+	libxl/src/xen/acpi_pvh.c \
+	libxl/src/xen/cpuid_policy.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
+	libxl/src/xen/elf_probe.c \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
 	libxl/src/xen/hv_xenctrl.cpp \
@@ -82,6 +85,9 @@ noinst_HEADERS += \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/save_format.hpp \
 	libxl/src/ops/stacks.hpp \
+	libxl/src/xen/acpi_pvh.h \
+	libxl/src/xen/cpuid_policy.hpp \
+	libxl/src/xen/elf_probe.h \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
 	libxl/src/xen/xc_resume.h \

@@ -1096,6 +1096,30 @@ TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
+TEST_F(Cli, DryRunMapsPvhKeys) {
+    std::string c = cfg("pvh", "name = 'pvh'\n"
+                               "type = \"pvh\"\n"
+                               "kernel = '/bin/sh'\n"
+                               "memory = 128\n"
+                               "tsc_mode = \"native\"\n"
+                               "cpuid = \"host,rdtscp=0\"\n"
+                               "shadow_memory = 16\n");
+    Result r = xlkit({"--json", "create", "-n", c});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = parse_json(r.out);
+    ASSERT_TRUE(j) << r.out;
+    const auto &o = j->as_object();
+    EXPECT_EQ(jstr(o, "type"), "pvh");
+    EXPECT_EQ(jstr(o, "tsc_mode"), "native");
+    EXPECT_EQ(jstr(o, "cpuid"), "host,rdtscp=0");
+    EXPECT_EQ(jint(o, "shadow_memory"), 16);
+    // xl's numeric tsc_mode, and builder= giving way to type=.
+    r = xlkit({"--json", "create", "-n", c, "tsc_mode=\"1\"", "builder=\"generic\""});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "tsc_mode"), "always_emulate");
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "type"), "pvh");
+}
+
 // vif = [...] in xl's network syntax (xl-network-configuration(5)), read as
 // xl's parse_nic_config reads it, rate= by libxlutil's xlu_vif_parse_rate.
 TEST_F(Cli, DryRunMapsVifEntries) {
@@ -1229,6 +1253,20 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
          {"bad.cfg:3: key 'pci' is not supported by xlkit", " (nor are 'vfb' (", "bad.cfg:4)", "supported: name, type"}},
         {"hvm", "name = 'bad'\n" + k + "type = 'hvm'\n", {},
          {"bad.cfg:3: type: 'hvm' domains are not supported by xlkit"}},
+        {"an HVM key for a PVH guest", "name = 'bad'\n" + k + "type = 'pvh'\nvnc = 1\n", {},
+         {"bad.cfg:4: key 'vnc' applies to HVM guests only: xlkit runs PV and PVH guests"}},
+        {"shadow_memory for a PV guest", "name = 'bad'\n" + k + "shadow_memory = 8\n", {},
+         {"bad.cfg:3: shadow_memory: applies to PVH guests only"}},
+        {"bad tsc_mode", "name = 'bad'\n" + k + "tsc_mode = 'warp'\n", {},
+         {"bad.cfg:3: tsc_mode: 'warp' is not a TSC mode"}},
+        {"removed tsc_mode", "name = 'bad'\n" + k + "tsc_mode = 'native_paravirt'\n", {},
+         {"bad.cfg:3: tsc_mode: native_paravirt was removed from Xen"}},
+        {"cpuid as a list", "name = 'bad'\n" + k + "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0' ]\n", {},
+         {"bad.cfg:3: cpuid: the list form (libxl's xend syntax) is not supported by xlkit"}},
+        {"unknown cpuid feature", "name = 'bad'\n" + k + "type = 'pvh'\ncpuid = 'host,warp=1'\n", {},
+         {"bad.cfg:4: cpuid: unknown feature 'warp'"}},
+        {"a PVH guest of a kernel without a PVH entry point", "name = 'bad'\n" + k + "type = 'pvh'\n", {},
+         {"the kernel '/bin/sh' has no PVH entry point (no ELF note XEN_ELFNOTE_PHYS32_ENTRY)"}},
         {"bad action", "name = 'bad'\n" + k + "on_crash = 'explode'\n", {},
          {"bad.cfg:3: on_crash: 'explode' is not an action"}},
         {"syntax error", "name = 'bad' oops\n" + k, {}, {"bad.cfg:1: config parsing error near `oops'"}},

@@ -6,6 +6,7 @@
 #include "support/guest_agent.hpp"
 #include "support/sim_support.hpp"
 #include "support/modes.hpp"
+#include "support/tiny_elf.hpp"
 #include "xen/xen_ctx.hpp"
 #include <xlkit/domain.hpp>
 
@@ -210,6 +211,142 @@ TYPED_TEST(DomainOpsTest, MoreMemoryThanTheHostHasIsNomem) {
     std::uint32_t d = 0;
     EXPECT_EQ(this->create(c, &d), Error::Nomem);
     EXPECT_EQ(this->list().size(), 1u);
+}
+
+// PVH: an HVM container on real Xen; the sim host checks what real Xen's
+// builder would (the kernel's PVH entry point, memory for its image).
+template <class Mode>
+class PvhOpsTest : public DomainOpsTest<Mode> {
+protected:
+    void SetUp() override {
+        DomainOpsTest<Mode>::SetUp();
+        char d[] = "/tmp/xlkit-pvh.XXXXXX";
+        ASSERT_NE(mkdtemp(d), nullptr);
+        dir_ = d;
+        ASSERT_TRUE(write_tiny_elf(dir_ + "/pvh", 16 << 20, 40 << 20, true));
+        ASSERT_TRUE(write_tiny_elf(dir_ + "/pv-only", 16 << 20, 40 << 20, false));
+    }
+    void TearDown() override {
+        (void)std::remove((dir_ + "/pvh").c_str());
+        (void)std::remove((dir_ + "/pv-only").c_str());
+        (void)rmdir(dir_.c_str());
+        DomainOpsTest<Mode>::TearDown();
+    }
+    DomainConfig pvh(const std::string &name) {
+        DomainConfig c = this->config(name);
+        c.type = DomainType::Pvh;
+        c.kernel = dir_ + "/pvh";
+        c.memory = c.maxmem = 128;
+        c.tsc_mode = TscMode::Native;
+        c.cpuid = "host,rdtscp=0";
+        return c;
+    }
+    std::string dir_;
+};
+
+TYPED_TEST_SUITE(PvhOpsTest, AllModes, ModeNames);
+
+TYPED_TEST(PvhOpsTest, PvhDomainIsCreatedAndListedAsPvh) {
+    std::uint32_t d = 0;
+    int consoles = 0;
+    ASSERT_EQ(this->create(this->pvh("pvh1"), &d, false, &consoles), Error::Success);
+    EXPECT_EQ(consoles, 1);
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.domain_type, DomainType::Pvh);
+    EXPECT_EQ(i.state, DomainState::Running);
+    EXPECT_EQ(i.vcpu_online, 2u);
+    EXPECT_EQ(i.current_memkb, 128u * 1024);
+    EXPECT_EQ(simtest::Xs().read("/libxl/" + std::to_string(d) + "/type"), std::optional<std::string>("pvh"));
+    auto pv = this->config("pv1");
+    std::uint32_t d2 = 0;
+    ASSERT_EQ(this->create(pv, &d2), Error::Success);
+    ASSERT_EQ(domain_info(*this->ctx_, d2, &i), Error::Success);
+    EXPECT_EQ(i.domain_type, DomainType::Pv);
+}
+
+TYPED_TEST(PvhOpsTest, EveryOperationWorksOnAPvhDomain) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(this->create(this->pvh("ops"), &d, true), Error::Success);
+    auto &ctx = *this->ctx_;
+    DomainInfo i;
+    ASSERT_EQ(domain_info(ctx, d, &i), Error::Success);
+    EXPECT_EQ(i.state, DomainState::Paused);
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_unpause(ctx, d, std::move(h)); }), Error::Success);
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_pause(ctx, d, std::move(h)); }), Error::Success);
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_unpause(ctx, d, std::move(h)); }), Error::Success);
+    // A guest that never answers: GUEST_TIMEDOUT, as for PV.
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_reboot(ctx, d, 200, std::move(h)); }),
+              Error::GuestTimedout);
+    {
+        GuestAgent agent(this->host_.sim(), d, true);
+        ASSERT_TRUE(agent.ready());
+        EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_shutdown(ctx, d, 5000, std::move(h)); }),
+                  Error::Success);
+    }
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_destroy(ctx, d, std::move(h), {}); }), Error::Success);
+    EXPECT_EQ(TypeParam::run(ctx, [&](AoHow h) { return domain_wait_death(ctx, d, 5000, std::move(h)); }),
+              Error::Success);
+    EXPECT_FALSE(simtest::Xs().read("/libxl/" + std::to_string(d) + "/type")) << "cleaned up";
+}
+
+TYPED_TEST(PvhOpsTest, KernelWithoutAPvhEntryPointIsRefusedAndLeavesNothing) {
+    auto c = this->pvh("nopvh");
+    c.kernel = this->dir_ + "/pv-only";
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 1u);
+    // The same kernel boots as PV.
+    c.type = DomainType::Pv;
+    c.cpuid.clear();
+    EXPECT_EQ(this->create(c, &d), Error::Success);
+}
+
+TYPED_TEST(PvhOpsTest, MemoryBelowWhatTheImageNeedsIsRefused) {
+    auto c = this->pvh("small");
+    c.memory = c.maxmem = 48;  // the image ends at 56 MiB
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 1u);
+}
+
+TYPED_TEST(PvhOpsTest, HostWithoutHvmRefusesPvhButRunsPv) {
+    ASSERT_EQ(sim_set_caps(this->host_.sim(), SIM_CAP_PV), 0);
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(this->pvh("nohvm"), &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 1u);
+    EXPECT_EQ(this->create(this->config("pv"), &d), Error::Success);
+}
+
+TYPED_TEST(PvhOpsTest, BadPvhConfigsAreRefusedNamingTheField) {
+    std::uint32_t d = 0;
+    auto c = this->pvh("bad");
+    c.cpuid = "host,warp=1";
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->pvh("bad");
+    c.tsc_mode = TscMode::NativeParavirt;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->pvh("bad");
+    c.vcpus = 129;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->config("bad");  // PV
+    c.shadow_memory = 8;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    c = this->pvh("bad");
+    c.type = DomainType::Hvm;
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 1u);
+}
+
+TYPED_TEST(PvhOpsTest, PagingPoolCountsAgainstTheHostsFreeMemory) {
+    ASSERT_EQ(sim_set_limits(this->host_.sim(), 0, 4ull * 1024 * 1024 + 128 * 1024 + 512), 0);  // dom0 + 128 MiB
+    auto c = this->pvh("pool");
+    c.shadow_memory = 64;
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Nomem) << "128 MiB of memory and 64 of pool do not fit in 128";
+    c.shadow_memory = 0;
+    c.memory = c.maxmem = 100;
+    EXPECT_EQ(this->create(c, &d), Error::Success) << "the default pool (under 3 MiB here) fits";
 }
 
 } // namespace

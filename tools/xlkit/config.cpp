@@ -24,9 +24,45 @@ using namespace xlkit;
 const std::vector<std::string> &supported_keys() {
     static const std::vector<std::string> keys = {
         "name",    "type",  "builder", "kernel", "ramdisk", "cmdline",     "root",      "extra",
-        "memory",  "maxmem", "vcpus",  "on_poweroff", "on_reboot", "on_crash", "disk",      "vif"};
+        "memory",  "maxmem", "vcpus",  "on_poweroff", "on_reboot", "on_crash", "disk",      "vif",
+        "tsc_mode", "cpuid", "shadow_memory"};
     return keys;
 }
+
+namespace {
+
+// Keys of xl.cfg(5) that only some guest types have: a config that sets one
+// for a PV or PVH guest is told so, rather than that xlkit lacks the key.
+struct TypedKey {
+    const char *key;
+    const char *types;
+};
+constexpr TypedKey kTypedKeys[] = {
+    // HVM: firmware, emulated platform and devices, the device model
+    {"acpi", "HVM"}, {"acpi_s3", "HVM"}, {"acpi_s4", "HVM"}, {"acpi_laptop_slate", "HVM"},
+    {"acpi_firmware", "HVM"}, {"apic", "HVM"}, {"bios", "HVM"}, {"boot", "HVM"}, {"firmware", "HVM"},
+    {"hpet", "HVM"}, {"nx", "HVM"}, {"pae", "HVM"}, {"viridian", "HVM"}, {"timer_mode", "HVM"},
+    {"vpt_align", "HVM"}, {"nestedhvm", "HVM"}, {"altp2mhvm", "HVM"}, {"mmio_hole", "HVM"}, {"rdm", "HVM"},
+    {"ms_vm_genid", "HVM"}, {"smbios_firmware", "HVM"}, {"system_firmware", "HVM"}, {"xen_platform_pci", "HVM"},
+    {"device_model_version", "HVM"}, {"device_model_override", "HVM"}, {"device_model_args", "HVM"},
+    {"device_model_args_hvm", "HVM"}, {"device_model_stubdomain_override", "HVM"}, {"vnc", "HVM"},
+    {"vnclisten", "HVM"}, {"vncdisplay", "HVM"}, {"vncunused", "HVM"}, {"vncpasswd", "HVM"}, {"sdl", "HVM"},
+    {"opengl", "HVM"}, {"vga", "HVM"}, {"stdvga", "HVM"}, {"videoram", "HVM"}, {"serial", "HVM"},
+    {"soundhw", "HVM"}, {"usb", "HVM"}, {"usbdevice", "HVM"}, {"usbversion", "HVM"}, {"spice", "HVM"},
+    {"keymap", "HVM"}, {"gfx_passthru", "HVM"}, {"hdtype", "HVM"},
+    // PV: a PV guest's own boot path
+    {"bootloader", "PV"}, {"bootloader_args", "PV"}, {"e820_host", "PV"},
+    // PVH: the PV shim, which xlkit does not run
+    {"pvshim", "PVH"}, {"pvshim_path", "PVH"}, {"pvshim_cmdline", "PVH"}, {"pvshim_extra", "PVH"},
+};
+
+const char *key_types(const std::string &k) {
+    for (const TypedKey &t : kTypedKeys)
+        if (k == t.key) return t.types;
+    return nullptr;
+}
+
+} // namespace
 
 std::string XlConfig::where(const std::string &key) const {
     auto it = at.find(key);
@@ -505,6 +541,14 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
             std::none_of(unsupported.begin(), unsupported.end(), [&](const KeyUse &x) { return x.key == u.key; }))
             unsupported.push_back(u);
     }
+    for (const KeyUse &u : unsupported)
+        if (const char *types = key_types(u.key)) {
+            std::string t = std::string(types) == "HVM" ? "HVM guests only: xlkit runs PV and PVH guests"
+                            : std::string(types) == "PV" ? "PV guests only, and xlkit does not support it"
+                                                         : "PVH guests with the PV shim, which xlkit does not run";
+            *err = loc(u.line) + ": key '" + u.key + "' applies to " + t;
+            return kLoadInvalid;
+        }
     if (!unsupported.empty()) {
         const KeyUse &u = unsupported.front();
         std::string msg = loc(u.line) + ": key '" + u.key + "' is not supported by xlkit";
@@ -523,6 +567,7 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
 
     Reader r(c.get(), out, err);
     DomainConfig &d = out->cfg;
+    int n_items = 0;
 
     if (auto v = r.str("name")) {
         if (v->empty()) return r.bad("name", "must not be empty");
@@ -538,15 +583,17 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
         std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
         if (t == "pv")
             d.type = DomainType::Pv;
-        else if (t == "hvm" || t == "pvh")
-            return r.bad("type", "'" + *v + "' domains are not supported by xlkit (only type = \"pv\")");
+        else if (t == "pvh")
+            d.type = DomainType::Pvh;
+        else if (t == "hvm")
+            return r.bad("type", "'" + *v + "' domains are not supported by xlkit (type = \"pv\" or \"pvh\")");
         else
             return r.bad("type", "'" + *v + "' is not a domain type (pv, pvh or hvm)");
     } else if (auto b = r.str("builder")) {
         if (*b == "generic")
             d.type = DomainType::Pv;
         else if (*b == "hvm")
-            return r.bad("builder", "'hvm' domains are not supported by xlkit (only PV)");
+            return r.bad("builder", "'hvm' domains are not supported by xlkit (type = \"pv\" or \"pvh\")");
         else
             return r.bad("builder", "'" + *b + "' is not a builder (generic or hvm)");
     }
@@ -555,7 +602,7 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
     if (auto v = r.str("kernel")) d.kernel = *v;
     if (auto v = r.str("ramdisk")) d.ramdisk = *v;
     if (r.failed()) return kLoadInvalid;
-    if (d.kernel.empty()) return r.bad("kernel", "missing (xlkit boots PV guests from a kernel file)");
+    if (d.kernel.empty()) return r.bad("kernel", "missing (xlkit boots PV and PVH guests from a kernel file)");
     if (check_files) {
         std::string why;
         if (!readable_file(d.kernel, &why)) return r.bad("kernel", "'" + d.kernel + "' is not a readable file (" + why + ")");
@@ -595,6 +642,42 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
     if (auto v = r.num("vcpus")) {
         if (*v < 1 || *v > 512) return r.bad("vcpus", "must be between 1 and 512, not " + std::to_string(*v));
         d.vcpus = std::uint32_t(*v);
+    }
+    if (r.failed()) return kLoadInvalid;
+
+    // xl's tsc_mode: a name, or its number (xl 4.17 still reads those).
+    if (auto v = r.str("tsc_mode")) {
+        static const struct {
+            const char *name;
+            TscMode m;
+        } modes[] = {{"default", TscMode::Default},
+                     {"always_emulate", TscMode::AlwaysEmulate},
+                     {"native", TscMode::Native},
+                     {"native_paravirt", TscMode::NativeParavirt}};
+        bool found = false;
+        for (std::size_t i = 0; i < std::size(modes); ++i)
+            if (*v == modes[i].name || *v == std::to_string(i)) {
+                d.tsc_mode = modes[i].m;
+                found = true;
+            }
+        if (!found) return r.bad("tsc_mode", "'" + *v + "' is not a TSC mode (default, always_emulate, native)");
+        if (d.tsc_mode == TscMode::NativeParavirt)
+            return r.bad("tsc_mode", "native_paravirt was removed from Xen (default, always_emulate, native)");
+    }
+    if (r.failed()) return kLoadInvalid;
+    if (xlcfg_get_list(c.get(), "cpuid", &n_items) == 0) {
+        r.drop_report();
+        return r.bad("cpuid", "the list form (libxl's xend syntax) is not supported by xlkit: "
+                              "write cpuid = \"host,FEATURE=VALUE,...\"");
+    }
+    r.drop_report();
+    if (auto v = r.str("cpuid")) d.cpuid = *v;
+    if (r.failed()) return kLoadInvalid;
+    if (auto v = r.num("shadow_memory")) {
+        if (d.type != DomainType::Pvh)
+            return r.bad("shadow_memory", "applies to PVH guests only (a PV guest's paging is its own)");
+        if (*v < 1) return r.bad("shadow_memory", "must be at least 1 (MiB), not " + std::to_string(*v));
+        d.shadow_memory = std::uint64_t(*v);
     }
     if (r.failed()) return kLoadInvalid;
 

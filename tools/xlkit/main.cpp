@@ -37,9 +37,10 @@ const Command kCommands[] = {
      "  -l, --long   every field of each domain, as JSON (xl list -l)\n"},
     {"create", cmd_create, "create CONFIG [-p] [-F|-e] [-n] [-q] [--log FILE] [KEY=VALUE...]",
      "create a domain from an xl.cfg file",
-     "Creates a PV domain from CONFIG, an xl.cfg(5) file read with Xen's libxlutil.\n"
-     "xlkit maps name, type (pv), kernel, ramdisk, cmdline (or root= and extra=),\n"
-     "memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk and vif; any\n"
+     "Creates a PV or PVH domain from CONFIG, an xl.cfg(5) file read with Xen's\n"
+     "libxlutil. xlkit maps name, type (pv or pvh), kernel, ramdisk, cmdline (or\n"
+     "root= and extra=), memory, maxmem, vcpus, tsc_mode, cpuid (host,FEATURE=V),\n"
+     "shadow_memory (PVH), on_poweroff, on_reboot, on_crash, disk and vif; any\n"
      "other key is an error. KEY=VALUE arguments are appended to the file, as in xl\n"
      "create, so they override it.\n"
      "\n"
@@ -80,7 +81,7 @@ const Command kCommands[] = {
      "               monitor's on_poweroff action, or by anyone)\n"
      "  -F           if the guest does not acknowledge in time, destroy the\n"
      "               domain (xl's -F falls back to an ACPI event for HVM guests;\n"
-     "               xlkit runs PV guests only, so it destroys them)\n"
+     "               xlkit runs PV and PVH guests, so it destroys them)\n"
      "  -t SECONDS   how long the guest has to acknowledge (default 60; an\n"
      "               xlkit addition)\n"},
     {"reboot", cmd_reboot, "reboot [-w] [-F] [-t SECONDS] DOM", "ask a domain to reboot",

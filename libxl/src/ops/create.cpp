@@ -1,8 +1,8 @@
-// domain_create_new: a PV domain from a DomainConfig.
+// domain_create_new: a PV or PVH domain from a DomainConfig.
 //
-//   Start    --bad config / no hypervisor or xenstore / name in use (in
-//             xenstore, or being created by this ctx) / too little memory
-//             / no worker thread--> create_fail
+//   Start    --bad config / no hypervisor or xenstore / PVH on a host
+//             without HVM / name in use (in xenstore, or being created by
+//             this ctx) / too little memory / no worker thread--> create_fail
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
@@ -11,6 +11,8 @@
 //                       xenstored (xenconsoled then serves its console):
 //                       DOMAIN_CREATE_CONSOLE_AVAILABLE; Devices
 //   Building --failed or aborted--> whatever exists is destroyed, complete(rc)
+//            (a PVH kernel without a PVH entry point, or memory below what
+//            its image needs: Inval, found before the domain is made)
 //   Devices  every disk and nic added in parallel (DevAdd, ops/device.hpp;
 //            the domain is paused, so each completes with its hotplug
 //            script done); their stages and script lines are reported
@@ -31,6 +33,7 @@
 
 #include "event/log.hpp"
 #include "ops/device_kinds.hpp"
+#include "xen/cpuid_policy.hpp"
 #include "ops/op_util.hpp"
 #include <xlkit/evgen.hpp>
 
@@ -75,6 +78,14 @@ void finish(Egc &egc, State &st, Error rc) {
 
 bool readable_file(const std::string &p) { return !p.empty() && access(p.c_str(), R_OK) == 0; }
 
+constexpr std::uint32_t kPvhMaxVcpus = 128;
+
+// libxl_get_required_shadow_memory: the paging pool a PVH guest gets by
+// default, in kB: 1 MiB per vcpu and 8 kB per MiB of maxmem.
+std::uint64_t default_shadow_kb(std::uint64_t maxmem_kb, std::uint32_t vcpus) {
+    return 4 * (256 * std::uint64_t(vcpus) + 2 * (maxmem_kb / 1024));
+}
+
 std::string uuid_string(const std::uint8_t u[16]) {
     char s[37];
     std::snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
@@ -94,7 +105,9 @@ Error check_config(Egc &egc, const DomainConfig &c) {
     if (c.name.find_first_of("/ \t\n\"'") != std::string::npos) bad("name", "'" + c.name + "' contains '/', a quote or white space");
     if (!c.name.empty() && c.name.find_first_not_of("0123456789") == std::string::npos)
         bad("name", "'" + c.name + "' is a number: it would be read as a domid");
-    if (c.type != DomainType::Pv) bad("type", "only PV domains are supported");
+    const bool pvh = c.type == DomainType::Pvh;
+    if (c.type != DomainType::Pv && !pvh)
+        bad("type", std::string(to_string(c.type) ? to_string(c.type) : "?") + " domains are not supported (pv or pvh)");
     if (c.kernel.empty())
         bad("kernel", "missing");
     else if (!readable_file(c.kernel))
@@ -106,6 +119,18 @@ Error check_config(Egc &egc, const DomainConfig &c) {
     if (c.maxmem && c.maxmem < c.memory)
         bad("maxmem", std::to_string(c.maxmem) + " is below memory (" + std::to_string(c.memory) + ")");
     if (c.vcpus < 1 || c.vcpus > 512) bad("vcpus", std::to_string(c.vcpus) + " is not in 1..512");
+    // The PVH MADT numbers local APICs 2 * vcpu in 8 bits (acpi_pvh.h).
+    if (pvh && c.vcpus > kPvhMaxVcpus)
+        bad("vcpus", std::to_string(c.vcpus) + " is more than a PVH guest can have (" + std::to_string(kPvhMaxVcpus) + ")");
+    if (c.tsc_mode == TscMode::NativeParavirt)
+        bad("tsc_mode", "native_paravirt was removed from Xen (use default, always_emulate or native)");
+    else if (!to_string(c.tsc_mode))
+        bad("tsc_mode", std::to_string(int(c.tsc_mode)) + " is not a TSC mode");
+    std::vector<CpuidBit> bits;
+    std::string why;
+    if (!c.cpuid.empty() && !parse_cpuid_policy(c.cpuid, &bits, &why)) bad("cpuid", why);
+    if (!pvh && c.shadow_memory) bad("shadow_memory", "applies to PVH guests only (a PV guest's paging is its own)");
+    if (c.shadow_memory > (1ull << 20)) bad("shadow_memory", std::to_string(c.shadow_memory) + " MiB is more than any host has");
     std::set<int> devids;
     for (const DeviceDisk &d : c.disks) {
         int devid = vdev_to_devid(d.vdev.c_str());
@@ -126,6 +151,7 @@ Error write_entries(Egc &egc, XenCtx &x, State &st) {
     const std::string uuid = uuid_string(st.build.uuid);
     const std::string vm = "/vm/" + uuid;
     const DomainConfig &c = st.cfg;
+    const bool pvh = c.type == DomainType::Pvh;
     return xs_transact(egc, x, "create: xenstore entries", [&](Xenstore &s, XsTxn t) {
         auto w = [&](const std::string &p, const std::string &v) { return s.write(t, p, v) < 0; };
         if (s.mkdir(t, dp) < 0 || s.set_perms_for(t, dp, d, false) < 0) return Error::Fail;
@@ -138,8 +164,11 @@ Error write_entries(Egc &egc, XenCtx &x, State &st) {
                     w(dp + "/console/ring-ref", std::to_string(st.built.console_mfn)) ||
                     w(dp + "/console/type", "xenconsoled") || w(dp + "/console/output", "pty") ||
                     w(dp + "/console/limit", "1048576") || w(vm + "/name", c.name) || w(vm + "/uuid", uuid) ||
-                    w(vm + "/image/ostype", "linux") || w(vm + "/image/kernel", c.kernel) ||
-                    w(vm + "/image/ramdisk", c.ramdisk) || w(vm + "/image/cmdline", c.cmdline);
+                    w("/libxl/" + std::to_string(d) + "/type", pvh ? "pvh" : "pv");
+        // As libxl: the image is recorded for PV guests only.
+        if (!pvh)
+            fail = fail || w(vm + "/image/ostype", "linux") || w(vm + "/image/kernel", c.kernel) ||
+                   w(vm + "/image/ramdisk", c.ramdisk) || w(vm + "/image/cmdline", c.cmdline);
         for (std::uint32_t i = 0; !fail && i < st.build.vcpus; ++i)
             fail = w(dp + "/cpu/" + std::to_string(i) + "/availability", "online");
         // The guest writes its own control nodes.
@@ -269,13 +298,17 @@ void built_cb(Egc &egc, EvImmediate *im) {
     State &st = *static_cast<State *>(im->data);
     if (st.worker.joinable()) st.worker.join();
     if (st.build_r < 0) {
-        if (st.built.failed_step.empty())
+        if (st.build_r == -ENOEXEC || st.build_r == -ERANGE)  // failed_step says what, in words
+            XLKIT_LOG(egc.ctx, ERROR, "create: domain '%s': %s", st.cfg.name.c_str(), st.built.failed_step.c_str());
+        else if (st.built.failed_step.empty())
             XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed", st.cfg.name.c_str());
         else
             XLKIT_LOGE(egc.ctx, ERROR, -st.build_r, "create: building domain '%s' failed in %s", st.cfg.name.c_str(),
                        st.built.failed_step.c_str());
         Error rc = st.build_r == -ENOMEM ? Error::Nomem
-                   : (st.build_r == -ENOENT || st.build_r == -EINVAL) ? Error::Inval
+                   : (st.build_r == -ENOENT || st.build_r == -EINVAL || st.build_r == -ENOEXEC ||
+                      st.build_r == -ERANGE)
+                       ? Error::Inval
                                                                      : Error::Fail;
         finish(egc, st, rc);
         return;
@@ -361,22 +394,49 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
                 return fail_early(Error::Inval);
             }
         }
-    // And the memory must be there.
+    const bool pvh = cfg.type == DomainType::Pvh;
+    const std::uint64_t maxmem_kb = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
+    const std::uint64_t shadow_kb = !pvh ? 0 : cfg.shadow_memory ? cfg.shadow_memory * 1024 : default_shadow_kb(maxmem_kb, cfg.vcpus);
+    // A PVH guest is an HVM container: the host's Xen must run those.
+    if (pvh) {
+        unsigned caps = 0;
+        int r = s.hv->host_caps(&caps);
+        if (r < 0) {
+            XLKIT_LOGE(egc.ctx, ERROR, -r, "create: cannot ask the hypervisor what it can run");
+            return fail_early(Error::Fail);
+        }
+        if (!(caps & kCapHvm)) {
+            XLKIT_LOG(egc.ctx, ERROR,
+                      "domain config: type: pvh needs a Xen with HVM support, and this host's has none "
+                      "(no hardware virtualisation, or Xen built without it): use type = \"pv\"");
+            return fail_early(Error::Inval);
+        }
+    }
+    // And the memory must be there (for PVH, the paging pool as well).
     std::uint64_t total_kb = 0, free_kb = 0;
-    if (s.hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024) {
-        XLKIT_LOG(egc.ctx, ERROR, "domain config: memory: %llu MiB wanted, the host has %llu MiB free",
-                  static_cast<unsigned long long>(cfg.memory), static_cast<unsigned long long>(free_kb / 1024));
+    if (s.hv->physinfo(&total_kb, &free_kb) == 0 && free_kb < cfg.memory * 1024 + shadow_kb) {
+        std::string pool = shadow_kb ? " (and " + std::to_string(shadow_kb / 1024) + " MiB of paging pool)" : "";
+        XLKIT_LOG(egc.ctx, ERROR, "domain config: memory: %llu MiB wanted%s, the host has %llu MiB free",
+                  static_cast<unsigned long long>(cfg.memory), pool.c_str(),
+                  static_cast<unsigned long long>(free_kb / 1024));
         return fail_early(Error::Nomem);
     }
 
     if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(Error::Fail);
     st.build.uuid[6] = static_cast<std::uint8_t>((st.build.uuid[6] & 0x0f) | 0x40);  // version 4
     st.build.uuid[8] = static_cast<std::uint8_t>((st.build.uuid[8] & 0x3f) | 0x80);
+    st.build.type = pvh ? DomainBuild::Type::Pvh : DomainBuild::Type::Pv;
+    st.build.tsc_mode = int(cfg.tsc_mode);
+    st.build.shadow_kb = shadow_kb;
+    if (!cfg.cpuid.empty()) {
+        std::string why;
+        (void)parse_cpuid_policy(cfg.cpuid, &st.build.cpuid, &why);  // checked above
+    }
     st.build.kernel = cfg.kernel;
     st.build.ramdisk = cfg.ramdisk;
     st.build.cmdline = cfg.cmdline;
     st.build.memkb = cfg.memory * 1024;
-    st.build.maxmemkb = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
+    st.build.maxmemkb = maxmem_kb;
     st.build.vcpus = cfg.vcpus;
     st.hv = s.hv;
     st.built_ev.data = &st;

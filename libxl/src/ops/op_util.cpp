@@ -26,7 +26,12 @@ void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out) {
         out->name = name;
     else if (d.domid == 0)
         out->name = "Domain-0";
+    // Xen only knows "HVM container": a PVH one is told by the type the
+    // toolstack recorded (libxl__domain_type reads the same node).
     out->domain_type = d.hvm ? DomainType::Hvm : DomainType::Pv;
+    std::string type;
+    if (d.hvm && xs && xs->read(0, "/libxl/" + std::to_string(d.domid) + "/type", &type) == 0 && type == "pvh")
+        out->domain_type = DomainType::Pvh;
     out->state = d.dying     ? DomainState::Dying
                  : d.crashed ? DomainState::Crashed
                  : d.shutdown ? DomainState::Shutdown

@@ -20,7 +20,7 @@ namespace {
 const char *const kKinds[] = {"read",    "write",   "mkdir",     "rm",      "directory", "perms",
                               "watch",   "unwatch", "txn_start", "txn_end", "introduce", "release",
                               "domain_path", "getinfo", "pause", "unpause", "destroy",   "shutdown",
-                              "physinfo", "create"};
+                              "physinfo", "create", "caps"};
 
 bool known_kind(const std::string &k) {
     for (const char *x : kKinds)
@@ -155,6 +155,7 @@ public:
     int physinfo(std::uint64_t *t, std::uint64_t *f) override {
         return core_.run("physinfo", "", [&] { return lower_->physinfo(t, f); });
     }
+    int host_caps(unsigned *c) override { return core_.run("caps", "", [&] { return lower_->host_caps(c); }); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
         return core_.run("create", "mem=" + std::to_string(b.memkb) + "kB vcpus=" + std::to_string(b.vcpus),
                          [&] { return lower_->domain_create(b, out); });

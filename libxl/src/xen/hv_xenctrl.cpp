@@ -50,11 +50,41 @@ public:
     int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
     int domain_resume(std::uint32_t domid) override { return xlkit_xc_domain_resume(domid); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
-        int r = xlkit_xc_build_pv(x_, b.uuid, b.kernel.c_str(), b.ramdisk.c_str(), b.cmdline.c_str(), b.memkb,
-                                  b.maxmemkb, b.vcpus, &out->domid, &out->store_mfn, &out->store_port,
-                                  &out->console_mfn, &out->console_port);
-        if (r < 0) out->failed_step = xlkit_xc_failed_step(x_);
-        return r;
+        std::vector<xlkit_xc_cpuid_bit> bits;
+        for (const CpuidBit &c : b.cpuid) bits.push_back({c.leaf, c.subleaf, c.reg, c.bit, c.value});
+        xlkit_xc_build_args a{};
+        a.type = b.type == DomainBuild::Type::Pvh ? XLKIT_XC_TYPE_PVH : XLKIT_XC_TYPE_PV;
+        a.uuid = b.uuid;
+        a.kernel = b.kernel.c_str();
+        a.ramdisk = b.ramdisk.c_str();
+        a.cmdline = b.cmdline.c_str();
+        a.memkb = b.memkb;
+        a.maxmemkb = b.maxmemkb;
+        a.vcpus = b.vcpus;
+        a.tsc_mode = b.tsc_mode;
+        a.shadow_kb = b.shadow_kb;
+        a.cpuid = bits.data();
+        a.nr_cpuid = unsigned(bits.size());
+        xlkit_xc_built built{};
+        int r = xlkit_xc_build(x_, &a, &built);
+        if (r < 0) {
+            out->failed_step = xlkit_xc_failed_step(x_);
+            return r;
+        }
+        out->domid = built.domid;
+        out->store_mfn = built.store_mfn;
+        out->store_port = built.store_port;
+        out->console_mfn = built.console_mfn;
+        out->console_port = built.console_port;
+        return 0;
+    }
+    int host_caps(unsigned *caps) override {
+        unsigned c = 0;
+        int r = xlkit_xc_caps(x_, &c);
+        if (r < 0) return r;
+        *caps = (c & XLKIT_XC_CAP_PV ? kCapPv : 0) | (c & XLKIT_XC_CAP_HVM ? kCapHvm : 0) |
+                (c & XLKIT_XC_CAP_HAP ? kCapHap : 0) | (c & XLKIT_XC_CAP_SHADOW ? kCapShadow : 0);
+        return 0;
     }
     int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) override {
         return xlkit_xc_physinfo(x_, total_kb, free_kb);

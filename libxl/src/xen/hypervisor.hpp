@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace xlkit::detail {
 
@@ -39,13 +40,28 @@ struct DomInfo {
     std::uint32_t cpupool = 0;
 };
 
-/* What domain_create builds: a PV domain, paused. */
+/* One CPUID bit a domain's config forces (xl's cpuid="host,FEATURE=V"). */
+struct CpuidBit {
+    std::uint32_t leaf = 0, subleaf = UINT32_MAX;  // UINT32_MAX: the leaf has no subleaves
+    unsigned reg = 0;                              // 0 eax, 1 ebx, 2 ecx, 3 edx
+    unsigned bit = 0;
+    char value = 'x';                              // '0', '1', 'x' (default), 'k' (host), 's'
+};
+
+/* What domain_create builds: a PV or PVH domain, paused. */
 struct DomainBuild {
+    enum class Type { Pv, Pvh } type = Type::Pv;
     std::uint8_t uuid[16] = {};
     std::string kernel, ramdisk, cmdline;  // real Xen only (the sim ignores them)
     std::uint64_t memkb = 0, maxmemkb = 0;
     std::uint32_t vcpus = 1;
+    int tsc_mode = 0;             // Xen's: 0 default, 1 always emulate, 2 native
+    std::uint64_t shadow_kb = 0;  // PVH: the paging pool
+    std::vector<CpuidBit> cpuid;
 };
+
+/* Host capabilities (xl info's virt_caps). */
+inline constexpr unsigned kCapPv = 0x1, kCapHvm = 0x2, kCapHap = 0x4, kCapShadow = 0x8;
 struct DomainBuilt {
     std::uint32_t domid = 0;
     unsigned long store_mfn = 0, console_mfn = 0;
@@ -74,11 +90,15 @@ public:
      * as if it had been cancelled and runs on. -EINVAL if the domain is not
      * suspended. */
     virtual int domain_resume(std::uint32_t domid) = 0;
-    /* Create and build a PV domain, left paused; on failure nothing is
-     * left behind. -ENOENT/-EINVAL for a kernel that cannot be loaded. */
+    /* Create and build a PV or PVH domain, left paused; on failure nothing
+     * is left behind. -ENOENT/-EINVAL for a kernel that cannot be loaded,
+     * -ENOEXEC for one that cannot boot as PVH, -ERANGE for memory below
+     * what the kernel needs (out->failed_step then says it in words). */
     virtual int domain_create(const DomainBuild &b, DomainBuilt *out) = 0;
     /* Total and free host memory, kB. */
     virtual int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) = 0;
+    /* The host's kCap* flags. */
+    virtual int host_caps(unsigned *caps) = 0;
 };
 
 /* The backends (the Xen layer picks one from CtxOptions::hypervisor, then

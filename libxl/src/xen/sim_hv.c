@@ -62,7 +62,9 @@ struct sim_header {
     uint64_t seq;
     /* atomic: */
     _Atomic uint64_t dom_exc_count;
-    uint8_t reserved[64];
+    /* under lock: the SIM_CAP_* the host does not have (zero: all of them) */
+    uint32_t caps_off;
+    uint8_t reserved[60];
     struct sim_slot slots[SIM_NR_DOMIDS];
 };
 
@@ -147,7 +149,7 @@ static struct sim_slot *slot_of(sim_t *sim, uint32_t domid) {
 static void fill_info(const struct sim_slot *s, uint32_t domid, uint64_t now, sim_dominfo *out) {
     memset(out, 0, sizeof *out);
     out->domid = domid;
-    out->flags = s->flags & (SIM_DOMF_SHUTDOWN | SIM_DOMF_CRASHED | SIM_DOMF_DYING);
+    out->flags = s->flags & (SIM_DOMF_SHUTDOWN | SIM_DOMF_CRASHED | SIM_DOMF_DYING | SIM_DOMF_HVM);
     if (s->pause_count) out->flags |= SIM_DOMF_PAUSED;
     if (slot_running(s)) out->flags |= SIM_DOMF_RUNNING;
     out->shutdown_reason = s->shutdown_reason;
@@ -382,6 +384,19 @@ int sim_set_limits(sim_t *sim, uint32_t max_domains, uint64_t total_memkb) {
     return 0;
 }
 
+int sim_set_caps(sim_t *sim, uint32_t caps) {
+    if (bad_handle(sim)) return -1;
+    if (caps & ~SIM_CAP_ALL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (lock(sim)) return -1;
+    sim->hdr->caps_off = SIM_CAP_ALL & ~caps;
+    sim->hdr->seq++;
+    unlock(sim);
+    return 0;
+}
+
 int sim_hostinfo_get(sim_t *sim, sim_hostinfo *out) {
     if (bad_handle(sim)) return -1;
     if (!out) {
@@ -394,6 +409,7 @@ int sim_hostinfo_get(sim_t *sim, sim_hostinfo *out) {
     out->max_domains = h->max_domains;
     out->total_memkb = h->total_memkb;
     out->free_memkb = h->total_memkb - h->used_memkb;
+    out->caps = SIM_CAP_ALL & ~h->caps_off;
     out->seq = h->seq;
     unlock(sim);
     out->dom_exc_count = atomic_load(&sim->hdr->dom_exc_count);
@@ -406,7 +422,7 @@ int sim_domain_create(sim_t *sim, uint32_t *domid, uint64_t memkb, uint32_t vcpu
                       const uint8_t uuid[16], unsigned flags) {
     if (bad_handle(sim)) return -1;
     if (!domid || memkb == 0 || vcpus == 0 || vcpus > SIM_MAX_VCPUS ||
-        (flags & ~SIM_CREATE_UNPAUSED) ||
+        (flags & ~(SIM_CREATE_UNPAUSED | SIM_CREATE_HVM)) ||
         (*domid != SIM_DOMID_ANY && (*domid == 0 || *domid > SIM_DOMID_MAX))) {
         errno = EINVAL;
         return -1;
@@ -428,7 +444,9 @@ int sim_domain_create(sim_t *sim, uint32_t *domid, uint64_t memkb, uint32_t vcpu
     } else if (h->slots[d].flags & SLOT_EXISTS) {
         return fail_unlock(sim, EEXIST);
     }
+    if ((flags & SIM_CREATE_HVM) && (h->caps_off & SIM_CAP_HVM)) return fail_unlock(sim, EOPNOTSUPP);
     slot_init(h, d, memkb, vcpus, uuid, (flags & SIM_CREATE_UNPAUSED) ? 0 : 1, now_ns());
+    if (flags & SIM_CREATE_HVM) h->slots[d].flags |= SIM_DOMF_HVM;
     unlock(sim);
     *domid = d;
     return 0;

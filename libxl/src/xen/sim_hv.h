@@ -69,12 +69,20 @@ extern "C" {
 #define SIM_DOMF_SHUTDOWN 0x04u /* shut down (any reason, crash included) */
 #define SIM_DOMF_CRASHED 0x08u  /* shut down with SIM_SHUTDOWN_CRASH */
 #define SIM_DOMF_DYING 0x10u    /* destroyed, still referenced */
+#define SIM_DOMF_HVM 0x20u      /* an HVM container (a PVH guest) */
+
+/* Host capabilities (sim_hostinfo.caps, sim_set_caps): Xen's virt_caps. */
+#define SIM_CAP_PV 0x1u
+#define SIM_CAP_HVM 0x2u
+#define SIM_CAP_HAP 0x4u
+#define SIM_CAP_ALL (SIM_CAP_PV | SIM_CAP_HVM | SIM_CAP_HAP)
 
 /* sim_open flags */
 #define SIM_OPEN_CREATE 0x1u /* create DIR/hypervisor (EEXIST if present) */
 
 /* sim_domain_create flags */
 #define SIM_CREATE_UNPAUSED 0x1u /* skip the initial pause (default: paused) */
+#define SIM_CREATE_HVM 0x2u      /* an HVM container (EOPNOTSUPP if the host lacks SIM_CAP_HVM) */
 
 typedef struct sim sim_t;
 
@@ -99,6 +107,7 @@ typedef struct sim_hostinfo {
     uint64_t total_memkb;    /* host memory; domains' max_memkb come from it */
     uint64_t free_memkb;
     uint64_t dom_exc_count;  /* domain-exception interrupts raised so far */
+    uint32_t caps;           /* SIM_CAP_*: all, unless sim_set_caps said otherwise */
     uint64_t seq;            /* bumped by every change to the table */
 } sim_hostinfo;
 
@@ -118,6 +127,9 @@ const char *sim_dir(const sim_t *sim);
  * total_memkb (0: leave as is; ENOMEM if below what domains use). */
 int sim_set_limits(sim_t *sim, uint32_t max_domains, uint64_t total_memkb);
 int sim_hostinfo_get(sim_t *sim, sim_hostinfo *out);
+/* What the host can run (SIM_CAP_*; EINVAL for unknown bits): a test plays
+ * a Xen without HVM support with sim_set_caps(sim, SIM_CAP_PV). */
+int sim_set_caps(sim_t *sim, uint32_t caps);
 
 /* Creates a domain. *domid is SIM_DOMID_ANY (the next free domid after the
  * last one handed out, wrapping, like Xen) or a wanted domid in

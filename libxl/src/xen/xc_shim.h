@@ -41,12 +41,52 @@ int xlkit_xc_pause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_unpause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_destroy(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_shutdown(xlkit_xc *x, uint32_t domid, int reason);
-/* Builds a PV domain (libxenguest's domain builder), left paused. On
- * failure the domain is destroyed. Returns 0 or -errno. */
+/* One CPUID bit forced by the domain's config (xl's cpuid="host,FEATURE=V"). */
+typedef struct {
+    uint32_t leaf, subleaf; /* subleaf UINT32_MAX: the leaf has none */
+    unsigned reg;           /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+    unsigned bit;
+    char value;             /* libxenguest's policy letter: '0' '1' 'x' 'k' 's' */
+} xlkit_xc_cpuid_bit;
+
+#define XLKIT_XC_TYPE_PV 0
+#define XLKIT_XC_TYPE_PVH 1
+
+typedef struct {
+    int type; /* XLKIT_XC_TYPE_* */
+    const uint8_t *uuid;
+    const char *kernel, *ramdisk, *cmdline;
+    uint64_t memkb, maxmemkb;
+    uint32_t vcpus;
+    int tsc_mode;       /* Xen's: 0 default, 1 always emulate, 2 native (never emulate) */
+    uint64_t shadow_kb; /* PVH: the paging pool (HAP's or shadow's) */
+    const xlkit_xc_cpuid_bit *cpuid;
+    unsigned nr_cpuid;
+} xlkit_xc_build_args;
+
+typedef struct {
+    uint32_t domid;
+    unsigned long store_mfn, console_mfn; /* PVH: guest frame numbers */
+    unsigned store_port, console_port;
+} xlkit_xc_built;
+
+/* Builds a PV or PVH domain (libxenguest's domain builder, as libxl 4.17's
+ * libxl__build_pv / libxl__build_hvm), left paused. On failure the domain
+ * is destroyed. Returns 0 or -errno; -ENOEXEC: the kernel cannot boot as
+ * PVH (no XEN_ELFNOTE_PHYS32_ENTRY); -ERANGE: memory below what the kernel
+ * and ramdisk need; xlkit_xc_failed_step then says more. */
+int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *out);
+/* The PV case of xlkit_xc_build with default TSC and CPUID. */
 int xlkit_xc_build_pv(xlkit_xc *x, const uint8_t uuid[16], const char *kernel, const char *ramdisk,
                       const char *cmdline, uint64_t memkb, uint64_t maxmemkb, uint32_t vcpus,
                       uint32_t *domid, unsigned long *store_mfn, unsigned *store_port,
                       unsigned long *console_mfn, unsigned *console_port);
+/* The host's virtualisation capabilities (xl info's virt_caps). */
+#define XLKIT_XC_CAP_PV 0x1u
+#define XLKIT_XC_CAP_HVM 0x2u
+#define XLKIT_XC_CAP_HAP 0x4u
+#define XLKIT_XC_CAP_SHADOW 0x8u
+int xlkit_xc_caps(xlkit_xc *x, unsigned *caps);
 int xlkit_xc_physinfo(xlkit_xc *x, uint64_t *total_kb, uint64_t *free_kb);
 
 #ifdef __cplusplus

@@ -424,9 +424,11 @@ TEST(SimBackendHost, OwnersExitStopsTheBackendsToo) {
     }
     close(gate[0]);
     auto r = run(host_cmd("start --owner " + std::to_string(owner) + " '" + dir + "'"));
+    // Read the backends' pid before the owner may exit: its exit stops the
+    // host, which removes the folder with the pid file.
+    pid_t be = read_pid_file(dir + "/backend.pid");
     close(gate[1]);
     ASSERT_EQ(r.status, 0);
-    pid_t be = read_pid_file(dir + "/backend.pid");
     ASSERT_GT(be, 0);
     int st;
     ASSERT_EQ(waitpid(owner, &st, 0), owner);
