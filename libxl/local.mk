@@ -59,6 +59,7 @@ noinst_HEADERS += \
 	libxl/src/event/child_signal.hpp \
 	libxl/src/event/clock.hpp \
 	libxl/src/event/ctx_impl.hpp \
+	libxl/src/event/ctx_lock.hpp \
 	libxl/src/event/egc.hpp \
 	libxl/src/event/ev_child.hpp \
 	libxl/src/event/ev_fd.hpp \
