@@ -42,6 +42,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
+	libxl/src/xen/domain_names.cpp \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
 	libxl/src/xen/hv_xenctrl.cpp \
