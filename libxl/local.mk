@@ -48,6 +48,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/xen/cpuid_policy.cpp \
 	libxl/src/xen/disk_eject.cpp \
 	libxl/src/xen/domain_death.cpp \
+	libxl/src/xen/domain_names.cpp \
 	libxl/src/xen/elf_probe.c \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
@@ -67,6 +68,7 @@ noinst_HEADERS += \
 	libxl/src/event/child_signal.hpp \
 	libxl/src/event/clock.hpp \
 	libxl/src/event/ctx_impl.hpp \
+	libxl/src/event/ctx_lock.hpp \
 	libxl/src/event/egc.hpp \
 	libxl/src/event/ev_child.hpp \
 	libxl/src/event/ev_fd.hpp \

@@ -20,6 +20,7 @@ tests_event_tests_SOURCES = \
 	tests/event/osevent_test.cpp \
 	tests/event/child_test.cpp \
 	tests/event/ctx_test.cpp \
+	tests/event/ctx_lock_test.cpp \
 	tests/event/event_queue_test.cpp
 tests_event_tests_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_event_tests_LDADD = $(TEST_LDADD)

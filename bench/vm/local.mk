@@ -11,7 +11,9 @@ bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAG
 # libtool wrapper script, the binary runs from the build tree as it is.
 bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
-EXTRA_DIST += bench/vm/run.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/syscalls.sh docs/performance-vm.md \
+EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/syscalls.sh docs/performance-vm.md \
+	bench/vm/ab-2026-12-05/a-1.json bench/vm/ab-2026-12-05/a-2.json \
+	bench/vm/ab-2026-12-05/b-1.json bench/vm/ab-2026-12-05/b-2.json \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
 	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json \
 	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json

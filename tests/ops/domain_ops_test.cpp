@@ -506,3 +506,38 @@ TEST_F(CDomainOps, BadArgumentsAreInval) {
 }
 
 } // namespace
+
+// domain_info keeps a name asked for twice, with a watch on it, and still
+// sees a rename made through another xenstore connection.
+TEST_F(ConcurrentOpsTest, DomainInfoCachesANameAndSeesItsRename) {
+    std::uint32_t d = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, config("before"), false, &d, AoHow{}), Error::Success);
+    auto watches = [&] {
+        detail::Egc egc(ctx_->impl());
+        return detail::XenCtx::of(egc)->watches_active();
+    };
+    const std::size_t base = watches();
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.name, "before");
+    EXPECT_EQ(watches(), base) << "a one-shot domain_info must not set a watch";
+    ASSERT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.name, "before");
+    EXPECT_EQ(watches(), base + 1) << "a name asked for twice is watched";
+    ASSERT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+    EXPECT_EQ(i.name, "before");
+
+    simtest::Xs xs;
+    ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/name", "after"));
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {
+        ASSERT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+    } while (i.name != "after" && std::chrono::steady_clock::now() < end);
+    EXPECT_EQ(i.name, "after");
+    std::vector<DomainInfo> v = list();
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[1].name, "after");
+
+    ASSERT_EQ(domain_destroy(*ctx_, d, AoHow{}), Error::Success);
+    EXPECT_EQ(domain_info(*ctx_, d, &i), Error::DomainNotfound);
+}

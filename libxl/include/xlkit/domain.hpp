@@ -21,7 +21,10 @@ namespace xlkit {
 
 /* Every domain, in domid order (dom0 included). */
 XLKIT_API Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out);
-/* One domain; Error::DomainNotfound if it does not exist. */
+/* One domain; Error::DomainNotfound if it does not exist. Its name comes
+ * from xenstore; a name asked for again is kept by the ctx, with a watch on
+ * it, so a rename through another connection shows once xenstored's watch
+ * event has reached this process. */
 XLKIT_API Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out);
 /* The host's total and free memory (xl info), from the hypervisor. */
 XLKIT_API Error get_physinfo(Ctx &ctx, Physinfo *out);

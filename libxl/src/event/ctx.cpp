@@ -13,22 +13,6 @@
 
 namespace xlkit::detail {
 
-void CtxImpl::lock() noexcept {
-    pthread_mutex_lock(&mu_);
-    owner_.store(pthread_self(), std::memory_order_relaxed);
-    owned_.store(true, std::memory_order_relaxed);
-}
-
-void CtxImpl::unlock() noexcept {
-    owned_.store(false, std::memory_order_relaxed);
-    pthread_mutex_unlock(&mu_);
-}
-
-bool CtxImpl::locked_by_me() const noexcept {
-    return owned_.load(std::memory_order_relaxed) &&
-           pthread_equal(owner_.load(std::memory_order_relaxed), pthread_self());
-}
-
 Error CtxImpl::create(CtxImpl **out, const CtxOptions &opts) {
     auto *c = new (std::nothrow) CtxImpl;
     if (!c) return Error::Nomem;
@@ -114,6 +98,7 @@ CtxImpl::~CtxImpl() {
     drop_queued_events();
     waiting_.clear();
     idle_pollers_.clear();
+    spare_poller_ = nullptr;
     for (Poller *p : all_pollers_) delete p;
     if (own_lg_) xtl_logger_destroy(own_lg_);
 }

@@ -18,6 +18,7 @@ extern "C" {
 }
 
 #include "event/clock.hpp"
+#include "event/ctx_lock.hpp"
 #include "event/egc.hpp"
 #include "event/ev_child.hpp"
 #include "event/ev_fd.hpp"
@@ -57,8 +58,10 @@ public:
     xentoollog_logger *logger() const noexcept { return lg_; }
 
     // ---- lock (use Egc, not these, outside the event core) -------------
-    void lock() noexcept;
-    void unlock() noexcept;
+    void lock() noexcept { mu_.lock(); }
+    void unlock() noexcept { mu_.unlock(); }
+    /* This thread holds the lock: one of its Egcs, still locked, is this
+     * ctx's (egc.cpp). */
     bool locked_by_me() const noexcept;
 
     // ---- fds ------------------------------------------------------------
@@ -191,9 +194,21 @@ private:
     static void sigchld_cb(Egc &egc, EvFd *ev, int fd, short events, short revents);
     void layers_end() noexcept;
 
-    pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
-    std::atomic<pthread_t> owner_{};
-    std::atomic<bool> owned_{false};
+    // What every entry and every loop turn touches, together at the start
+    // (a loop turn's system calls evict much of the cache: the fewer lines
+    // it needs again, the better).
+    CtxLock mu_;
+    bool failed_ = false;
+    bool app_polling_ = false;           // (b) beforepoll/afterpoll
+    Poller *baton_ = nullptr;            // the poller sleeping in epoll_wait
+    Poller *spare_poller_ = nullptr;     // the last one put back (first reused)
+    Nanos baton_deadline_ = kNever;
+    UniqueFd epfd_;
+    std::vector<EvFd *> fd_table_;       // by fd
+    TimerHeap timers_;
+    IList<EvImmediate, &EvImmediate::hook_> immediates_;
+    IList<Poller, &Poller::hook_> waiting_;
+    IList<Poller, &Poller::hook_> idle_pollers_;
 
     xentoollog_logger *lg_ = nullptr;
     xentoollog_logger *own_lg_ = nullptr;
@@ -203,32 +218,23 @@ private:
     LayerSlot layers_[kLayerSlots];
 
     // fds
-    UniqueFd epfd_;
-    std::vector<EvFd *> fd_table_;
     std::uint32_t fd_gen_ = 0;
     IList<EvFd, &EvFd::hook_> all_fds_;
 
     // timers
-    TimerHeap timers_;
     std::uint64_t timer_seq_ = 0;
     std::uint64_t fire_batch_seq_ = 0;
 
     // immediates
-    IList<EvImmediate, &EvImmediate::hook_> immediates_;
     IList<EvImmediate, &EvImmediate::hook_> posted_;
 
     // wake-ups and the baton
     UniqueFd wakefd_;
     EvFd wake_ev_;
     std::atomic<bool> wake_pending_{false};
-    Poller *baton_ = nullptr;
-    Nanos baton_deadline_ = kNever;
-    IList<Poller, &Poller::hook_> waiting_;
-    IList<Poller, &Poller::hook_> idle_pollers_;
     std::vector<Poller *> all_pollers_;
 
     // (b) beforepoll/afterpoll
-    bool app_polling_ = false;
     Nanos app_poll_deadline_ = kNever;
     std::uint32_t beforepoll_gen_ = 0;
 
@@ -256,7 +262,6 @@ private:
     void *event_occurs_user_ = nullptr;
 
     // failure
-    bool failed_ = false;
     bool disaster_reported_ = false;
     DisasterFn disaster_fn_ = nullptr;
     void *disaster_user_ = nullptr;

@@ -8,10 +8,21 @@
 namespace xlkit::detail {
 
 namespace {
-thread_local Egc *t_current = nullptr;
+// Initial-exec: one %fs-relative access, where the shared library's default
+// (global-dynamic) model calls __tls_get_addr on every Egc.
+[[gnu::tls_model("initial-exec")]] thread_local Egc *t_current = nullptr;
 }
 
 Egc *Egc::current() noexcept { return t_current; }
+
+// The chain holds exactly this thread's Egcs that hold their ctx's lock: an
+// Egc leaves it whenever it unlocks to deliver (the destructor, flush), and
+// the loop's unlocked waits (poll_once) run no code in this thread.
+bool CtxImpl::locked_by_me() const noexcept {
+    for (const Egc *e = t_current; e; e = e->prev_)
+        if (&e->ctx == this) return true;
+    return false;
+}
 
 Egc::Egc(CtxImpl &c) noexcept : ctx(c), prev_(t_current) {
     ctx.lock();
@@ -19,18 +30,18 @@ Egc::Egc(CtxImpl &c) noexcept : ctx(c), prev_(t_current) {
 }
 
 Egc::~Egc() {
-    ctx.run_immediates(*this);
+    if (!ctx.immediates_.empty()) ctx.run_immediates(*this);
     bool owed = std::exchange(ctx.wake_owed_, false);
     ctx.unlock();
     t_current = prev_;
-    if (owed) ctx.write_wakefd();
-    if (!deferred_.empty()) deliver();
+    if (owed) [[unlikely]] ctx.write_wakefd();
+    if (head_) deliver();
 }
 
 void Egc::flush() noexcept {
-    ctx.run_immediates(*this);
+    if (!ctx.immediates_.empty()) ctx.run_immediates(*this);
     bool owed = std::exchange(ctx.wake_owed_, false);
-    if (deferred_.empty() && !owed) return;
+    if (!head_ && !owed) return;
     ctx.unlock();
     t_current = prev_;
     if (owed) ctx.write_wakefd();
@@ -40,10 +51,10 @@ void Egc::flush() noexcept {
 }
 
 void Egc::deliver() noexcept {
-    while (!deferred_.empty()) {
-        Deferred &d = deferred_.front();
-        deferred_.pop_front();
-        d.fn(&d);  // may free d
+    while (Deferred *d = head_) {
+        head_ = d->next_;
+        if (!head_) tail_ = &head_;
+        d->fn(d);  // may free d, or queue more
     }
 }
 

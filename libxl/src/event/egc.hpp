@@ -14,8 +14,6 @@
 //   (flush() then re-takes the lock.)
 #pragma once
 
-#include <boost/intrusive/list.hpp>
-
 namespace xlkit::detail {
 
 class CtxImpl;
@@ -29,7 +27,7 @@ struct Deferred {
     Fn fn = nullptr;
     void *data = nullptr;
 
-    boost::intrusive::list_member_hook<> hook_;
+    Deferred *next_ = nullptr;  // the Egc's FIFO (singly linked)
 };
 
 class Egc {
@@ -39,8 +37,12 @@ public:
     Egc(const Egc &) = delete;
     Egc &operator=(const Egc &) = delete;
 
-    /* Queue d to run after the lock is released (d must be unlinked). */
-    void defer(Deferred &d) noexcept { deferred_.push_back(d); }
+    /* Queue d to run after the lock is released (d must not be queued). */
+    void defer(Deferred &d) noexcept {
+        d.next_ = nullptr;
+        *tail_ = &d;
+        tail_ = &d.next_;
+    }
     /* Deliver everything queued so far, then re-take the lock. */
     void flush() noexcept;
     /* The innermost Egc of this thread that holds its ctx's lock, or null:
@@ -53,12 +55,9 @@ public:
 private:
     void deliver() noexcept;
     Egc *prev_;
-    using List = boost::intrusive::list<
-        Deferred,
-        boost::intrusive::member_hook<Deferred, boost::intrusive::list_member_hook<>,
-                                      &Deferred::hook_>,
-        boost::intrusive::constant_time_size<false>>;
-    List deferred_;
+    Deferred *head_ = nullptr;
+    Deferred **tail_ = &head_;
+    friend class CtxImpl;  // locked_by_me walks the chain
 };
 
 } // namespace xlkit::detail

@@ -12,6 +12,7 @@
 namespace xlkit::detail {
 
 Poller *CtxImpl::poller_get() {
+    if (Poller *p = std::exchange(spare_poller_, nullptr)) return p;
     if (!idle_pollers_.empty()) {
         Poller &p = idle_pollers_.front();
         idle_pollers_.pop_front();
@@ -34,7 +35,12 @@ Poller *CtxImpl::poller_get() {
 
 void CtxImpl::poller_put(Poller *p) noexcept {
     if (p->hook_.is_linked()) waiting_.erase(waiting_.iterator_to(*p));
-    idle_pollers_.push_front(*p);
+    // One thread at a time (the usual case) reuses the same poller without
+    // touching the pool list.
+    if (!spare_poller_)
+        spare_poller_ = p;
+    else
+        idle_pollers_.push_front(*p);
     // Baton invariant: if threads still wait and nobody polls, one must.
     if (!baton_ && !waiting_.empty()) poller_wake(waiting_.front());
 }
@@ -97,7 +103,7 @@ Error CtxImpl::poll_once(Egc &egc, Poller &p, Nanos limit) {
         unlock();
         if (owed) write_wakefd();
         int n = epoll_wait(epfd_.get(), p.events, Poller::kBatch, timeout);
-        int err = errno;
+        int err = n < 0 ? errno : 0;
         lock();
         baton_ = nullptr;
         baton_deadline_ = kNever;

@@ -28,7 +28,7 @@ Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out) {
             }
             for (int i = 0; i < n; ++i) {
                 result.emplace_back();
-                fill_domain_info(s.xs, batch[i], &result.back());
+                fill_domain_info(egc, s, batch[i], false, &result.back());
             }
             if (n < 256) break;
             next = batch[n - 1].domid + 1;
@@ -43,7 +43,7 @@ Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out) {
     return quick_call(ctx, XsNeed::Optional, [domid, out](Egc &egc, XenStacks &s) {
         DomInfo d;
         if (Error rc = query_domain(egc, *s.hv, domid, &d); rc != Error::Success) return rc;
-        fill_domain_info(s.xs, d, out);
+        fill_domain_info(egc, s, d, true, out);
         return Error::Success;
     });
 }

@@ -17,12 +17,12 @@ Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) 
     return Error::Success;
 }
 
-void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out) {
+void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_cache, DomainInfo *out) {
     *out = DomainInfo{};
     out->domid = d.domid;
     std::memcpy(out->uuid.bytes.data(), d.uuid, 16);
     std::string name;
-    if (xs && xs->read(0, dom_path(d.domid) + "/name", &name) == 0)
+    if (s.xs && s.x->domain_name(egc, *s.xs, d.domid, d.uuid, may_cache, &name) == 0)
         out->name = name;
     else if (d.domid == 0)
         out->name = "Domain-0";

@@ -20,8 +20,10 @@ inline std::string dom_path(std::uint32_t domid) { return "/local/domain/" + std
  * (a dying domain still exists). */
 Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
 
-/* Fill a public DomainInfo from the hypervisor's and xenstore's view. */
-void fill_domain_info(Xenstore *xs, const DomInfo &d, DomainInfo *out);
+/* Fill a public DomainInfo from the hypervisor's view and the domain's
+ * name (XenCtx::domain_name; may_cache: a name asked for again may be
+ * kept, watched). */
+void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_cache, DomainInfo *out);
 
 /* A progress report naming a stage (OPERATION_PROGRESS). */
 void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total);

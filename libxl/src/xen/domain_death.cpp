@@ -119,6 +119,7 @@ void check(Egc &egc, DeathState &st) {
         egc.ctx.disaster(egc, "domain death: cannot query the hypervisor", 0);
         return;
     }
+    bool owed = false;  // an internal request's callback became due
     auto it = st.set.begin();
     while (it != st.set.end()) {
         // Skip requests already resolved.
@@ -158,13 +159,15 @@ void check(Egc &egc, DeathState &st) {
                 if (g.cb) {
                     g.pending = true;
                     g.pending_rc = Error::Success;
+                    owed = true;
                 } else {
                     emit(egc, g, EventType::DomainDeath, -1);
                 }
             }
         }
     }
-    notify_pending(egc, st);
+    // Walking every request again is only needed if a callback is owed.
+    if (owed) notify_pending(egc, st);
 }
 
 void watch_cb(Egc &egc, EvXsWatch *w, const char *, const char *, Error rc) {

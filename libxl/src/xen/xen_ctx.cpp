@@ -243,6 +243,7 @@ void XenCtx::xs_lost(Egc &egc, int r) {
 
 void XenCtx::teardown(Egc &egc) {
     death_teardown(egc, *this);
+    names_teardown(egc);
     for (EvXsWatch *w : slots_)
         if (w) xswatch_deregister(egc, *w);
     ctx_.fd_deregister(egc, xs_ev_);

@@ -65,6 +65,10 @@ struct DeathStateDeleter {
 };
 class XenCtx;
 void death_teardown(Egc &egc, XenCtx &x);
+struct NameCache;  // domain_names.cpp
+struct NameCacheDeleter {
+    void operator()(NameCache *c) const;
+};
 
 /* An internal domain-death request (domain_death.cpp), sharing the ctx's one
  * @releaseDomain watch and batched check with the public evgens:
@@ -112,6 +116,13 @@ public:
     DeathState *death_state(bool create);
     std::size_t watches_active() const noexcept { return nactive_; }
 
+    /* Domain domid's name (uuid: the domain's, from the hypervisor), from
+     * the ctx's name cache or xenstore (domain_names.cpp). may_watch: a
+     * name asked for again may be kept, with a watch on its node. Returns
+     * 0 and *out, or -errno (-ENOENT: the domain has no name). */
+    int domain_name(Egc &egc, Xenstore &xs, std::uint32_t domid, const std::uint8_t uuid[16], bool may_watch,
+                    std::string *out);
+
     /* Names of the domains this ctx is creating: a second create of the same
      * name fails even before the first one has written its name to xenstore.
      * reserve_name returns false if the name is taken. */
@@ -150,6 +161,8 @@ private:
     std::uint32_t counter_ = 0;
     std::size_t nactive_ = 0;
     std::unique_ptr<DeathState, DeathStateDeleter> death_;
+    std::unique_ptr<NameCache, NameCacheDeleter> names_;
+    void names_teardown(Egc &egc);
     std::set<std::string> creating_;
 };
 
