@@ -30,7 +30,7 @@ void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_c
     // toolstack recorded (libxl__domain_type reads the same node).
     out->domain_type = d.hvm ? DomainType::Hvm : DomainType::Pv;
     std::string type;
-    if (d.hvm && xs && xs->read(0, "/libxl/" + std::to_string(d.domid) + "/type", &type) == 0 && type == "pvh")
+    if (d.hvm && s.xs && s.xs->read(0, "/libxl/" + std::to_string(d.domid) + "/type", &type) == 0 && type == "pvh")
         out->domain_type = DomainType::Pvh;
     out->state = d.dying     ? DomainState::Dying
                  : d.crashed ? DomainState::Crashed
