@@ -98,6 +98,29 @@ TEST_F(XenSimTest, RequestForAnAlreadyDeadDomainGivesDeathAtOnce) {
     evdisable_domain_death(*ctx_, g);
 }
 
+TEST_F(XenSimTest, DomainResumedAfterASuspendHasItsNextShutdownReported) {
+    std::uint32_t d = new_domain();
+    EvgenDomainDeath *g = nullptr;
+    ASSERT_EQ(evenable_domain_death(*ctx_, d, 5, &g), Error::Success);
+    std::vector<std::unique_ptr<Event>> evs;
+    ASSERT_EQ(sim_domain_shutdown(sim(), d, SIM_SHUTDOWN_SUSPEND), 0);
+    ASSERT_TRUE(run_until([&] { collect(evs); return !evs.empty(); }));
+    ASSERT_EQ(evs[0]->type(), EventType::DomainShutdown);
+    EXPECT_EQ(std::get<EventDomainShutdown>(evs[0]->u).shutdown_reason, ShutdownReason::Suspend);
+    // Resumed (save -c) as a toolstack does it, hypervisor then xenstored
+    // (which fires no @releaseDomain for it); then it powers off.
+    ASSERT_EQ(sim_domain_resume(sim(), d), 0);
+    {
+        Xs xs;
+        ASSERT_TRUE(xs_resume_domain(xs.get(), d));
+    }
+    ASSERT_EQ(sim_domain_shutdown(sim(), d, SIM_SHUTDOWN_POWEROFF), 0);
+    ASSERT_TRUE(run_until([&] { collect(evs); return evs.size() >= 2; }));
+    ASSERT_EQ(evs[1]->type(), EventType::DomainShutdown);
+    EXPECT_EQ(std::get<EventDomainShutdown>(evs[1]->u).shutdown_reason, ShutdownReason::Poweroff);
+    evdisable_domain_death(*ctx_, g);
+}
+
 TEST_F(XenSimTest, OneDeathAmongAThousandDomainsGivesOneEvent) {
     std::vector<std::uint32_t> doms;
     std::vector<EvgenDomainDeath *> gs;

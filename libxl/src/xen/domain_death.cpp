@@ -6,7 +6,9 @@
 // 1,024 (no more than the watched domids span)
 // from the lowest domid not yet resolved, and reports, once each, SHUTDOWN
 // (with reason) then DEATH (dying, gone, or the domid now holds another
-// domain: the uuid seen first no longer matches).
+// domain: the uuid seen first no longer matches). A domain resumed after a
+// suspend may shut down again: that is reported too (seen running, or shut
+// down for another reason).
 //
 // The operations' own death waits (domain_destroy, domain_wait_death) are
 // internal requests in the same set: k operations in flight share the one
@@ -32,6 +34,7 @@ struct EvgenDomainDeath {
     bool uuid_known = false;
     std::uint8_t uuid[16] = {};
     bool shutdown_reported = false;
+    int reported_reason = -1;  // of the SHUTDOWN reported
     bool death_reported = false;
     // Internal requests (detail::death_watch_add): told through cb.
     detail::DeathWatchCb cb = nullptr;
@@ -150,8 +153,14 @@ void check(Egc &egc, DeathState &st) {
                 g.uuid_known = true;
             }
             bool same = d && std::memcmp(g.uuid, d->uuid, 16) == 0;
-            if (same && d->shutdown && !g.shutdown_reported) {
+            // A domain resumed after a suspend (save -c, an aborted save)
+            // runs again: its next shutdown is a new one. Xen fires no
+            // @releaseDomain on resume, so a check may not see it running
+            // before it shuts down again: a new reason also tells.
+            if (same && !d->shutdown) g.shutdown_reported = false;
+            if (same && d->shutdown && (!g.shutdown_reported || d->shutdown_reason != g.reported_reason)) {
                 g.shutdown_reported = true;
+                g.reported_reason = d->shutdown_reason;
                 if (!g.cb) emit(egc, g, EventType::DomainShutdown, d->shutdown_reason);
             }
             if (!d || !same || d->dying) {
