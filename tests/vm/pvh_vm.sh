@@ -181,5 +181,5 @@ check "an HVM-only key: status 1, named" grep -q "key 'vnc' applies to HVM guest
   || cat "$work/vnc.out"
 check "nothing left behind (no half-made domain)" only_dom0_and
 
-echo "$((checks - fails)) passed, $fails failed"
+echo "pvh_vm: $((checks - fails))/$checks checks passed"
 [ "$fails" -eq 0 ]

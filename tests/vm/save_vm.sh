@@ -102,5 +102,5 @@ check "save of a missing domain fails" bash -c "! '$X' save no-such-guest '$save
 check "save to a directory that does not exist fails" bash -c "! '$X' save 0 /no/such/dir/x 2>/dev/null"
 
 xl list | awk 'NR > 2 && $1 ~ /^sv-/ { print $1 }' | while read -r n; do xl destroy "$n"; done
-echo "$((checks - fails))/$checks save checks passed"
+echo "save_vm: $((checks - fails))/$checks checks passed"
 [ "$fails" -eq 0 ]
