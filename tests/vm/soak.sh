@@ -42,7 +42,7 @@ case "$build" in "$top"/*) ;; *) share+=(--share "$build") ;; esac
 pass=0 times=()
 for i in $(seq "$n"); do
   t0=$(date +%s)
-  if "$top/tools/hosts/xenbox/xenbox" --quiet --timeout 1200 "${share[@]}" -- \
+  if "$top/tools/hosts/xenbox/xenbox" --quiet --timeout 2400 "${share[@]}" -- \
        "$top/tests/vm/run.sh" "$build" > "$logs/run$i.log" 2>&1; then
     pass=$((pass + 1)) verdict=pass
     rm -f "$logs/run$i.log"
