@@ -181,5 +181,12 @@ check "an HVM-only key: status 1, named" grep -q "key 'vnc' applies to HVM guest
   || cat "$work/vnc.out"
 check "nothing left behind (no half-made domain)" only_dom0_and
 
+if [ "$fails" -ne 0 ]; then
+  echo "== after the failure: xl list, the guests' consoles and monitors"
+  xl list
+  for f in /var/log/xen/console/guest-pvh-*.log /var/log/xen/console/guest-ref-pvh*.log /var/log/xlkit/pvh-*.log; do
+    [ -e "$f" ] && { echo "-- $f"; tail -40 "$f"; }
+  done
+fi
 echo "pvh_vm: $((checks - fails))/$checks checks passed"
 [ "$fails" -eq 0 ]
