@@ -136,7 +136,8 @@ domid_before=$(xl domid pvh-ob)
 check "reboot: the guest accepts" "$X" reboot pvh-ob
 new_domid() { local d; d=$(xl domid pvh-ob 2>/dev/null) && [ "$d" != "$domid_before" ]; }
 check "on_reboot=restart: the monitor creates it again, as PVH, under a new domid" wait_for "$BOOT_S" new_domid
-check "the new one is PVH" eval '"$X" list -l pvh-ob | grep -q "\"domain_type\": \"pvh\""'
+# The monitor may still be making it when its domid first shows: poll.
+check "the new one is PVH" wait_for 60 eval '"$X" list -l pvh-ob 2>/dev/null | grep -q "\"domain_type\": \"pvh\""'
 check "the new one comes up" wait_for "$BOOT_S" xs_up pvh-ob
 "$X" wait pvh-ob > "$work/wait.out" 2>&1 &
 wait_pid=$!
