@@ -106,6 +106,7 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/progress.hpp \
 	libxl/include/xlkit/domain.hpp \
 	libxl/include/xlkit/device.hpp \
+	libxl/include/xlkit/config_json.hpp \
 	libxl/include/xlkit/error.hpp \
 	libxl/include/xlkit/evgen.hpp \
 	libxl/include/xlkit/export.h \
