@@ -44,6 +44,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/shutdown.cpp \
 	libxl/src/ops/stacks.cpp \
 	libxl/src/ops/suspend.cpp \
+	libxl/src/ops/userdata.cpp \
 	libxl/src/ops/wait_death.cpp \
 	libxl/src/xen/acpi_pvh.c \
 	libxl/src/xen/cpuid_policy.cpp \
@@ -88,6 +89,7 @@ noinst_HEADERS += \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/save_format.hpp \
 	libxl/src/ops/stacks.hpp \
+	libxl/src/ops/userdata.hpp \
 	libxl/src/xen/acpi_pvh.h \
 	libxl/src/xen/cpuid_policy.hpp \
 	libxl/src/xen/elf_probe.h \

@@ -1,6 +1,8 @@
 // The domain operations on the userspace sim host, in every completion mode.
 #include <atomic>
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <xlkit/config_json.hpp>
 #include <thread>
 
 #include "support/guest_agent.hpp"
@@ -153,6 +155,36 @@ TYPED_TEST(DomainOpsTest, DestroyReportsEachStageAndLeavesNothingBehind) {
     DomainInfo i;
     Error e = domain_info(*this->ctx_, d, &i);
     EXPECT_TRUE(e == Error::DomainNotfound || i.state == DomainState::Dying);
+}
+
+TYPED_TEST(DomainOpsTest, CreateStoresTheConfigurationWhereXlReadsItAndDestroyRemovesIt) {
+    std::uint32_t d = 0;
+    DomainConfig c = this->config("kept");
+    c.cmdline = "quiet";
+    c.on_reboot = ActionOnShutdown::Preserve;
+    ASSERT_EQ(this->create(c, &d), Error::Success);
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*this->ctx_, d, &i), Error::Success);
+    // libxl's name and place (XEN_LIB_DIR; the sim host's own lib-xen).
+    const std::string path = this->host_.dir() + "/lib-xen/userdata-d." + std::to_string(d) + "." + to_string(i.uuid) +
+                             ".libxl-json";
+    std::string text;
+    if (FILE *f = std::fopen(path.c_str(), "r")) {
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        std::fclose(f);
+    }
+    ASSERT_FALSE(text.empty()) << path;
+    DomainConfig stored;
+    Uuid u;
+    std::string why;
+    ASSERT_EQ(domain_config_from_libxl_json(text, &stored, &u, &why), Error::Success) << why;
+    EXPECT_EQ(u, i.uuid);
+    EXPECT_EQ(stored, c);
+    EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_destroy(*this->ctx_, d, std::move(h)); }),
+              Error::Success);
+    EXPECT_NE(access(path.c_str(), F_OK), 0) << path << " outlived its domain";
 }
 
 TYPED_TEST(DomainOpsTest, WaitDeathTimesOutForALiveDomain) {

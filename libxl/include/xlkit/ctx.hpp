@@ -74,6 +74,11 @@ struct CtxOptions {
      * connect, Closed), in ms; 0: XLKIT_DEVICE_TIMEOUT_MS, else libxl's
      * own bounds (docs/ops.md). For tests and unusually slow hosts. */
     int device_timeout_ms = 0;
+    /* Where libxl keeps per-domain files: the configuration a domain was
+     * created with (userdata-d.DOMID.UUID.libxl-json), which `xl list -l`
+     * and `xl save` read and xlkit writes. Empty: XLKIT_XEN_LIB_DIR, else
+     * DIR/lib-xen for the sim host "sim:DIR", else /var/lib/xen. */
+    std::string lib_dir;
 };
 
 class XLKIT_API Ctx {

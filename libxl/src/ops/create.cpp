@@ -35,6 +35,7 @@
 #include "ops/device_kinds.hpp"
 #include "xen/cpuid_policy.hpp"
 #include "ops/op_util.hpp"
+#include "ops/userdata.hpp"
 #include <xlkit/evgen.hpp>
 
 namespace xlkit {
@@ -180,6 +181,12 @@ Error write_entries(Egc &egc, XenCtx &x, State &st) {
     });
 }
 
+Uuid uuid_of(const State &st) {
+    Uuid u;
+    std::memcpy(u.bytes.data(), st.build.uuid, 16);
+    return u;
+}
+
 void undo(Egc &egc, State &st) {
     XenStacks s;  // opened by the start already: only xenstore may be missing
     if (xen_stacks(egc, &s, XsNeed::Optional) == Error::Success) {
@@ -191,14 +198,23 @@ void undo(Egc &egc, State &st) {
                 (void)s.xs->rm(0, "/local/domain/0/backend/" + std::string(k) + "/" + std::to_string(st.built.domid));
             (void)s.xs->rm(0, "/libxl/" + std::to_string(st.built.domid));
         }
+        userdata_remove(*s.x, st.built.domid, uuid_of(st));
     }
     XLKIT_LOG(egc.ctx, INFO, "create: removed the half-made domain %u", st.built.domid);
 }
 
-// The last step: unpause (unless asked not to) and complete.
+// The last steps: the configuration where xl looks for it (its devices
+// with the devids and macs they were given), unpause (unless asked not
+// to) and complete.
 void launch(Egc &egc, State &st) {
     XenStacks s;
     Error rc = xen_stacks(egc, &s);
+    if (rc == Error::Success) {
+        std::string why;
+        rc = userdata_store(*s.x, st.built.domid, uuid_of(st), st.cfg, &why);
+        if (rc != Error::Success)
+            XLKIT_LOG(egc.ctx, ERROR, "create: domain %u's configuration: %s", st.built.domid, why.c_str());
+    }
     if (rc == Error::Success && !st.paused) {
         int r = s.hv->domain_unpause(st.built.domid);
         if (r < 0) {

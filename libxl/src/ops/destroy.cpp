@@ -11,7 +11,8 @@
 //   destroy  (3/5) the hypervisor is asked to destroy it
 //   release  (4/5) wait until the hypervisor reports it dying or gone
 //                  (Xen fires @releaseDomain once, when it becomes dying)
-//   cleanup  (5/5) its /local/domain/DOMID and /vm/UUID directories go
+//   cleanup  (5/5) its /local/domain/DOMID and /vm/UUID directories and
+//                  its configuration file (ops/userdata.hpp) go
 //
 //   Start --no such domain-->    create_fail(DomainNotfound)
 //   Start --domain 0-->          create_fail(Inval)
@@ -32,6 +33,7 @@
 #include "event/log.hpp"
 #include "ops/device.hpp"
 #include "ops/op_util.hpp"
+#include "ops/userdata.hpp"
 
 namespace xlkit {
 
@@ -61,6 +63,9 @@ void cleanup_and_complete(Egc &egc, State &st, Error rc) {
             if (!st.vm_path.empty()) (void)xs.rm(t, st.vm_path);
             return Error::Success;
         });
+        Uuid u;
+        std::memcpy(u.bytes.data(), st.uuid, 16);
+        userdata_remove(*s.x, st.domid, u);
     }
     st.ao->complete(egc, rc);
 }

@@ -66,6 +66,9 @@ XenCtx::XenCtx(CtxImpl &ctx)
       filters_spec_(option_or_env(ctx.options().filters, "XLKIT_FILTERS")),
       hotplug_dir_(option_or_env(ctx.options().hotplug_dir, "XLKIT_HOTPLUG_DIR")) {
     if (hotplug_dir_.empty()) hotplug_dir_ = "/etc/xen/scripts";
+    lib_dir_ = option_or_env(ctx.options().lib_dir, "XLKIT_XEN_LIB_DIR");
+    if (lib_dir_.empty())
+        lib_dir_ = hv_spec_.rfind("sim:", 0) == 0 ? hv_spec_.substr(4) + "/lib-xen" : std::string("/var/lib/xen");
     device_timeout_ms_ = ctx.options().device_timeout_ms;
     if (device_timeout_ms_ <= 0) {
         std::string t = option_or_env("", "XLKIT_DEVICE_TIMEOUT_MS");

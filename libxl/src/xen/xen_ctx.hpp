@@ -131,6 +131,9 @@ public:
 
     /* CtxOptions::hotplug_dir, else XLKIT_HOTPLUG_DIR, else /etc/xen/scripts. */
     const std::string &hotplug_dir() const noexcept { return hotplug_dir_; }
+    /* CtxOptions::lib_dir, else XLKIT_XEN_LIB_DIR, else the sim host's
+     * DIR/lib-xen, else /var/lib/xen (libxl's XEN_LIB_DIR). */
+    const std::string &lib_dir() const noexcept { return lib_dir_; }
     /* CtxOptions::device_timeout_ms, else XLKIT_DEVICE_TIMEOUT_MS; 0: the
      * operation's own default. */
     int device_timeout_ms() const noexcept { return device_timeout_ms_; }
@@ -146,6 +149,7 @@ private:
     std::string hv_spec_;       // CtxOptions::hypervisor, else XLKIT_HYPERVISOR
     std::string filters_spec_;  // CtxOptions::filters, else XLKIT_FILTERS
     std::string hotplug_dir_;
+    std::string lib_dir_;
     int device_timeout_ms_ = 0;
     std::unique_ptr<Hypervisor> hv_;
     std::unique_ptr<Xenstore> xs_;

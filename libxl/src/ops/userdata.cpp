@@ -1,0 +1,103 @@
+#include "ops/userdata.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "event/unique_fd.hpp"
+#include "xen/xen_ctx.hpp"
+#include <xlkit/config_json.hpp>
+
+namespace xlkit::detail {
+
+namespace {
+
+std::string file_name(const XenCtx &x, const char *kind, std::uint32_t domid, const Uuid &uuid, const char *key) {
+    return x.lib_dir() + "/userdata-" + kind + "." + std::to_string(domid) + "." + to_string(uuid) + "." + key;
+}
+
+bool write_all(int fd, const std::string &s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = write(fd, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += std::size_t(n);
+    }
+    return true;
+}
+
+} // namespace
+
+std::string userdata_path(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
+    return file_name(x, "d", domid, uuid, "libxl-json");
+}
+
+Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const DomainConfig &cfg,
+                     std::string *why) {
+    const std::string path = userdata_path(x, domid, uuid), tmp = path + ".new";
+    if (mkdir(x.lib_dir().c_str(), 0755) < 0 && errno != EEXIST) {
+        *why = "cannot make " + x.lib_dir() + ": " + std::strerror(errno);
+        return Error::Fail;
+    }
+    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) {
+        *why = "cannot write " + tmp + ": " + std::strerror(errno);
+        return Error::Fail;
+    }
+    // libxl's files end with a newline after the JSON; xl's reader does not mind.
+    if (!write_all(fd.get(), domain_config_to_libxl_json(cfg, uuid) + "\n") || fsync(fd.get()) < 0) {
+        *why = "cannot write " + tmp + ": " + std::strerror(errno);
+        fd.reset();
+        (void)unlink(tmp.c_str());
+        return Error::Fail;
+    }
+    fd.reset();
+    if (rename(tmp.c_str(), path.c_str()) < 0) {
+        *why = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
+        (void)unlink(tmp.c_str());
+        return Error::Fail;
+    }
+    return Error::Success;
+}
+
+Error userdata_load(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, DomainConfig *cfg, std::string *why) {
+    const std::string path = userdata_path(x, domid, uuid);
+    FILE *f = std::fopen(path.c_str(), "re");
+    if (!f) {
+        if (errno == ENOENT) return Error::Notfound;
+        *why = "cannot read " + path + ": " + std::strerror(errno);
+        return Error::Fail;
+    }
+    std::string text;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    bool err = std::ferror(f);
+    std::fclose(f);
+    if (err) {
+        *why = "cannot read " + path;
+        return Error::Fail;
+    }
+    Uuid stored;
+    std::string jwhy;
+    if (domain_config_from_libxl_json(text, cfg, &stored, &jwhy) != Error::Success) {
+        *why = path + ": " + jwhy;
+        return Error::Inval;
+    }
+    return Error::Success;
+}
+
+void userdata_remove(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
+    const std::string pattern = x.lib_dir() + "/userdata-?." + std::to_string(domid) + "." + to_string(uuid) + ".*";
+    glob_t g{};
+    if (glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0)
+        for (std::size_t i = 0; i < g.gl_pathc; ++i) (void)unlink(g.gl_pathv[i]);
+    globfree(&g);
+}
+
+} // namespace xlkit::detail
