@@ -229,6 +229,19 @@ TYPED_TEST(DeviceOpsTest, CreateAttachesEveryDeviceAndDestroyRemovesThem) {
     EXPECT_EQ(this->xs_read(this->be("vbd", d, 51728) + "/discard-enable"), "0");
     EXPECT_EQ(entries(this->host_.dir() + "/loop").size(), 2u);
     EXPECT_EQ(entries(this->host_.dir() + "/vif").size(), 2u);
+    // The stored configuration has the devids and macs the nics were given
+    // (what a save puts in its file, and a restore attaches again).
+    DomainConfig stored;
+    ASSERT_EQ(retrieve_domain_configuration(*this->ctx_, d, &stored), Error::Success);
+    ASSERT_EQ(stored.nics.size(), 2u);
+    std::vector<DeviceNic> listed;
+    ASSERT_EQ(device_nic_list(*this->ctx_, d, &listed), Error::Success);
+    ASSERT_EQ(listed.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(stored.nics[i].devid, i);
+        EXPECT_EQ(stored.nics[i].mac, listed[i].mac);
+    }
+    EXPECT_EQ(stored.disks, c.disks);
     stages.clear();
     ASSERT_EQ(TypeParam::run(*this->ctx_,
                              [&](AoHow h) {

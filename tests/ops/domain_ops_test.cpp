@@ -182,9 +182,14 @@ TYPED_TEST(DomainOpsTest, CreateStoresTheConfigurationWhereXlReadsItAndDestroyRe
     ASSERT_EQ(domain_config_from_libxl_json(text, &stored, &u, &why), Error::Success) << why;
     EXPECT_EQ(u, i.uuid);
     EXPECT_EQ(stored, c);
+    DomainConfig retrieved;
+    EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, d, &retrieved), Error::Success);
+    EXPECT_EQ(retrieved, c);
+    EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, 0, &retrieved), Error::Notfound) << "dom0 has none";
     EXPECT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return domain_destroy(*this->ctx_, d, std::move(h)); }),
               Error::Success);
     EXPECT_NE(access(path.c_str(), F_OK), 0) << path << " outlived its domain";
+    EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, d, &retrieved), Error::DomainNotfound);
 }
 
 TYPED_TEST(DomainOpsTest, WaitDeathTimesOutForALiveDomain) {

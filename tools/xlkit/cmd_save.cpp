@@ -66,8 +66,13 @@ int cmd_save(App &app, int argc, char **argv) {
         std::string err;
         if (load_xl_config(config_file, {}, false, &xc, &err) != kLoadOk) return app.fail_msg(err);
         cfg = xc.cfg;
+    } else if (Error rc = retrieve_domain_configuration(*app.ctx, domid, &cfg); rc == Error::Success) {
+        // What create stored (as xl save reads it): kernel, disks, nics...
+        cfg.name = info.name;
+    } else if (rc != Error::Notfound) {
+        return app.fail("cannot save " + label + ": its stored configuration is unusable", rc);
     } else {
-        // xlkit keeps no copy of the configuration: what the hypervisor knows.
+        // Made by a toolstack that stores nothing: what the hypervisor knows.
         cfg.name = info.name;
         cfg.memory = (info.current_memkb + 1023) / 1024;
         std::uint64_t maxkb = info.max_memkb > 1024 ? info.max_memkb - 1024 : info.max_memkb;  // libxl's slack

@@ -28,6 +28,13 @@ XLKIT_API Error list_domain(Ctx &ctx, std::vector<DomainInfo> *out);
 XLKIT_API Error domain_info(Ctx &ctx, std::uint32_t domid, DomainInfo *out);
 /* The host's total and free memory (xl info), from the hypervisor. */
 XLKIT_API Error get_physinfo(Ctx &ctx, Physinfo *out);
+/* The configuration the domain was created with, as xlkit's create or
+ * libxl stored it (libxl_retrieve_domain_configuration; the file `xl list
+ * -l` shows): devices with the devids and macs they were given. Error::
+ * DomainNotfound; Error::Notfound if nothing is stored for it (dom0, or a
+ * domain made by a toolstack that keeps none); Error::Inval if the stored
+ * JSON is not a configuration xlkit can use (the log names the key). */
+XLKIT_API Error retrieve_domain_configuration(Ctx &ctx, std::uint32_t domid, DomainConfig *out);
 /* The domid of the domain called name; Error::DomainNotfound if none. A
  * string of digits is taken as a domid (and checked to exist). */
 XLKIT_API Error domain_qualifier_to_domid(Ctx &ctx, const std::string &name_or_domid, std::uint32_t *domid);

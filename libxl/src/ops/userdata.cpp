@@ -8,9 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event/log.hpp"
 #include "event/unique_fd.hpp"
+#include "ops/op_util.hpp"
+#include "ops/stacks.hpp"
 #include "xen/xen_ctx.hpp"
 #include <xlkit/config_json.hpp>
+#include <xlkit/domain.hpp>
 
 namespace xlkit::detail {
 
@@ -101,3 +105,24 @@ void userdata_remove(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
 }
 
 } // namespace xlkit::detail
+
+namespace xlkit {
+
+using namespace detail;
+
+Error retrieve_domain_configuration(Ctx &ctx, std::uint32_t domid, DomainConfig *out) {
+    if (!out) return Error::Inval;
+    return quick_call(ctx, XsNeed::None, [domid, out](Egc &egc, XenStacks &s) {
+        DomInfo d;
+        if (Error rc = query_domain(egc, *s.hv, domid, &d); rc != Error::Success) return rc;
+        Uuid u;
+        std::memcpy(u.bytes.data(), d.uuid, 16);
+        std::string why;
+        Error rc = userdata_load(*s.x, domid, u, out, &why);
+        if (rc != Error::Success && rc != Error::Notfound)
+            XLKIT_LOG(egc.ctx, ERROR, "domain %u's configuration: %s", domid, why.c_str());
+        return rc;
+    });
+}
+
+} // namespace xlkit
