@@ -3,6 +3,7 @@
 // simulated hypervisor, the test plays the guests) and tests/xen-vm-tests
 // (real Xen: libxenctrl, real PV guests, xl as the other toolstack). See
 // tests/support/xen_host.hpp.
+#include <cstring>
 #include <poll.h>
 
 #include "support/xen_host.hpp"
@@ -100,6 +101,39 @@ TEST_P(XenHostTest, DestroyedDomainGivesExactlyOneDeathAndNoShutdown) {
     EXPECT_EQ(evs[0]->domid, d);
     EXPECT_EQ(evs[0]->for_user, 11u);
     evdisable_domain_death(*ctx_, g);
+}
+
+// The death check's narrow query (Hypervisor::domain_states) says what the
+// full one says, for the same domains, one query each.
+TEST_P(XenHostTest, DomainStatesAgreeWithGetinfolist) {
+    std::uint32_t d = host_->running_domain(*ctx_, "xen-domain-states");
+    ASSERT_NE(d, 0u);
+    Egc egc(impl());
+    Hypervisor *hv = nullptr;
+    ASSERT_EQ(XenCtx::of(egc)->hv(egc, &hv), Error::Success);
+    std::vector<DomInfo> info(1024);
+    std::vector<DomState> st(1024);
+    int n = hv->domain_getinfolist(0, 1024, info.data());
+    int m = hv->domain_states(0, 1024, st.data());
+    ASSERT_GE(n, 2) << "dom0 and the guest";
+    ASSERT_EQ(m, n);
+    bool found = false;
+    for (int i = 0; i < n; ++i) {
+        SCOPED_TRACE(info[i].domid);
+        EXPECT_EQ(st[i].domid, info[i].domid);
+        EXPECT_EQ(std::memcmp(st[i].uuid, info[i].uuid, 16), 0);
+        EXPECT_EQ(bool(st[i].flags & kDomStateDying), info[i].dying);
+        EXPECT_EQ(bool(st[i].flags & kDomStateShutdown), info[i].shutdown);
+        EXPECT_EQ(st[i].shutdown_reason, info[i].shutdown ? info[i].shutdown_reason : -1);
+        found |= st[i].domid == d;
+    }
+    EXPECT_TRUE(found);
+    // From a domid, at most max: the guest alone.
+    ASSERT_EQ(hv->domain_states(d, 1, st.data()), 1);
+    EXPECT_EQ(st[0].domid, d);
+    EXPECT_EQ(st[0].flags, 0u);
+    EXPECT_EQ(st[0].shutdown_reason, -1);
+    EXPECT_EQ(hv->domain_states(0x7FEF, 1, st.data()), 0) << "no domain at the last domid";
 }
 
 TEST_P(XenHostTest, PoweredOffDomainGivesOneShutdownWithItsReasonThenOneDeath) {

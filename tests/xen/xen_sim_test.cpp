@@ -140,6 +140,70 @@ TEST_F(XenSimTest, OneDeathAmongAThousandDomainsGivesOneEvent) {
     for (auto *g : gs) evdisable_domain_death(*ctx_, g);
 }
 
+TEST_F(XenSimTest, DomainStatesTellShutdownWithItsReasonAndDying) {
+    std::uint32_t a = new_domain(false), b = new_domain(false);
+    ASSERT_EQ(sim_domain_shutdown(sim(), a, SIM_SHUTDOWN_REBOOT), 0);
+    ASSERT_EQ(sim_domain_ref(sim(), b), 0);  // a mapping keeps it dying, not gone
+    ASSERT_EQ(sim_domain_destroy(sim(), b), 0);
+    Egc egc(impl());
+    Hypervisor *hv = nullptr;
+    ASSERT_EQ(XenCtx::of(egc)->hv(egc, &hv), Error::Success);
+    DomState st[4];
+    ASSERT_EQ(hv->domain_states(a, 4, st), 2);
+    EXPECT_EQ(st[0].domid, a);
+    EXPECT_EQ(st[0].flags, kDomStateShutdown);
+    EXPECT_EQ(st[0].shutdown_reason, SIM_SHUTDOWN_REBOOT);
+    EXPECT_EQ(st[1].domid, b);
+    EXPECT_TRUE(st[1].flags & kDomStateDying);
+    ASSERT_EQ(sim_domain_unref(sim(), b), 0);
+    ASSERT_EQ(hv->domain_states(b, 4, st), 0) << "the last unref removed it";
+}
+
+// A check after the first compares the hypervisor's answer with the last
+// one and visits only the domains that changed: each change among many
+// watched domains is still reported, once, for the right domain.
+TEST_F(XenSimTest, ChangesAmongManyWatchedDomainsAreEachReportedOnce) {
+    std::vector<std::uint32_t> doms;
+    std::vector<EvgenDomainDeath *> gs;
+    for (int i = 0; i < 50; ++i) doms.push_back(new_domain(i == 40));
+    for (std::uint32_t d : doms) {
+        EvgenDomainDeath *g = nullptr;
+        ASSERT_EQ(evenable_domain_death(*ctx_, d, d, &g), Error::Success);
+        gs.push_back(g);
+    }
+    settle();
+    ASSERT_TRUE(drain_events().empty());
+    // Between two checks: doms[10] shuts down, doms[20] is destroyed and its
+    // domid made again for another domain (a new uuid, not dying), doms[30]
+    // goes. Then doms[40] (introduced) dies: @releaseDomain, one check.
+    ASSERT_EQ(sim_domain_shutdown(sim(), doms[10], SIM_SHUTDOWN_POWEROFF), 0);
+    ASSERT_EQ(sim_domain_destroy(sim(), doms[20]), 0);
+    std::uint32_t again = doms[20];
+    ASSERT_EQ(sim_domain_create(sim(), &again, 65536, 1, nullptr, SIM_CREATE_UNPAUSED), 0);
+    ASSERT_EQ(again, doms[20]);
+    ASSERT_EQ(sim_domain_destroy(sim(), doms[30]), 0);
+    ASSERT_EQ(sim_domain_destroy(sim(), doms[40]), 0);
+    std::vector<std::unique_ptr<Event>> evs;
+    ASSERT_NO_FATAL_FAILURE(wait_events_then_settle(evs, 4));
+    ASSERT_EQ(evs.size(), 4u);
+    EXPECT_EQ(evs[0]->domid, doms[10]);
+    EXPECT_EQ(evs[0]->type(), EventType::DomainShutdown);
+    for (int i = 1; i < 4; ++i) {
+        EXPECT_EQ(evs[i]->domid, doms[10 * (i + 1)]);
+        EXPECT_EQ(evs[i]->type(), EventType::DomainDeath);
+    }
+    // The shut-down domain dies later: one more event, its death only.
+    ASSERT_EQ(sim_domain_destroy(sim(), doms[10]), 0);
+    std::uint32_t trigger = new_domain();
+    ASSERT_EQ(sim_domain_destroy(sim(), trigger), 0);
+    evs.clear();
+    ASSERT_NO_FATAL_FAILURE(wait_events_then_settle(evs, 1));
+    ASSERT_EQ(evs.size(), 1u);
+    EXPECT_EQ(evs[0]->domid, doms[10]);
+    EXPECT_EQ(evs[0]->type(), EventType::DomainDeath);
+    for (auto *g : gs) evdisable_domain_death(*ctx_, g);
+}
+
 struct DisasterRec {
     std::atomic<int> calls{0};
     std::string msg;
@@ -276,6 +340,10 @@ TEST_F(XenFaultTest, EveryKindOfHypervisorCallCanFailCleanly) {
                 : k == "shutdown" ? hv->domain_shutdown(d, 0)
                                   : hv->physinfo(&a, &b);
         EXPECT_EQ(r, -EPERM);
+        if (k == "getinfo") {  // the death check's narrow query is the same kind
+            DomState st[4];
+            EXPECT_EQ(hv->domain_states(0, 4, st), 2) << "only the first call of the kind fails";
+        }
         }
         stop_sim();
     }

@@ -50,6 +50,22 @@ public:
         }
         return n;
     }
+    int domain_states(std::uint32_t first, unsigned max, DomState *out) override {
+        if (sbuf_.size() < max) sbuf_.resize(max);
+        errno = 0;
+        int n = sim_domain_states(sim_, first, max, sbuf_.data());
+        if (n < 0) return fail();
+        for (int i = 0; i < n; ++i) {
+            const sim_domstate &s = sbuf_[static_cast<unsigned>(i)];
+            DomState &d = out[i];
+            d.domid = s.domid;
+            std::memcpy(d.uuid, s.uuid, sizeof d.uuid);
+            const bool shut = s.flags & SIM_DOMF_SHUTDOWN;
+            d.flags = std::uint16_t((s.flags & SIM_DOMF_DYING ? kDomStateDying : 0) | (shut ? kDomStateShutdown : 0));
+            d.shutdown_reason = shut ? std::int16_t(s.shutdown_reason) : std::int16_t(-1);
+        }
+        return n;
+    }
     int domain_pause(std::uint32_t domid) override {
         errno = 0;
         return sim_domain_pause(sim_, domid) ? fail() : 0;
@@ -123,6 +139,7 @@ public:
 private:
     sim_t *sim_;
     std::vector<sim_dominfo> buf_;
+    std::vector<sim_domstate> sbuf_;
 };
 
 } // namespace

@@ -44,6 +44,20 @@ public:
         }
         return n;
     }
+    int domain_states(std::uint32_t first, unsigned max, DomState *out) override {
+        if (sbuf_.size() < max) sbuf_.resize(max);
+        int n = xlkit_xc_domstates(x_, first, max, sbuf_.data());
+        for (int i = 0; i < n; ++i) {
+            const xlkit_xc_domstate &s = sbuf_[static_cast<unsigned>(i)];
+            DomState &d = out[i];
+            d.domid = s.domid;
+            std::memcpy(d.uuid, s.uuid, sizeof d.uuid);
+            d.flags = std::uint16_t((s.flags & XLKIT_XC_DYING ? kDomStateDying : 0) |
+                                    (s.flags & XLKIT_XC_SHUTDOWN ? kDomStateShutdown : 0));
+            d.shutdown_reason = std::int16_t(s.shutdown_reason);
+        }
+        return n;
+    }
     int domain_pause(std::uint32_t domid) override { return xlkit_xc_pause(x_, domid); }
     int domain_unpause(std::uint32_t domid) override { return xlkit_xc_unpause(x_, domid); }
     int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
@@ -93,6 +107,7 @@ public:
 private:
     xlkit_xc *x_;
     std::vector<xlkit_xc_dominfo> buf_;
+    std::vector<xlkit_xc_domstate> sbuf_;
 };
 
 } // namespace

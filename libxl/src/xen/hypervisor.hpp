@@ -40,6 +40,17 @@ struct DomInfo {
     std::uint32_t cpupool = 0;
 };
 
+/* What the death check needs of one domain and no more (Hypervisor::
+ * domain_states): 24 bytes, no padding, so two answers compare with memcmp. */
+struct DomState {
+    std::uint32_t domid = 0;
+    std::uint8_t uuid[16] = {};
+    std::uint16_t flags = 0;            // kDomState* below
+    std::int16_t shutdown_reason = -1;  // SHUTDOWN_* of xen/sched.h when shut down, else -1
+};
+inline constexpr std::uint16_t kDomStateDying = 0x1, kDomStateShutdown = 0x2;
+static_assert(sizeof(DomState) == 24, "DomState has no padding");
+
 /* One CPUID bit a domain's config forces (xl's cpuid="host,FEATURE=V"). */
 struct CpuidBit {
     std::uint32_t leaf = 0, subleaf = UINT32_MAX;  // UINT32_MAX: the leaf has no subleaves
@@ -78,6 +89,10 @@ public:
     /* Up to max domains with domid >= first, in domid order; returns how
      * many were written to out. One hypercall (or equivalent) per call. */
     virtual int domain_getinfolist(std::uint32_t first, unsigned max, DomInfo *out) = 0;
+    /* domain_getinfolist narrowed to DomState: the same one query (on Xen
+     * the same getdomaininfolist sysctl, which copies out every field
+     * anyway), but only what the death check reads is converted and kept. */
+    virtual int domain_states(std::uint32_t first, unsigned max, DomState *out) = 0;
     virtual int domain_pause(std::uint32_t domid) = 0;
     virtual int domain_unpause(std::uint32_t domid) = 0;
     virtual int domain_destroy(std::uint32_t domid) = 0;

@@ -629,6 +629,36 @@ int sim_domain_getinfo(sim_t *sim, uint32_t first_domid, unsigned max, sim_domin
     return (int)n;
 }
 
+int sim_domain_states(sim_t *sim, uint32_t first_domid, unsigned max, sim_domstate *out) {
+    if (bad_handle(sim)) return -1;
+    if (max > 0 && !out) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (max > INT_MAX) max = INT_MAX;
+    if (lock(sim)) return -1;
+    struct sim_header *h = sim->hdr;
+    unsigned n = 0;
+    bool reaped = false;
+    for (uint32_t d = first_domid; n < max && d <= h->hi_domid; d++) {
+        struct sim_slot *s = &h->slots[d];
+        if (!(s->flags & SLOT_EXISTS)) continue;
+        if ((s->flags & SIM_DOMF_DYING) && refs_orphaned(s)) {
+            slot_remove(h, d);
+            reaped = true;
+            continue;
+        }
+        sim_domstate *o = &out[n++];
+        o->domid = d;
+        o->flags = s->flags & (SIM_DOMF_SHUTDOWN | SIM_DOMF_DYING);
+        o->shutdown_reason = s->shutdown_reason;
+        memcpy(o->uuid, s->uuid, sizeof o->uuid);
+    }
+    unlock(sim);
+    if (reaped) sim_raise_dom_exc(sim);
+    return (int)n;
+}
+
 int sim_domain_getinfo_one(sim_t *sim, uint32_t domid, sim_dominfo *out) {
     if (bad_handle(sim)) return -1;
     if (!out) {

@@ -101,6 +101,14 @@ typedef struct sim_dominfo {
     uint8_t uuid[16];
 } sim_dominfo;
 
+/* The part of sim_dominfo the death check reads (sim_domain_states). */
+typedef struct sim_domstate {
+    uint32_t domid;
+    uint32_t flags;           /* SIM_DOMF_SHUTDOWN, SIM_DOMF_DYING only */
+    uint32_t shutdown_reason; /* meaningful with SIM_DOMF_SHUTDOWN */
+    uint8_t uuid[16];
+} sim_domstate;
+
 typedef struct sim_hostinfo {
     uint32_t nr_domains;     /* including dom0 and dying ones */
     uint32_t max_domains;    /* including dom0 */
@@ -169,6 +177,9 @@ int sim_domain_unref(sim_t *sim, uint32_t domid);
  * existing domains with domid >= first_domid, in domid order. Returns the
  * number of entries (0 past the last domain). */
 int sim_domain_getinfo(sim_t *sim, uint32_t first_domid, unsigned max, sim_dominfo *out);
+/* The same query narrowed to sim_domstate (what real Xen's one sysctl
+ * answers is all of sim_dominfo; the narrowing is the caller's saving). */
+int sim_domain_states(sim_t *sim, uint32_t first_domid, unsigned max, sim_domstate *out);
 /* One domain: 0, or -1 with ESRCH if it does not exist. */
 int sim_domain_getinfo_one(sim_t *sim, uint32_t domid, sim_dominfo *out);
 

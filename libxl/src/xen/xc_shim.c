@@ -95,6 +95,30 @@ int xlkit_xc_getinfolist(xlkit_xc *x, uint32_t first, unsigned max, xlkit_xc_dom
     return n;
 }
 
+int xlkit_xc_domstates(xlkit_xc *x, uint32_t first, unsigned max, xlkit_xc_domstate *out) {
+    if (max > x->cap) {
+        xc_domaininfo_t *b = realloc(x->buf, sizeof *b * max);
+        if (!b) return -ENOMEM;
+        x->buf = b;
+        x->cap = max;
+    }
+    errno = 0;
+    int n = xc_domain_getinfolist(x->xch, first, max, x->buf);
+    if (n < 0) return fail();
+    for (int i = 0; i < n; i++) {
+        const xc_domaininfo_t *d = &x->buf[i];
+        xlkit_xc_domstate *o = &out[i];
+        o->domid = d->domain;
+        o->flags = (d->flags & XEN_DOMINF_dying ? XLKIT_XC_DYING : 0u) |
+                   (d->flags & XEN_DOMINF_shutdown ? XLKIT_XC_SHUTDOWN : 0u);
+        o->shutdown_reason = (d->flags & XEN_DOMINF_shutdown)
+                                 ? (int)((d->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask)
+                                 : -1;
+        memcpy(o->uuid, d->handle, sizeof o->uuid);
+    }
+    return n;
+}
+
 int xlkit_xc_pause(xlkit_xc *x, uint32_t domid) {
     errno = 0;
     return xc_domain_pause(x->xch, domid) ? fail() : 0;

@@ -22,6 +22,14 @@ typedef struct {
     uint32_t max_vcpu_id, online_vcpus, cpupool;
 } xlkit_xc_dominfo;
 
+/* What the death check reads (xlkit_xc_domstates). */
+typedef struct {
+    uint32_t domid;
+    uint32_t flags; /* XLKIT_XC_DYING, XLKIT_XC_SHUTDOWN only */
+    int shutdown_reason;
+    uint8_t uuid[16];
+} xlkit_xc_domstate;
+
 #define XLKIT_XC_DYING 0x01u
 #define XLKIT_XC_SHUTDOWN 0x02u
 #define XLKIT_XC_PAUSED 0x04u
@@ -37,6 +45,10 @@ const char *xlkit_xc_failed_step(const xlkit_xc *x);
 void xlkit_xc_close(xlkit_xc *x);
 /* Each returns >= 0 on success, -errno on failure. */
 int xlkit_xc_getinfolist(xlkit_xc *x, uint32_t first, unsigned max, xlkit_xc_dominfo *out);
+/* The same one getdomaininfolist sysctl (Xen 4.17 has no narrower query:
+ * it copies a whole xen_domctl_getdomaininfo out per domain), converting
+ * only domid, flags, shutdown reason and uuid. */
+int xlkit_xc_domstates(xlkit_xc *x, uint32_t first, unsigned max, xlkit_xc_domstate *out);
 int xlkit_xc_pause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_unpause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_destroy(xlkit_xc *x, uint32_t domid);
