@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live migration of a PVH guest between two Xen hosts with Xen's own xl: the
 # proof that the two-box test bed works (run in both boxes by twobox.sh):
-#   tests/vm/twobox.sh -- bash $PWD/tests/vm/migrate_xl_vm.sh
+#   tests/vm/twobox.sh -- bash $PWD/tests/vm/migrate_xl_vm.sh [--back]
 # The sender creates a small PVH guest (the box's "obedient" guest), waits
 # until it is up and the receiver listens, then runs
 #   xl migrate -s '' mig "bash $TWOBOX connect"
@@ -9,13 +9,17 @@
 # runs xl migrate-receive on that connection; then the guest must run there:
 # not paused, its CPU time growing, and it must answer xl shutdown (the guest's
 # init powers off when asked). Each side prints "ok"/"FAIL" lines and timings
-# ("time: ..."), and exits 1 if a check failed.
+# ("time: ..."), and exits 1 if a check failed. With --back the receiver,
+# once it has seen the guest run, migrates it back the same way, and the
+# sender checks it runs there again (and shuts it down).
 #
 # PVH only: Debian's Xen has no shadow paging, so a PV guest cannot be
 # migrated live. tsc_mode = "native": see pvh_vm.sh. memory: 96 MiB; 64 does
 # not hold the kernel (xc_dom_chk_alloc_pages: "segment kernel too large").
 # Environment: MIG_MEMORY (MiB, default 96), MIG_SECONDS (bound on the
 # migration and on the wait for the peer, default 600).
+# One compound command: safe to edit while it runs.
+{
 set -uo pipefail
 G=${XENBOX_GUESTS:-/opt/xenbox/guests}
 MEM=${MIG_MEMORY:-96}
@@ -47,6 +51,46 @@ gone() { ! xl list "$1" >/dev/null 2>&1; }
 show_console() { echo "--- console of $NAME"; tail -n 15 /var/log/xen/console/guest-"$NAME"*.log 2>/dev/null | tr -d '\r'; }
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tests/vm/twobox.sh"; exit 1; }
+BACK=0
+[ "${1:-}" = --back ] && BACK=1
+
+# migrate_out WHICH: the guest is up here and the peer serves: send it.
+migrate_out() {
+  local t rc
+  t=$(ms)
+  check "the peer listens ($1)" bash "$TWOBOX" wait-peer "$SECS"
+  echo "time: waited $(secs_since "$t") s for the peer ($1)"
+  t=$(ms)
+  timeout "$SECS" xl migrate -s '' "$NAME" "bash $TWOBOX connect"
+  rc=$?
+  echo "time: xl migrate ($1) took $(secs_since "$t") s (exit $rc, ${MEM} MiB guest)"
+  [ "$rc" = 0 ] && ok "xl migrate exits 0 ($1)" || bad "xl migrate exits 0 ($1; it exited $rc)"
+  check "the guest is gone from here ($1)" wait_for 30 gone "$NAME"
+}
+# migrate_in WHICH: receive the guest on the first GO connection, then check
+# it runs here.
+migrate_in() {
+  local t rc
+  t=$(ms)
+  bash "$TWOBOX" serve "$SECS" -- xl migrate-receive
+  rc=$?
+  echo "time: serve and xl migrate-receive ($1) took $(secs_since "$t") s (exit $rc)"
+  [ "$rc" = 0 ] && ok "xl migrate-receive exits 0 ($1)" || bad "xl migrate-receive exits 0 ($1; it exited $rc)"
+  xl list
+  check "the guest runs here under its own name, not paused ($1)" wait_for 30 running "$NAME"
+  check "its CPU time grows ($1)" cpu_grows "$NAME"
+}
+# shut_down: the guest answers xl shutdown here, and its console says so.
+shut_down() {
+  local t
+  t=$(ms)
+  check "it answers xl shutdown (powers itself off)" timeout 120 xl shutdown -w "$NAME"
+  echo "time: shutdown took $(secs_since "$t") s"
+  check "its console here shows it shutting down" \
+    grep -q "obedient: shutting down" /var/log/xen/console/guest-"$NAME"*.log
+  show_console
+}
+
 case ${TWOBOX_ROLE:-} in
   sender)
     cfg=/tmp/$NAME.cfg
@@ -60,34 +104,16 @@ case ${TWOBOX_ROLE:-} in
     check "xl creates a ${MEM} MiB PVH guest" xl create -q "$cfg"
     check "the guest is up (data/xenbox-state)" wait_for 240 xs_up "$NAME"
     echo "time: guest up $(secs_since "$t") s after create"
-    t=$(ms)
-    check "the receiver listens" bash "$TWOBOX" wait-peer "$SECS"
-    echo "time: waited $(secs_since "$t") s for the receiver"
-    t=$(ms)
-    timeout "$SECS" xl migrate -s '' "$NAME" "bash $TWOBOX connect"
-    rc=$?
-    echo "time: xl migrate took $(secs_since "$t") s (exit $rc, ${MEM} MiB guest)"
-    [ "$rc" = 0 ] && ok "xl migrate exits 0" || bad "xl migrate exits 0 (it exited $rc)"
-    check "the guest is gone from the sender" wait_for 30 gone "$NAME"
+    migrate_out there
     xl list
+    if [ "$BACK" = 1 ]; then migrate_in back; shut_down; fi
     ;;
   receiver)
-    t=$(ms)
-    bash "$TWOBOX" serve "$SECS" -- xl migrate-receive
-    rc=$?
-    echo "time: serve and xl migrate-receive took $(secs_since "$t") s (exit $rc)"
-    [ "$rc" = 0 ] && ok "xl migrate-receive exits 0" || bad "xl migrate-receive exits 0 (it exited $rc)"
-    xl list
-    check "the guest runs on the receiver under its own name (not paused)" wait_for 30 running "$NAME"
-    check "its CPU time grows" cpu_grows "$NAME"
-    t=$(ms)
-    check "it answers xl shutdown (powers itself off)" timeout 120 xl shutdown -w "$NAME"
-    echo "time: shutdown took $(secs_since "$t") s"
-    check "its console on the receiver shows it shutting down" \
-      grep -q "obedient: shutting down" /var/log/xen/console/guest-"$NAME"*.log
-    show_console
+    migrate_in there
+    if [ "$BACK" = 1 ]; then migrate_out back; else shut_down; fi
     ;;
   *) echo "FAIL TWOBOX_ROLE is '${TWOBOX_ROLE:-}', not sender or receiver: run through tests/vm/twobox.sh"; exit 1 ;;
 esac
 [ "$fails" = 0 ] || { echo "$TWOBOX_ROLE: $fails check(s) failed"; exit 1; }
 echo "$TWOBOX_ROLE: all checks passed"
+}

@@ -15,35 +15,42 @@
 #                    worktree is always mounted
 #   --keep           keep the boxes' run directories (xenbox --keep)
 #
-# The network: the receiver box forwards the host's 127.0.0.1:PORT (a free
-# port, chosen here) to its dom0's port 5555; the sender's dom0 reaches it as
+# The network: each box forwards a free port of the host's 127.0.0.1 (chosen
+# here) to its dom0's port 5555; each dom0 reaches the other's as
 # 10.0.2.2:PORT (QEMU's user network maps 10.0.2.2 to the host's loopback).
-# Nothing listens on anything but the host's loopback.
+# So either side can serve and the other connect: a guest can go and come
+# back. Nothing listens on anything but the host's loopback.
 #
 # In each dom0 COMMAND sees:
 #   TWOBOX_ROLE    receiver or sender
-#   TWOBOX_PORT    the port the sender connects to at 10.0.2.2
-#   TWOBOX_LISTEN  the port the receiver listens on in its dom0 (5555)
+#   TWOBOX_PORT    the other box's port: connect to 10.0.2.2:$TWOBOX_PORT
+#   TWOBOX_LISTEN  the port to listen on in this dom0 (5555)
 #   TWOBOX         this script, for the helpers below
 #
 # Helpers for COMMAND, in dom0 (bash "$TWOBOX" HELPER ...):
-#   serve SECS -- CMD [ARG...]   (receiver) accept connections on
+#   serve SECS -- CMD [ARG...]   (the receiving side) accept connections on
 #       $TWOBOX_LISTEN until one starts with the line "GO"; run CMD on it
 #       (its stdin and stdout are the connection, as for a command started by
-#       inetd) and exit with CMD's status; 124 if no GO came within SECS.
-#       A connection that says "PROBE" is answered "READY" and closed; any
+#       inetd) and exit with CMD's status; 124 if no GO came (or CMD did not
+#       end) within SECS. It listens without a break until then. A
+#       connection that says "PROBE" is answered "READY" and closed; any
 #       other (empty: QEMU's user network can hand over a connection whose
-#       client gave up long ago) is closed.
-#   wait-peer SECS               (sender) until the receiver answers a PROBE
+#       client gave up long ago), or a second GO, is closed.
+#   wait-peer SECS               (the sending side) until the receiver answers a PROBE
 #       (its serve is listening); 124 after SECS.
-#   connect                      (sender) the transport: connect to the
-#       receiver, send "GO", then relay stdin to it and its answers to stdout.
+#   connect                      (the sending side) the transport: connect to the
+#       receiver, send "GO", then relay stdin to it and its answers to
+#       stdout; it ends as soon as either direction ends (so a connection
+#       the receiver closes is an EOF for xl, not a hang).
 #       For xl: xl migrate -s '' DOM "bash $TWOBOX connect"
 # A probe cannot be a bare connect: QEMU's user network accepts a forwarded
 # connection on the host before it knows whether dom0 listens.
 #
-# Example (xl alone, a PVH guest from box to box): tests/vm/twobox.sh --
-#   bash $PWD/tests/vm/migrate_xl_vm.sh
+# Example (xl alone, a PVH guest from box to box and back): tests/vm/twobox.sh --
+#   bash $PWD/tests/vm/migrate_xl_vm.sh --back
+# The whole script is one compound command: bash reads all of it before it
+# runs any of it, so editing this file while it runs does no harm.
+{
 set -uo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 LISTEN=5555
@@ -58,14 +65,24 @@ case ${1:-} in
     [ $# -gt 0 ] || die "serve: no command"
     dir=$(mktemp -d /tmp/twobox-serve.XXXXXX)
     printf '%q ' "$@" > "$dir/cmd"
+    # -ll: busybox nc keeps listening and runs the dispatcher in a child per
+    # connection, so there is no moment without a listener (a connection
+    # then would be refused, and the sender would wait for ever). After its
+    # first child it ignores SIGCHLD, which every later child inherits: env
+    # puts the signals back to default (else xl migrate-receive cannot wait
+    # for its own children: "failed to waitpid ... No child processes").
+    busybox nc -ll -p "${TWOBOX_LISTEN:-$LISTEN}" -e /usr/bin/env --default-signal bash "$SELF" dispatch "$dir" &
+    lpid=$!
     end=$(( $(now) + secs )); rc=124
-    while [ ! -e "$dir/go" ]; do
-      left=$(( end - $(now) )); [ "$left" -gt 0 ] || { rc=124; break; }
-      # busybox nc runs the dispatcher in its own process, on the connection.
-      timeout "$left" busybox nc -l -p "${TWOBOX_LISTEN:-$LISTEN}" -e bash "$SELF" dispatch "$dir"
-      rc=$?
+    while :; do
+      if [ -e "$dir/rc" ]; then rc=$(cat "$dir/rc"); break; fi
+      kill -0 "$lpid" 2>/dev/null || { echo "twobox: serve: the listener (busybox nc) died" >&2; rc=125; break; }
+      [ "$(now)" -lt "$end" ] || { echo "twobox: serve: no GO within ${secs}s" >&2; break; }
+      sleep 0.5
     done
-    [ -e "$dir/go" ] || echo "twobox: serve: no GO within ${secs}s" >&2
+    kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+    # A CMD still running past SECS: stop it too (its pid is in the file).
+    [ -e "$dir/rc" ] || { [ -s "$dir/pid" ] && kill "$(cat "$dir/pid")" 2>/dev/null; }
     rm -rf "$dir"
     exit "$rc" ;;
   dispatch) # (serve's, on one connection) DIR
@@ -73,7 +90,15 @@ case ${1:-} in
     IFS= read -r -t 30 word || exit 0   # bash reads a socket a byte at a time
     case $word in
       PROBE) echo READY; exit 0 ;;
-      GO) : > "$dir/go"; eval "exec $(cat "$dir/cmd")" ;;
+      GO)
+        mkdir "$dir/go" 2>/dev/null || exit 0   # one GO only
+        exec 4<&0   # (an asynchronous command's stdin is /dev/null otherwise)
+        eval "$(cat "$dir/cmd")" <&4 &
+        echo $! > "$dir/pid"
+        exec 4<&-
+        wait $!; r=$?
+        echo "$r" > "$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
+        exit "$r" ;;
       *) exit 0 ;;
     esac ;;
   wait-peer)
@@ -85,8 +110,19 @@ case ${1:-} in
       sleep 2
     done ;;
   connect)
-    { printf 'GO\n'; exec cat; } | busybox nc "${TWOBOX_HOST:-10.0.2.2}" "$TWOBOX_PORT"
-    exit ;;
+    # bash's /dev/tcp and two cats: either direction ending ends the
+    # transport, so xl sees EOF whichever side goes away first (xl's
+    # handshake reads have no timeout of their own).
+    exec 3<>"/dev/tcp/${TWOBOX_HOST:-10.0.2.2}/$TWOBOX_PORT" || exit 1
+    printf 'GO\n' >&3
+    exec 4<&0   # (an asynchronous command's stdin is /dev/null otherwise)
+    cat <&3 & rpid=$!
+    cat <&4 >&3 & wpid=$!
+    exec 4<&-
+    exec 3>&-
+    wait -n "$rpid" "$wpid"; r=$?
+    kill "$rpid" "$wpid" 2>/dev/null
+    exit "$r" ;;
 esac
 
 # ------------------------------------------------------------ on the host
@@ -98,7 +134,7 @@ while [ $# -gt 0 ]; do
     --logs) LOGS=$2; shift 2 ;;
     --share) SHARES+=(--share "$2"); shift 2 ;;
     --keep) KEEP=(--keep); shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^# The whole script/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -110,10 +146,13 @@ XENBOX=$ROOT/tools/hosts/xenbox/xenbox
 [ -n "$LOGS" ] || LOGS=$(mktemp -d /tmp/twobox.XXXXXX)
 mkdir -p "$LOGS"
 
-# A free port on the host's loopback (another program may take it before
-# qemu binds it: the receiver box then fails at once, and says so).
-PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
-  || die "no free loopback port"
+# Two free ports on the host's loopback (another program may take one before
+# qemu binds it: that box then fails at once, and says so).
+read -r RPORT SPORT < <(/usr/bin/python3 -c '
+import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])') && [ -n "$SPORT" ] || die "no free loopback ports"
 
 declare -A PID=() RC=() T0=() T1=()
 teardown() {
@@ -127,7 +166,12 @@ teardown() {
   for role in "${!PID[@]}"; do
     p=${PID[$role]}
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL -- "-$p" 2>/dev/null
+    kill -0 "$p" 2>/dev/null || continue
+    # Still there: qemu runs under timeout(1), in a process group of its own
+    # (timeout's pid): stop those groups among xenbox's children, then xenbox's.
+    local c
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -KILL -- "-$c" 2>/dev/null; done
+    kill -KILL -- "-$p" 2>/dev/null
   done
   return 0
 }
@@ -135,24 +179,30 @@ trap teardown EXIT
 trap 'echo "twobox: interrupted" >&2; exit 130' INT
 trap 'echo "twobox: terminated" >&2; exit 143' TERM
 
-start_box() { # start_box ROLE XENBOX-OPTION...
-  local role=$1; shift
+start_box() { # start_box ROLE MY-PORT PEER-PORT
+  local role=$1 mine=$2 peer=$3
   T0[$role]=$(now)
   # setsid: a process group of its own, so that teardown reaches all of it.
-  setsid "$XENBOX" --timeout "$TIMEOUT" --share "$ROOT" "${SHARES[@]}" "${KEEP[@]}" "$@" \
-    --env TWOBOX_ROLE="$role" --env TWOBOX_PORT="$PORT" --env TWOBOX_LISTEN="$LISTEN" --env TWOBOX="$SELF" \
+  setsid "$XENBOX" --timeout "$TIMEOUT" --share "$ROOT" "${SHARES[@]}" "${KEEP[@]}" --forward "$mine:$LISTEN" \
+    --env TWOBOX_ROLE="$role" --env TWOBOX_PORT="$peer" --env TWOBOX_LISTEN="$LISTEN" --env TWOBOX="$SELF" \
     -- "${CMD[@]}" > "$LOGS/$role.out" 2> "$LOGS/$role.box" < /dev/null &
   PID[$role]=$!
 }
 CMD=("$@")
-echo "twobox: receiver on 127.0.0.1:$PORT -> its dom0's :$LISTEN; logs in $LOGS"
+echo "twobox: receiver 127.0.0.1:$RPORT, sender 127.0.0.1:$SPORT (-> each dom0's :$LISTEN); logs in $LOGS"
 start=$(now)
-start_box receiver --forward "$PORT:$LISTEN"
-start_box sender --net
+start_box receiver "$RPORT" "$SPORT"
+start_box sender "$SPORT" "$RPORT"
 
-# Wait for both (each is bounded by its --timeout; the loop notes who ends first).
+# Wait for both (each is bounded by its --timeout; the loop notes who ends
+# first; past --timeout and a minute for set-up, both are torn down).
+deadline=$(( start + TIMEOUT + 60 ))
 left=(receiver sender)
 while [ ${#left[@]} -gt 0 ]; do
+  if [ "$(now)" -ge "$deadline" ]; then
+    echo "twobox: ${left[*]} still running $(( TIMEOUT + 60 ))s after the start: tearing down" >&2
+    exit 124
+  fi
   still=()
   for role in "${left[@]}"; do
     if kill -0 "${PID[$role]}" 2>/dev/null; then still+=("$role"); continue; fi
@@ -173,3 +223,4 @@ for role in receiver sender; do
 done
 echo "twobox: wall time $(( $(now) - start ))s; receiver ${RC[receiver]}, sender ${RC[sender]}; logs in $LOGS"
 exit "$status"
+}
