@@ -14,6 +14,7 @@
 #   --share DIR      also mount DIR in both boxes (repeatable); this
 #                    worktree is always mounted
 #   --keep           keep the boxes' run directories (xenbox --keep)
+#   --env NAME=VALUE set NAME in COMMAND's environment in both boxes (repeatable)
 #
 # The network: each box forwards a free port of the host's 127.0.0.1 (chosen
 # here) to its dom0's port 5555; each dom0 reaches the other's as
@@ -36,6 +37,8 @@
 #       connection that says "PROBE" is answered "READY" and closed; any
 #       other (empty: QEMU's user network can hand over a connection whose
 #       client gave up long ago), or a second GO, is closed.
+#   abort-peer                   (the sending side) tell the peer's serve
+#       that no GO will come: it ends at once with status 125.
 #   wait-peer SECS               (the sending side) until the receiver answers a PROBE
 #       (its serve is listening); 124 after SECS.
 #   connect                      (the sending side) the transport: connect to the
@@ -90,6 +93,11 @@ case ${1:-} in
     IFS= read -r -t 30 word || exit 0   # bash reads a socket a byte at a time
     case $word in
       PROBE) echo READY; exit 0 ;;
+      ABORT)
+        mkdir "$dir/go" 2>/dev/null || exit 0
+        echo 125 > "$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
+        echo "twobox: serve: the peer gave up (ABORT)" >&2
+        exit 0 ;;
       GO)
         mkdir "$dir/go" 2>/dev/null || exit 0   # one GO only
         exec 4<&0   # (an asynchronous command's stdin is /dev/null otherwise)
@@ -101,6 +109,9 @@ case ${1:-} in
         exit "$r" ;;
       *) exit 0 ;;
     esac ;;
+  abort-peer)
+    out=$(printf 'ABORT\n' | timeout 10 busybox nc "${TWOBOX_HOST:-10.0.2.2}" "$TWOBOX_PORT" 2>/dev/null)
+    exit 0 ;;
   wait-peer)
     secs=$2; end=$(( $(now) + secs ))
     while :; do
@@ -127,13 +138,14 @@ esac
 
 # ------------------------------------------------------------ on the host
 [ -z "${XENBOX:-}" ] || die "run on the host, not in a box (in dom0: serve, wait-peer, connect)"
-TIMEOUT=900 LOGS= SHARES=() KEEP=()
+TIMEOUT=900 LOGS= SHARES=() KEEP=() ENVS=()
 while [ $# -gt 0 ]; do
   case $1 in
     --timeout) TIMEOUT=$2; shift 2 ;;
     --logs) LOGS=$2; shift 2 ;;
     --share) SHARES+=(--share "$2"); shift 2 ;;
     --keep) KEEP=(--keep); shift ;;
+    --env) ENVS+=(--env "$2"); shift 2 ;;
     -h|--help) sed -n '2,/^# The whole script/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -183,7 +195,7 @@ start_box() { # start_box ROLE MY-PORT PEER-PORT
   local role=$1 mine=$2 peer=$3
   T0[$role]=$(now)
   # setsid: a process group of its own, so that teardown reaches all of it.
-  setsid "$XENBOX" --timeout "$TIMEOUT" --share "$ROOT" "${SHARES[@]}" "${KEEP[@]}" --forward "$mine:$LISTEN" \
+  setsid "$XENBOX" --timeout "$TIMEOUT" --share "$ROOT" "${SHARES[@]}" "${KEEP[@]}" "${ENVS[@]}" --forward "$mine:$LISTEN" \
     --env TWOBOX_ROLE="$role" --env TWOBOX_PORT="$peer" --env TWOBOX_LISTEN="$LISTEN" --env TWOBOX="$SELF" \
     -- "${CMD[@]}" > "$LOGS/$role.out" 2> "$LOGS/$role.box" < /dev/null &
   PID[$role]=$!
