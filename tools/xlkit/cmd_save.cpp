@@ -84,6 +84,7 @@ int cmd_save(App &app, int argc, char **argv) {
     }
     Progress prog;
     prog.begin("save " + label);
+    prog.units("memory", 4096);  // pages (domain_suspend)
     ReportView view(app);
     view.attach(&prog);
     Error rc = app.run_op(

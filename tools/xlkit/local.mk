@@ -12,6 +12,7 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_events.cpp \
 	tools/xlkit/cmd_device.cpp \
 	tools/xlkit/cmd_save.cpp \
+	tools/xlkit/cmd_restore.cpp \
 	tools/xlkit/libxl_json.cpp \
 	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
