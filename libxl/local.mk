@@ -26,6 +26,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/event/osevent.cpp \
 	libxl/src/event/time.cpp \
 	libxl/src/ops/child_run.cpp \
+	libxl/src/ops/config_json.cpp \
 	libxl/src/ops/create.cpp \
 	libxl/src/ops/destroy.cpp \
 	libxl/src/ops/device.cpp \

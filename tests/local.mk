@@ -33,7 +33,8 @@ tests_ao_tests_SOURCES = \
 	tests/ao/closure_test.cpp \
 	tests/ao/group_test.cpp \
 	tests/ops/helper_run_test.cpp \
-	tests/ops/save_format_test.cpp
+	tests/ops/save_format_test.cpp \
+	tests/ops/config_json_test.cpp
 tests_ao_tests_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_ao_tests_LDADD = $(TEST_LDADD)
 endif BUILD_GTEST_SUITES

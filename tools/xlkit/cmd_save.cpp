@@ -13,7 +13,7 @@
 
 #include "cli.hpp"
 #include "config.hpp"
-#include "libxl_json.hpp"
+#include <xlkit/config_json.hpp>
 
 // The save file's framing is the library's; the CLI only needs xl's header.
 #include "ops/save_format.hpp"
@@ -76,7 +76,7 @@ int cmd_save(App &app, int argc, char **argv) {
     }
     int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return app.fail_msg("cannot save " + label + ": cannot open '" + file + "': " + std::strerror(errno));
-    if (!write_all(fd, detail::save_format::xl_header(libxl_config_json(cfg, info.uuid)))) {
+    if (!write_all(fd, detail::save_format::xl_header(domain_config_to_libxl_json(cfg, info.uuid)))) {
         int e = errno;
         close(fd);
         unlink(file.c_str());

@@ -13,10 +13,9 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_device.cpp \
 	tools/xlkit/cmd_save.cpp \
 	tools/xlkit/cmd_restore.cpp \
-	tools/xlkit/libxl_json.cpp \
 	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
-noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/libxl_json.hpp tools/xlkit/xlcfg.h
+noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h
 tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)
 # Public API only: the installed-style shared library (save_format.cpp, the
 # file format with no library state, is compiled in: xl's header is the

@@ -19,8 +19,8 @@
 //              is killed. A non-zero exit fails the add with the script's
 //              hotplug-error in the log, naming the device.
 //   "connected" progress, then completion: when the device is usable.
-//              A running guest: the backend is Connected, i.e. the guest's
-//              frontend has connected (20 s bound). A paused guest (one
+//              A running guest: the backend and the guest's frontend are
+//              both Connected (20 s bound each). A paused guest (one
 //              being created, for instance) cannot connect yet: the add
 //              completes after "hotplug". (libxl completes when the script
 //              exits, whether or not the guest ever sees the device.)

@@ -230,7 +230,7 @@ void add_done(Egc &egc, DevAdd &a, Error rc) {
 
 int add_total(const DevAdd &a) { return a.wait_connected ? 3 : 2; }
 
-void connected_cb(Egc &egc, DevState *ds, Error rc) {
+void frontend_connected_cb(Egc &egc, DevState *ds, Error rc) {
     DevAdd &a = *static_cast<DevAdd *>(ds->data);
     if (rc == Error::Timedout)
         XLKIT_LOG(egc.ctx, ERROR, "%s: the guest's frontend did not connect in %d s", a.label.c_str(),
@@ -238,6 +238,25 @@ void connected_cb(Egc &egc, DevState *ds, Error rc) {
     else if (rc == Error::Success)
         stage(egc, a.progress, a.addr, a.label, "connected", 3, 3);
     add_done(egc, a, rc);
+}
+
+// The backend is Connected; the frontend too, or soon (blkfront connects
+// after its backend: a caller told "connected" before that could list the
+// disk in the guest's xenstore as still Initialised).
+void connected_cb(Egc &egc, DevState *ds, Error rc) {
+    DevAdd &a = *static_cast<DevAdd *>(ds->data);
+    if (rc == Error::Timedout)
+        XLKIT_LOG(egc.ctx, ERROR, "%s: the guest's frontend did not connect in %d s", a.label.c_str(),
+                  ds->timeout_ms / 1000);
+    if (rc != Error::Success) {
+        add_done(egc, a, rc);
+        return;
+    }
+    a.ds.state_path = dev_frontend_path(a.addr) + "/state";
+    a.ds.wanted = kXbConnected;
+    a.ds.callback = frontend_connected_cb;
+    rc = devstate_wait(egc, a.ds);
+    if (rc != Error::Success) add_done(egc, a, rc);
 }
 
 void hotplug_done(Egc &egc, DevAdd &a, Error rc);

@@ -94,7 +94,10 @@ Error dev_remove_start(Egc &egc, DevRemove &r);
  *   Script --exit 0--> "hotplug" reported; Connect (wait_connected) or done
  *   Script --exit != 0--> Error::Fail, the log has the script's
  *                         hotplug-error and names the device
- *   Connect --state 4 (Connected)--> "connected" reported, done
+ *   Connect --backend state 4 (Connected)--> FrontendConnect
+ *   FrontendConnect --frontend state 4--> "connected" reported, done. (A
+ *     blkfront connects after its backend, a netfront before: the device
+ *     is usable in the guest once both are Connected.)
  *   any wait --timeout / abort / error--> that rc
  *   done: callback(Success)
  *   failure after the entries were written: a forced, non-abortable

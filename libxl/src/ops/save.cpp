@@ -19,7 +19,8 @@
 //   Copying --xc_domain_save failed / the helper died--> complete(Fail,
 //           naming libxenguest's error), the domain resumed if suspended
 //   Copying --no progress for data_timeout_ms (a reader that stopped
-//           reading)--> SIGTERM to the helper; complete(Timedout), the
+//           reading: no progress report, and fd's offset, or the bytes
+//           queued in its pipe or socket, did not change either)--> SIGTERM to the helper; complete(Timedout), the
 //           domain resumed if suspended
 //   Copying --abort--> SIGTERM to the helper (its stream's fd becomes
 //           /dev/null, so libxenguest fails and tidies up); complete(Aborted)
@@ -32,7 +33,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sstream>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,8 +82,27 @@ struct State {
     bool got_done = false;
     int helper_rc = -1, helper_errno = 0;
     unsigned long total_pages = 0;
+    std::int64_t data_mark = -1;  // fd_mark() when the stall timer was armed
     std::string last_error;
 };
+
+/* A number that changes when data moves through fd, -1 if there is none:
+ * a file's offset (the helper's fd shares it), the bytes queued in a pipe
+ * or a socket's send queue. libxenguest reports progress only every 1024
+ * pages, which on a slow host (a loaded machine, a box under emulation)
+ * can take longer than the data timeout while the copy still moves. */
+std::int64_t fd_mark(int fd) {
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) return -1;
+    if (S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+        off_t off = lseek(fd, 0, SEEK_CUR);
+        return off < 0 ? -1 : std::int64_t(off);
+    }
+    int queued = 0;
+    if (S_ISFIFO(sb.st_mode) && ioctl(fd, FIONREAD, &queued) == 0) return queued;
+    if (S_ISSOCK(sb.st_mode) && ioctl(fd, SIOCOUTQ, &queued) == 0) return queued;
+    return -1;
+}
 
 std::string helper_path() {
     const char *e = std::getenv("XLKIT_SAVE_HELPER");
@@ -125,8 +148,14 @@ void stop_copy(Egc &egc, State &st, Error rc) {
 
 void finish_if_done(Egc &egc, State &st);
 
+void arm_stall(Egc &egc, State &st);
+
 void stall_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     State &st = *static_cast<State *>(ev->data);
+    if (std::int64_t m = fd_mark(st.fd); m >= 0 && m != st.data_mark) {
+        arm_stall(egc, st);  // no progress report, but the data moves
+        return;
+    }
     XLKIT_LOG(egc.ctx, ERROR,
               "save of domain %u: no data moved for %d ms (does the reader of the save stream still read?)",
               st.domid, st.data_timeout_ms);
@@ -136,6 +165,7 @@ void stall_cb(Egc &egc, EvTime *ev, Nanos, Error) {
 void arm_stall(Egc &egc, State &st) {
     egc.ctx.time_deregister(egc, st.stall);
     st.stall.data = &st;
+    st.data_mark = fd_mark(st.fd);
     if (egc.ctx.time_register_rel(egc, st.stall, stall_cb, st.data_timeout_ms) != Error::Success)
         stop_copy(egc, st, Error::Fail);
 }
