@@ -489,6 +489,14 @@ TEST_F(Cli, RestoreReadsTheSaveFileBackAndABadFileLeavesNoDomain) {
     ASSERT_TRUE(find("guest1"));
     EXPECT_EQ(find("guest1")->state, "paused");
     EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return !find("guest1"); }));
+    // Without CONFIG: the configuration saved in the file.
+    r = xlkit({"restore", "-e", file});
+    EXPECT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(find("guest1"));
+    EXPECT_EQ(find("guest1")->state, "running");
+    EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return !find("guest1"); }));
     // Half the file: cut inside the stream.
     std::string data = read_file(file);
     const std::string half = host_.dir() + "/half.save";

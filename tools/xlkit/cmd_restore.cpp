@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <xlkit/config_json.hpp>
+
 #include "cli.hpp"
 #include "config.hpp"
 
@@ -115,6 +117,12 @@ int cmd_restore(App &app, int argc, char **argv) {
     std::string json, err;
     if (!read_xl_header(fd, file, &json, &err)) return app.fail_msg("cannot restore: " + err);
 
+    // The saved configuration: the domain's, and its uuid, which the
+    // restored domain keeps (also with CONFIG, which names no uuid).
+    DomainConfig saved;
+    Uuid saved_uuid;
+    std::string why;
+    const bool have_saved = !json.empty() && domain_config_from_libxl_json(json, &saved, &saved_uuid, &why) == Error::Success;
     XlConfig xc;
     DomainConfig cfg;
     if (config_file) {
@@ -123,11 +131,15 @@ int cmd_restore(App &app, int argc, char **argv) {
         if (lr != kLoadOk) return app.fail(err, Error::Inval);
         for (const std::string &w : xc.warnings) std::fprintf(stderr, "xlkit: restore: warning: %s\n", w.c_str());
         cfg = xc.cfg;
+        if (have_saved && cfg.uuid == Uuid{}) cfg.uuid = saved_uuid;
     } else {
         if (json.empty())
             return app.fail_msg("cannot restore: '" + file + "' holds no configuration: give a CONFIG file");
-        return app.fail_msg("cannot restore: reading the configuration saved in '" + file +
-                            "' is not available yet: give a CONFIG file");
+        if (!have_saved)
+            return app.fail(
+                "cannot restore: the configuration saved in '" + file + "' cannot be used: " + why, Error::Inval);
+        cfg = saved;
+        cfg.uuid = saved_uuid;
     }
     if (debug) std::fprintf(stderr, "xlkit: restore: configuration: %s\n", to_json_string(cfg).c_str());
 
