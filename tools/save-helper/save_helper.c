@@ -155,6 +155,16 @@ static int restore_main(char **argv) {
     return r ? 1 : 0;
 }
 
+/* HVM containers (PVH) have no device model whose log-dirty mode needs
+ * switching, but libxenguest asks for the callback all the same (libxl's
+ * is a no-op for PVH too). */
+static int cb_switch_qemu_logdirty(uint32_t domid, unsigned enable, void *data) {
+    (void)domid;
+    (void)enable;
+    (void)data;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "restore") == 0) return restore_main(argv);
     if (argc != 6 || strcmp(argv[1], "save") != 0) {
@@ -182,6 +192,7 @@ int main(int argc, char **argv) {
     memset(&cb, 0, sizeof cb);
     cb.suspend = cb_suspend;
     cb.precopy_policy = cb_precopy;
+    cb.switch_qemu_logdirty = cb_switch_qemu_logdirty;
     errno = 0;
     int r = xc_domain_save(xch, io_fd, domid, flags, &cb, XC_STREAM_PLAIN, -1);
     int e = errno;
