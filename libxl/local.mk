@@ -39,6 +39,8 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
+	libxl/src/ops/restore.cpp \
+	libxl/src/ops/restore_stream.cpp \
 	libxl/src/ops/save.cpp \
 	libxl/src/ops/save_format.cpp \
 	libxl/src/ops/shutdown.cpp \
@@ -82,11 +84,13 @@ noinst_HEADERS += \
 	libxl/src/event/timer_heap.hpp \
 	libxl/src/event/unique_fd.hpp \
 	libxl/src/ops/child_run.hpp \
+	libxl/src/ops/create.hpp \
 	libxl/src/ops/device.hpp \
 	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/op_util.hpp \
+	libxl/src/ops/restore_stream.hpp \
 	libxl/src/ops/save_format.hpp \
 	libxl/src/ops/stacks.hpp \
 	libxl/src/ops/userdata.hpp \

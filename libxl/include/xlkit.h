@@ -132,6 +132,16 @@ XLKIT_API void xlkit_postfork_child_noexec(xlkit_ctx *ctx);
 XLKIT_API int xlkit_domain_create_new(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
                                       const xlkit_asyncop_how *ao_how,
                                       const xlkit_asyncprogress_how *aop_console_how);
+/* As libxl 4.17's: the domain filled from the saved stream on restore_fd
+ * (after xl's header), then unpaused (as xlkit_domain_create_new). params:
+ * the plain case only (checkpointed_stream 0, stream_version 2, no COLO;
+ * NULL: that), send_back_fd -1; others: XLKIT_ERROR_INVAL. A bad stream is
+ * XLKIT_ERROR_INVAL; on any failure no domain is left. */
+XLKIT_API int xlkit_domain_create_restore(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
+                                          int restore_fd, int send_back_fd,
+                                          const xlkit_domain_restore_params *params,
+                                          const xlkit_asyncop_how *ao_how,
+                                          const xlkit_asyncprogress_how *aop_console_how);
 /* Ask the guest; wait (60 s) for it to acknowledge: XLKIT_ERROR_GUEST_TIMEDOUT. */
 XLKIT_API int xlkit_domain_shutdown(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
 XLKIT_API int xlkit_domain_reboot(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);

@@ -228,7 +228,7 @@ protected:
 TEST_F(Cli, HelpListsEveryCommand) {
     Result r = xlkit({"help"});
     ASSERT_EQ(r.status, 0) << r.err;
-    for (const char *c : {"list", "create", "destroy", "save", "shutdown", "reboot", "pause", "unpause", "wait", "events",
+    for (const char *c : {"list", "create", "destroy", "save", "restore", "shutdown", "reboot", "pause", "unpause", "wait", "events",
                           "block-attach", "block-detach", "block-list", "network-attach", "network-detach",
                           "network-list", "info", "help"})
         EXPECT_NE(r.out.find(std::string("  ") + c + " "), std::string::npos) << c << " missing from\n" << r.out;
@@ -242,7 +242,7 @@ TEST_F(Cli, HelpListsEveryCommand) {
     ASSERT_EQ(r.status, 0);
     auto j = parse_json(r.out);
     ASSERT_TRUE(j && j->is_object()) << r.out;
-    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 18u);
+    EXPECT_EQ(j->as_object().at("commands").as_array().size(), 19u);
 }
 
 TEST_F(Cli, UnknownCommandAndFlagsAreOneLineUsageErrors) {
@@ -471,6 +471,51 @@ TEST_F(Cli, SaveWithCLeavesTheDomainRunningAndAFailedSaveRemovesTheFile) {
     EXPECT_NE(access(file.c_str(), F_OK), 0) << "the half-written file is removed";
     EXPECT_EQ(find("guest1")->state, "running");
     EXPECT_EQ(xlkit({"save", "no-such-guest", file}).status, 1);
+}
+
+TEST_F(Cli, RestoreReadsTheSaveFileBackAndABadFileLeavesNoDomain) {
+    const std::string cfg = guest_cfg("guest1");
+    std::uint32_t d = create(cfg);
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    const std::string file = host_.dir() + "/guest1.save";
+    Result r = xlkit({"save", "guest1", file});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(eventually([&] { return !find("guest1"); }));
+    r = xlkit({"restore", "-e", "-p", cfg, file});
+    EXPECT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(find("guest1"));
+    EXPECT_EQ(find("guest1")->state, "paused");
+    EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return !find("guest1"); }));
+    // Without CONFIG: the configuration saved in the file.
+    r = xlkit({"restore", "-e", file});
+    EXPECT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(find("guest1"));
+    EXPECT_EQ(find("guest1")->state, "running");
+    EXPECT_EQ(xlkit({"destroy", "guest1"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return !find("guest1"); }));
+    // Half the file: cut inside the stream.
+    std::string data = read_file(file);
+    const std::string half = host_.dir() + "/half.save";
+    {
+        FILE *f = std::fopen(half.c_str(), "w");
+        ASSERT_TRUE(f);
+        std::fwrite(data.data(), 1, data.size() - 12, f);
+        std::fclose(f);
+    }
+    r = xlkit({"restore", "-e", cfg, half});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+    const std::string empty = host_.dir() + "/empty.save";
+    std::fclose(std::fopen(empty.c_str(), "w"));
+    r = xlkit({"restore", "-e", cfg, empty});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("empty"), std::string::npos) << r.err;
+    unsetenv("XLKIT_SAVE_HELPER");
+    EXPECT_FALSE(find("guest1")) << "no domain left";
 }
 
 // ---- shutdown, reboot, destroy, wait ---------------------------------------------

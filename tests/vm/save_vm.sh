@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# xlkit save on real Xen 4.17, in dom0 of Xen in a box (run by
-# tests/vm/run.sh): files xl restores, -c, Ctrl-C, bad requests. Each check
+# xlkit save and restore on real Xen 4.17, in dom0 of Xen in a box (run by
+# tests/vm/run.sh): files xl restores and xlkit restores (xlkit's and xl's),
+# -c, -p, Ctrl-C, bad files, bad requests. Each check
 # prints "ok" or "FAIL"; the script exits 1 if any failed.
 # usage: save_vm.sh XLKIT_BIN
 set -uo pipefail
@@ -96,6 +97,103 @@ else
   wait "$pid"
   bad "the save never wrote 4 MiB: $(cat "$work/i.out")"
 fi
+
+# mem NAME / vcpus NAME: xl list's columns.
+mem() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $3 }'; }
+vcpus() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+helper_running() { ps -eo comm= | grep -q "^xlkit-save-help"; }
+
+echo "== xlkit save, xlkit restore"
+rcfg=$(cfg sv-r obedient)
+"$X" create "$rcfg" >/dev/null 2>&1
+check "guest sv-r is up" wait_for "$BOOT_S" up sv-r
+uuid_before=$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')
+check "xlkit save sv-r" "$X" save sv-r "$saves/r.save"
+check "sv-r is gone after the save" gone sv-r
+t0=$(date +%s.%N)
+check "xlkit restore reads xlkit's file (the configuration saved in it)" "$X" restore "$saves/r.save"
+t1=$(date +%s.%N)
+echo "     (xlkit restore took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s)"
+check "sv-r runs again under its name" running sv-r
+check "sv-r has its memory (96 MiB, xl list says $(mem sv-r))" test "$(mem sv-r)" = 96
+check "sv-r has its vcpus (1, xl list says $(vcpus sv-r))" test "$(vcpus sv-r)" = 1
+check "sv-r keeps its uuid" test "$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$uuid_before"
+check "sv-r's kernel runs on: it answers a shutdown" answers sv-r
+check "no save helper is left" wait_for 10 no_helper
+
+echo "== bad files: a clear error and no domain"
+# The libxl stream starts after xl's 48-byte header and its optional data
+# (length at offset 44); its first record header is 16 bytes further.
+optlen=$(od -An -tu4 -j44 -N4 "$saves/r.save" | tr -d ' ')
+restore_fails() { # restore_fails LABEL FILE PATTERN
+  local label=$1 file=$2 pattern=$3
+  "$X" restore -e "$rcfg" "$file" > "$work/bad.out" 2>&1; local st=$?
+  check "$label: restore fails (status $st)" test "$st" -ne 0
+  check "$label: it says what is wrong ($(tail -n 1 "$work/bad.out" | cut -c1-150))" grep -qi -- "$pattern" "$work/bad.out"
+  check "$label: no domain is left" wait_for 20 gone sv-r
+  check "$label: no save helper is left" wait_for 10 no_helper
+}
+: > "$saves/empty.save"
+restore_fails "an empty file" "$saves/empty.save" "empty"
+head -c 4096 /etc/services > "$saves/text.save" 2>/dev/null || printf 'not a save file at all, but long enough for a header %.0s' 1 2 3 > "$saves/text.save"
+restore_fails "a file that is not a save file" "$saves/text.save" "not a saved domain"
+head -c $(( $(stat -c %s "$saves/r.save") / 2 )) "$saves/r.save" > "$saves/half.save"
+restore_fails "a truncated file" "$saves/half.save" "truncated"
+rm -f "$saves/half.save"
+cp "$saves/r.save" "$saves/bad.save"
+printf '\x63' | dd of="$saves/bad.save" bs=1 seek=$((48 + optlen + 16)) conv=notrunc 2>/dev/null
+restore_fails "a file with a corrupted record" "$saves/bad.save" "record"
+rm -f "$saves/bad.save" "$saves/empty.save" "$saves/text.save"
+
+echo "== Ctrl-C during a restore"
+"$X" restore -e "$rcfg" "$saves/r.save" > "$work/ri.out" 2>&1 &
+pid=$!
+if wait_for 60 helper_running; then
+  kill -INT "$pid"
+  wait "$pid"; st=$?
+  check "the interrupted restore fails (status $st)" test "$st" -ne 0
+  check "it says so" grep -q interrupted "$work/ri.out"
+  check "no domain is left" wait_for 20 gone sv-r
+  check "no save helper is left" wait_for 10 no_helper
+else
+  wait "$pid"
+  bad "the restore's helper never ran: $(cat "$work/ri.out")"
+fi
+
+echo "== restore -p"
+check "xlkit restore -p" "$X" restore -p "$rcfg" "$saves/r.save"
+check "sv-r is paused after restore -p" paused sv-r
+xl unpause sv-r >/dev/null 2>&1
+check "sv-r's kernel runs on after unpause: it answers a shutdown" answers sv-r
+rm -f "$saves/r.save"
+
+echo "== xl save, xlkit restore"
+xcfg=$(cfg sv-x obedient)
+xl create "$xcfg" >/dev/null 2>&1
+check "guest sv-x is up" wait_for "$BOOT_S" up sv-x
+xuuid=$(xl list -v sv-x 2>/dev/null | awk 'NR == 2 { print $7 }')
+check "xl save sv-x" xl save sv-x "$saves/x.save"
+check "sv-x is gone after xl save" gone sv-x
+check "xlkit restore reads xl's file (and xl's configuration in it)" "$X" restore "$saves/x.save"
+check "sv-x runs again under its name" running sv-x
+check "sv-x has its memory (96 MiB, xl list says $(mem sv-x))" test "$(mem sv-x)" = 96
+check "sv-x keeps its uuid" test "$(xl list -v sv-x 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$xuuid"
+check "sv-x's kernel runs on: it answers a shutdown" answers sv-x
+rm -f "$saves/x.save"
+
+echo "== PVH: xlkit save, xlkit restore"
+# tsc_mode = "native": see tests/vm/pvh_vm.sh (QEMU's emulated SVM).
+pcfg=$(cfg sv-h obedient)
+sed -i 's/^type = "pv"$/type = "pvh"/' "$pcfg"
+printf 'tsc_mode = "native"\n' >> "$pcfg"
+"$X" create "$pcfg" >/dev/null 2>&1
+check "PVH guest sv-h is up" wait_for "$BOOT_S" up sv-h
+check "xlkit save sv-h (PVH)" "$X" save sv-h "$saves/h.save"
+check "sv-h is gone after the save" gone sv-h
+check "xlkit restore of a PVH guest" "$X" restore "$saves/h.save"
+check "sv-h runs again under its name" running sv-h
+check "sv-h's kernel runs on: it answers a shutdown" answers sv-h
+rm -f "$saves/h.save"
 
 echo "== requests that cannot be met"
 check "save of a missing domain fails" bash -c "! '$X' save no-such-guest '$saves/x.save' 2>/dev/null"

@@ -1,10 +1,26 @@
 /* xlkit-save-helper: runs libxenguest's xc_domain_save for the library's
- * save operation (ops/save.cpp), in a process of its own, so the long
+ * save operation (ops/save.cpp) and xc_domain_restore for its restore
+ * (ops/restore_stream.cpp), in a process of its own, so the long
  * synchronous copy never blocks the thread that drives the caller's event
  * loop (libxl's libxl-save-helper, for the same reason).
  *
  *   xlkit-save-helper save IO_FD DOMID LIVE DEBUG
+ *   xlkit-save-helper restore IO_FD DOMID STORE_EVTCHN CONSOLE_EVTCHN SEND_BACK_FD
  *
+ * restore: IO_FD is positioned at libxenguest's stream (after the libxl
+ * LIBXC_CONTEXT record); the event channels are the ones the library
+ * allocated (both to domain 0, as libxl's --restore-domain passes them);
+ * SEND_BACK_FD is -1 (no checkpoints). It says, on stdout:
+ *     log LEVEL TEXT           as for save
+ *     restored STORE_MFN CONSOLE_MFN   what xc_domain_restore returned (PVH:
+ *                              guest frame numbers)
+ *     done RC ERRNO            xc_domain_restore returned; the helper exits
+ * and reads nothing. A stream without a CPUID policy (written before Xen
+ * 4.14) gets the host's default one, as libxl's static_data_done does.
+ * SIGTERM kills it (as libxl's restore helper): the library then destroys
+ * the half-made domain.
+ *
+ * save:
  * IO_FD is inherited, positioned where libxenguest's stream goes. The
  * protocol with the library is lines of text (its own, not libxl's):
  *   helper -> library, on stdout:
@@ -102,9 +118,59 @@ static int cb_precopy(struct precopy_stats stats, void *data) {
     return XGS_POLICY_CONTINUE_PRECOPY;
 }
 
+static uint32_t restore_domid;
+
+static int cb_static_data_done(unsigned int missing, void *data) {
+    xc_interface *xch = data;
+    if (!(missing & XGR_SDD_MISSING_CPUID)) return 0;
+    say("log 4 the stream has no CPUID policy (written before Xen 4.14): the host's default is given");
+    return xc_cpuid_apply_policy(xch, restore_domid, true, NULL, 0, true, false, false, NULL, NULL);
+}
+
+static int restore_main(char **argv) {
+    io_fd = atoi(argv[2]);
+    restore_domid = (uint32_t)strtoul(argv[3], NULL, 10);
+    unsigned store_evtchn = (unsigned)strtoul(argv[4], NULL, 10);
+    unsigned console_evtchn = (unsigned)strtoul(argv[5], NULL, 10);
+    int send_back_fd = atoi(argv[6]);
+    signal(SIGPIPE, SIG_IGN);
+    xentoollog_logger lg = {lg_vmessage, lg_progress, lg_destroy};
+    xc_interface *xch = xc_interface_open(&lg, &lg, 0);
+    if (!xch) {
+        say("done -1 %d", errno ? errno : EIO);
+        return 1;
+    }
+    struct restore_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.static_data_done = cb_static_data_done;
+    cb.data = xch;
+    unsigned long store_mfn = 0, console_mfn = 0;
+    errno = 0;
+    int r = xc_domain_restore(xch, io_fd, restore_domid, store_evtchn, &store_mfn, 0, console_evtchn, &console_mfn,
+                              0, XC_STREAM_PLAIN, &cb, send_back_fd);
+    int e = errno;
+    xc_interface_close(xch);
+    if (r == 0) say("restored %lu %lu", store_mfn, console_mfn);
+    say("done %d %d", r, r ? (e ? e : EIO) : 0);
+    return r ? 1 : 0;
+}
+
+/* HVM containers (PVH) have no device model whose log-dirty mode needs
+ * switching, but libxenguest asks for the callback all the same (libxl's
+ * is a no-op for PVH too). */
+static int cb_switch_qemu_logdirty(uint32_t domid, unsigned enable, void *data) {
+    (void)domid;
+    (void)enable;
+    (void)data;
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 7 && strcmp(argv[1], "restore") == 0) return restore_main(argv);
     if (argc != 6 || strcmp(argv[1], "save") != 0) {
-        fprintf(stderr, "usage: xlkit-save-helper save IO_FD DOMID LIVE DEBUG (run by libxlkit)\n");
+        fprintf(stderr, "usage: xlkit-save-helper save IO_FD DOMID LIVE DEBUG\n"
+                        "       xlkit-save-helper restore IO_FD DOMID STORE_EVTCHN CONSOLE_EVTCHN SEND_BACK_FD\n"
+                        "(run by libxlkit)\n");
         return 2;
     }
     io_fd = atoi(argv[2]);
@@ -126,6 +192,7 @@ int main(int argc, char **argv) {
     memset(&cb, 0, sizeof cb);
     cb.suspend = cb_suspend;
     cb.precopy_policy = cb_precopy;
+    cb.switch_qemu_logdirty = cb_switch_qemu_logdirty;
     errno = 0;
     int r = xc_domain_save(xch, io_fd, domid, flags, &cb, XC_STREAM_PLAIN, -1);
     int e = errno;

@@ -196,6 +196,14 @@ void Progress::draw() {
         line += " [" + std::string(std::size_t(fill), '#') + std::string(std::size_t(width - fill), '.') + "] " +
                 std::to_string(done_) + "/" + std::to_string(total_);
         if (!stage_.empty()) line += " " + stage_;
+        const double dt = now_s() - stage_t0_;
+        if (stage_ == unit_stage_ && unit_bytes_ > 0 && dt > 0.5 && done_ > stage_done0_) {
+            const double per_s = double(done_ - stage_done0_) / dt;
+            char t[64];
+            std::snprintf(t, sizeof t, " %.1f MiB/s, %.0fs left", per_s * unit_bytes_ / (1024.0 * 1024.0),
+                          double(total_ - done_) / per_s);
+            line += t;
+        }
     } else {
         static const char spin[] = "|/-\\";
         char t[32];
@@ -209,6 +217,10 @@ void Progress::draw() {
 }
 
 void Progress::stage(const std::string &name, int done, int total) {
+    if (name != stage_ || done < done_) {
+        stage_t0_ = now_s();
+        stage_done0_ = done;
+    }
     stage_ = name;
     done_ = done;
     total_ = total;

@@ -86,6 +86,12 @@ public:
     void begin(const std::string &title);
     /* A stage reached: done of total (total 0: unknown). */
     void stage(const std::string &name, int done, int total);
+    /* Stage `stage` counts units of bytes_per_unit bytes: on a terminal its
+     * bar also shows the rate (MiB/s) and the time left. */
+    void units(const std::string &stage, double bytes_per_unit) {
+        unit_stage_ = stage;
+        unit_bytes_ = bytes_per_unit;
+    }
     /* A message line (kept on screen). */
     void note(const std::string &msg);
     /* Redraws the spinner (call every ~100 ms while active on a terminal). */
@@ -106,6 +112,10 @@ private:
     int done_ = 0, total_ = 0;
     unsigned spin_ = 0;
     double t0_ = 0;
+    std::string unit_stage_;
+    double unit_bytes_ = 0;
+    double stage_t0_ = 0;  // when the counted stage began, and at what count
+    int stage_done0_ = 0;
 };
 
 // ---- the application ---------------------------------------------------------
@@ -215,6 +225,22 @@ std::string to_json_string(const T &v) {
 
 int cmd_list(App &app, int argc, char **argv);
 int cmd_create(App &app, int argc, char **argv);
+/* What create and restore share (xl's create_domain): the monitor (forked
+ * early unless no_monitor or foreground), the progress display, the
+ * operation (start), the report and, with foreground, the monitor in this
+ * process. Returns the exit status. */
+struct CreateRun {
+    const char *verb = "create";  // "create" | "restore": messages and JSON
+    bool paused = false, foreground = false, no_monitor = false, quiet = false;
+    std::string log_opt;
+    const char *first_stage = "building the domain";
+    const char *units_stage = nullptr;  // a stage counting unit_bytes each (Progress::units)
+    double unit_bytes = 0;
+    std::function<xlkit::Error(xlkit::AoHow, xlkit::ProgressHow, std::uint32_t *)> start;
+    std::function<std::string(const std::string &)> locate;  // a library error, placed in the config; may be empty
+};
+int create_domain(App &app, const xlkit::DomainConfig &cfg, const CreateRun &run);
+int cmd_restore(App &app, int argc, char **argv);
 int cmd_destroy(App &app, int argc, char **argv);
 int cmd_save(App &app, int argc, char **argv);
 int cmd_shutdown(App &app, int argc, char **argv);

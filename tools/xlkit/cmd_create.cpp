@@ -455,7 +455,25 @@ int cmd_create(App &app, int argc, char **argv) {
             std::printf("%s\n", json_pretty(j).c_str());
         return kExitOk;
     }
+    CreateRun run;
+    run.verb = "create";
+    run.paused = paused;
+    run.foreground = foreground;
+    run.no_monitor = no_monitor;
+    run.quiet = quiet;
+    run.log_opt = log_opt;
+    run.first_stage = "building the domain";
+    run.start = [&](AoHow how, ProgressHow reports, std::uint32_t *domid) {
+        return domain_create_new(*app.ctx, cfg, paused, domid, std::move(how), std::move(reports));
+    };
+    // The library names the config field: say where the file sets it.
+    run.locate = [&](const std::string &e) { return locate_message(xc, e); };
+    return create_domain(app, cfg, run);
+}
 
+int create_domain(App &app, const DomainConfig &cfg, const CreateRun &run) {
+    const bool paused = run.paused, foreground = run.foreground, no_monitor = run.no_monitor, quiet = run.quiet;
+    const std::string &log_opt = run.log_opt;
     // The monitor's process first, while there is no ctx and no thread.
     MonitorChild mon;
     bool have_mon = false;
@@ -470,8 +488,9 @@ int cmd_create(App &app, int argc, char **argv) {
     bool console = false;
     Progress prog;
     if (!quiet) {
-        prog.begin("create " + cfg.name);
-        prog.stage("building the domain", 0, 0);
+        prog.begin(std::string(run.verb) + " " + cfg.name);
+        prog.stage(run.first_stage, 0, 0);
+        if (run.units_stage) prog.units(run.units_stage, run.unit_bytes);
     }
     // The console, then each device's stages and hotplug script lines (the
     // devices are added in parallel, inside the create).
@@ -483,18 +502,15 @@ int cmd_create(App &app, int argc, char **argv) {
         if (!quiet) prog.note("domain " + std::to_string(ev.domid) + ": console available");
     });
     Error rc = app.run_op(
-        [&](AoHow how) {
-            return domain_create_new(*app.ctx, cfg, paused, &domid, std::move(how), std::move(reports));
-        },
-        &prog);
+        [&](AoHow how) { return run.start(std::move(how), std::move(reports), &domid); }, &prog);
     prog.end();
     view.attach(nullptr);
     if (rc != Error::Success) {
         mon.cancel();
-        // The library names the config field: say where the file sets it.
         std::string msg;
-        for (const std::string &e : app.log->take_errors()) msg += (msg.empty() ? "" : "; ") + locate_message(xc, e);
-        if (msg.empty()) msg = "cannot create domain '" + cfg.name + "'";
+        for (const std::string &e : app.log->take_errors())
+            msg += (msg.empty() ? "" : "; ") + (run.locate ? run.locate(e) : e);
+        if (msg.empty()) msg = std::string("cannot ") + run.verb + " domain '" + cfg.name + "'";
         return app.fail(msg, rc);
     }
     const std::string label = domain_label(domid, cfg.name);
@@ -504,19 +520,20 @@ int cmd_create(App &app, int argc, char **argv) {
         if (have_mon && mon.start(domid, &mon_err)) mon_pid = mon.pid();
         if (mon_pid < 0)
             std::fprintf(stderr,
-                         "xlkit: create: warning: %s: on_poweroff/on_reboot/on_crash will not be carried out\n",
-                         mon_err.c_str());
+                         "xlkit: %s: warning: %s: on_poweroff/on_reboot/on_crash will not be carried out\n",
+                         run.verb, mon_err.c_str());
     }
     if (app.g.json) {
         std::string mj = "null";
         if (mon_pid > 0) mj = "{\"pid\":" + std::to_string(mon_pid) + ",\"log\":" + json_quote(log_path) + "}";
         else if (foreground) mj = "\"foreground\"";
-        app.print_json("{\"command\":\"create\",\"domid\":" + std::to_string(domid) + ",\"name\":" +
+        app.print_json("{\"command\":\"" + std::string(run.verb) + "\",\"domid\":" + std::to_string(domid) + ",\"name\":" +
                        json_quote(cfg.name) + ",\"paused\":" + (paused ? "true" : "false") +
                        ",\"console_available\":" + (console ? "true" : "false") + ",\"config\":" +
                        to_json_string(cfg) + ",\"progress\":" + view.json() + ",\"monitor\":" + mj + "}");
     } else {
-        std::printf("Created %s%s\n", label.c_str(), paused ? " (paused)" : "");
+        std::printf("%s %s%s\n", std::strcmp(run.verb, "restore") == 0 ? "Restored" : "Created", label.c_str(),
+                    paused ? " (paused)" : "");
         if (mon_pid > 0) std::printf("Monitor: pid %d, log %s\n", int(mon_pid), log_path.c_str());
         std::fflush(stdout);
     }

@@ -74,6 +74,8 @@ int cmd_save(App &app, int argc, char **argv) {
     } else {
         // Made by a toolstack that stores nothing: what the hypervisor knows.
         cfg.name = info.name;
+        // A restore makes the domain of this type (PV or PVH): it must be right.
+        if (info.domain_type == DomainType::Pv || info.domain_type == DomainType::Pvh) cfg.type = info.domain_type;
         cfg.memory = (info.current_memkb + 1023) / 1024;
         std::uint64_t maxkb = info.max_memkb > 1024 ? info.max_memkb - 1024 : info.max_memkb;  // libxl's slack
         cfg.maxmem = std::max<std::uint64_t>(maxkb / 1024, cfg.memory);
@@ -89,6 +91,7 @@ int cmd_save(App &app, int argc, char **argv) {
     }
     Progress prog;
     prog.begin("save " + label);
+    prog.units("memory", 4096);  // pages (domain_suspend)
     ReportView view(app);
     view.attach(&prog);
     Error rc = app.run_op(

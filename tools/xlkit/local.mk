@@ -12,6 +12,7 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_events.cpp \
 	tools/xlkit/cmd_device.cpp \
 	tools/xlkit/cmd_save.cpp \
+	tools/xlkit/cmd_restore.cpp \
 	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
 noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h

@@ -73,6 +73,21 @@ const Command kCommands[] = {
      "Ctrl-C stops the save: the domain runs on and FILE is removed.\n"
      "  -c  leave the domain running after the save (a checkpoint)\n"
      "  -p  leave the domain paused after the save\n"},
+    {"restore", cmd_restore, "restore [-p] [-e] [-d] [CONFIG] FILE", "restore a domain from a saved file",
+     "Makes a domain from FILE, written by `xlkit save` or `xl save`: its memory\n"
+     "and state, read into a new domain with the saved name and uuid. The\n"
+     "configuration is CONFIG's if given, else the one saved in FILE. The\n"
+     "domain's disks and network interfaces are attached again, then it runs\n"
+     "on, watched by a monitor as after create (on_poweroff, on_reboot and\n"
+     "on_crash; see create). Ctrl-C stops the restore: no domain is left.\n"
+     "A file that is empty, truncated, corrupt or not a save file is refused\n"
+     "with what is wrong, and no domain is left.\n"
+     "\n"
+     "  -p           leave the domain paused\n"
+     "  -e           no monitor: on_poweroff/on_reboot/on_crash are not acted on\n"
+     "  -d           debug: print the configuration used (as JSON) on stderr\n"
+     "  -q           quiet: no progress display\n"
+     "  --log FILE   the monitor's log file\n"},
     {"shutdown", cmd_shutdown, "shutdown [-w] [-F] [-t SECONDS] DOM", "ask a domain to power off",
      "Asks the guest of DOM to power off (xenstore control/shutdown) and waits\n"
      "for it to acknowledge the request.\n"

@@ -124,6 +124,29 @@ constexpr int kSuspendLive = 2;
 XLKIT_API Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how,
                                ProgressHow progress_how = {}, int data_timeout_ms = 0);
 
+/* domain_create_restore: a domain made from cfg as domain_create_new makes
+ * one, but filled from a saved stream read from restore_fd (libxl's
+ * migration stream v2, as domain_suspend writes it; the caller has read
+ * xl's header before it) instead of built from a kernel (cfg.kernel is not
+ * read), as libxl_domain_create_restore. The domain keeps cfg.uuid (the
+ * saved one; nil: a new one). libxenguest's xc_domain_restore runs in the
+ * save helper. Then, as create: xenstore entries, console
+ * (DOMAIN_CREATE_CONSOLE_AVAILABLE), disks and nics, unpaused unless
+ * paused. Progress through console_how: OPERATION_PROGRESS stage "stream",
+ * then "memory" (KiB read, of the file's size; 0 when restore_fd is a pipe
+ * or socket), then the devices' stages. params: the plain case only
+ * (checkpointed_stream 0, stream_version 2, no COLO), send_back_fd -1;
+ * anything else is Inval. Errors: those of create (for the config),
+ * Inval for a bad stream (not a stream, empty, truncated, a corrupt record,
+ * device model state or checkpoints in it: the log names what), Fail
+ * (libxenguest's error is logged), Timedout when no data arrived for
+ * data_timeout_ms (0: 60 s), Aborted. On any failure the half-made domain
+ * is destroyed and no helper is left; restore_fd is never closed and is
+ * given its flags back. */
+XLKIT_API Error domain_create_restore(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid,
+                                      int restore_fd, int send_back_fd, const DomainRestoreParams &params,
+                                      AoHow how, ProgressHow console_how = {}, int data_timeout_ms = 0);
+
 /* ---- completion-token forms ------------------------------------------------- */
 
 template <class Token = use_sync_t>
@@ -133,6 +156,17 @@ auto domain_create_new(Ctx &ctx, DomainConfig cfg, bool paused, std::uint32_t *d
                     [&ctx, cfg = std::move(cfg), paused, domid,
                      ch = std::make_shared<ProgressHow>(std::move(console_how))](AoHow how) {
                         return domain_create_new(ctx, cfg, paused, domid, std::move(how), std::move(*ch));
+                    });
+}
+template <class Token = use_sync_t>
+auto domain_create_restore(Ctx &ctx, DomainConfig cfg, bool paused, std::uint32_t *domid, int restore_fd,
+                           DomainRestoreParams params, Token &&token = {}, ProgressHow console_how = {},
+                           int data_timeout_ms = 0) {
+    return initiate(std::forward<Token>(token),
+                    [&ctx, cfg = std::move(cfg), paused, domid, restore_fd, params = std::move(params),
+                     ch = std::make_shared<ProgressHow>(std::move(console_how)), data_timeout_ms](AoHow how) {
+                        return domain_create_restore(ctx, cfg, paused, domid, restore_fd, -1, params, std::move(how),
+                                                     std::move(*ch), data_timeout_ms);
                     });
 }
 template <class Token = use_sync_t>

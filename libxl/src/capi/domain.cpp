@@ -27,6 +27,21 @@ int xlkit_domain_create_new(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint3
     return rc_of(xlkit::domain_create_new(*ctx->cxx, cfg, false, domid, std::move(how), std::move(console)));
 }
 
+int xlkit_domain_create_restore(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid, int restore_fd,
+                                int send_back_fd, const xlkit_domain_restore_params *params,
+                                const xlkit_asyncop_how *ao_how, const xlkit_asyncprogress_how *aop_console_how) {
+    XLKIT_CAPI_CHECK_CTX(ctx);
+    xlkit::AoHow how = xlkit::capi::to_cxx(ctx, ao_how);
+    xlkit::ProgressHow console = xlkit::capi::to_cxx_progress(ctx, aop_console_how);
+    if (!d_config) return XLKIT_ERROR_INVAL;
+    xlkit::DomainConfig cfg;
+    if (xlkit::detail::from_c(*d_config, &cfg) != Error::Success) return XLKIT_ERROR_INVAL;
+    xlkit::DomainRestoreParams p;
+    if (params && xlkit::detail::from_c(*params, &p) != Error::Success) return XLKIT_ERROR_INVAL;
+    return rc_of(xlkit::domain_create_restore(*ctx->cxx, cfg, false, domid, restore_fd, send_back_fd, p,
+                                              std::move(how), std::move(console)));
+}
+
 int xlkit_domain_shutdown(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how) {
     XLKIT_CAPI_CHECK_CTX(ctx);
     return rc_of(xlkit::domain_shutdown(*ctx->cxx, domid, 0, xlkit::capi::to_cxx(ctx, ao_how)));

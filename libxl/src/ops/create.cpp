@@ -1,4 +1,8 @@
-// domain_create_new: a PV or PVH domain from a DomainConfig.
+// domain_create_new: a PV or PVH domain from a DomainConfig; and
+// domain_create_restore, the same domain filled from a saved stream. They
+// share this skeleton and differ in one step, the Building one: create_new
+// builds the domain from its kernel, create_restore makes it empty and
+// reads the stream into it (RestoreStream, ops/restore_stream.hpp).
 //
 //   Start    --bad config / no hypervisor or xenstore / PVH on a host
 //             without HVM / name in use (in xenstore, or being created by
@@ -6,6 +10,11 @@
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
+//   Building (restore) --the empty domain made--> Stream: the saved stream
+//            is read into it (RestoreStream); its store and console frames
+//            come back from xc_domain_restore --stream read--> as built
+//   Stream   --bad stream / failed / timed out / aborted--> the domain is
+//            destroyed, complete(rc)
 //   Start    --a disk or nic spec fails its add's checks--> create_fail
 //   Building --built--> xenstore entries written, domain introduced to
 //                       xenstored (xenconsoled then serves its console):
@@ -32,7 +41,9 @@
 #include <unistd.h>
 
 #include "event/log.hpp"
+#include "ops/create.hpp"
 #include "ops/device_kinds.hpp"
+#include "ops/restore_stream.hpp"
 #include "xen/cpuid_policy.hpp"
 #include "ops/op_util.hpp"
 #include "ops/userdata.hpp"
@@ -51,6 +62,9 @@ struct State {
     DomainConfig cfg;
     bool paused = false;
     std::uint32_t *domid_out = nullptr;
+    const RestoreSource *restore = nullptr;  // null: create_new; else &restore_copy
+    RestoreSource restore_copy;
+    RestoreStream stream;
     Hypervisor *hv = nullptr;
     DomainBuild build;
     DomainBuilt built;
@@ -95,7 +109,7 @@ std::string uuid_string(const std::uint8_t u[16]) {
 }
 
 // Every problem in cfg, logged naming the field; Inval if any.
-Error check_config(Egc &egc, const DomainConfig &c) {
+Error check_config(Egc &egc, const DomainConfig &c, bool restoring) {
     Error rc = Error::Success;
     auto bad = [&](const char *field, const std::string &why) {
         XLKIT_LOG(egc.ctx, ERROR, "domain config: %s: %s", field, why.c_str());
@@ -109,11 +123,13 @@ Error check_config(Egc &egc, const DomainConfig &c) {
     const bool pvh = c.type == DomainType::Pvh;
     if (c.type != DomainType::Pv && !pvh)
         bad("type", std::string(to_string(c.type) ? to_string(c.type) : "?") + " domains are not supported (pv or pvh)");
-    if (c.kernel.empty())
+    if (restoring)
+        ;  // the stream brings the memory: the kernel is not read
+    else if (c.kernel.empty())
         bad("kernel", "missing");
     else if (!readable_file(c.kernel))
         bad("kernel", "'" + c.kernel + "' is not a readable file (" + std::strerror(errno) + ")");
-    if (!c.ramdisk.empty() && !readable_file(c.ramdisk))
+    if (!restoring && !c.ramdisk.empty() && !readable_file(c.ramdisk))
         bad("ramdisk", "'" + c.ramdisk + "' is not a readable file (" + std::strerror(errno) + ")");
     if (c.memory == 0) bad("memory", "must be at least 1 (MiB)");
     if (c.memory > (1ull << 32)) bad("memory", std::to_string(c.memory) + " MiB is more than any host has");
@@ -309,6 +325,21 @@ void start_devices(Egc &egc, State &st, XenStacks &s) {
     if (--st.pending == 0) devices_done(egc, st);
 }
 
+void domain_made(Egc &egc, State &st);
+
+// Restore: the stream has been read into the domain, or not.
+void stream_done(Egc &egc, RestoreStream *rs, Error rc) {
+    State &st = *static_cast<State *>(rs->data);
+    if (rc != Error::Success) {
+        undo(egc, st);
+        finish(egc, st, rc);
+        return;
+    }
+    st.built.store_mfn = rs->store_mfn;
+    st.built.console_mfn = rs->console_mfn;
+    domain_made(egc, st);
+}
+
 // Lock held, in whichever thread drives the ctx, once the worker is done.
 void built_cb(Egc &egc, EvImmediate *im) {
     State &st = *static_cast<State *>(im->data);
@@ -330,6 +361,31 @@ void built_cb(Egc &egc, EvImmediate *im) {
         return;
     }
     if (st.domid_out) *st.domid_out = st.built.domid;
+    if (st.restore) {
+        RestoreStream &rs = st.stream;
+        rs.ao = st.ao;
+        rs.progress = &st.console;
+        rs.domid = st.built.domid;
+        rs.fd = st.restore->fd;
+        rs.send_back_fd = st.restore->send_back_fd;
+        rs.store_port = st.built.store_port;
+        rs.console_port = st.built.console_port;
+        rs.data_timeout_ms = st.restore->data_timeout_ms;
+        rs.callback = stream_done;
+        rs.data = &st;
+        Error rc = st.ao->aborting() ? Error::Aborted : restore_stream_start(egc, rs);
+        if (rc != Error::Success) {
+            undo(egc, st);
+            finish(egc, st, rc);
+        }
+        return;
+    }
+    domain_made(egc, st);
+}
+
+// The domain has its memory: its xenstore entries, the introduction to
+// xenstored, the console, then the devices.
+void domain_made(Egc &egc, State &st) {
     XenStacks s;
     Error rc = xen_stacks(egc, &s);
     if (rc == Error::Success && st.ao->aborting()) rc = Error::Aborted;
@@ -354,13 +410,21 @@ void built_cb(Egc &egc, EvImmediate *im) {
 }
 
 // Checks, reserves the name, and starts the builder thread.
-Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std::uint32_t *domid) {
+Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, std::uint32_t *domid,
+                   const RestoreSource *restore) {
     st.ctx = &egc.ctx;
     st.cfg = cfg;
     st.paused = paused;
     st.domid_out = domid;
-    Error rc = check_config(egc, cfg);
+    st.restore = restore;
+    Error rc = check_config(egc, cfg, restore != nullptr);
     if (rc != Error::Success) return rc;
+    if (restore && restore->unsupported) {
+        XLKIT_LOG(egc.ctx, ERROR, "restore: xlkit does not restore %s", restore->unsupported);
+        return Error::Inval;
+    }
+    if (restore && (rc = restore_stream_check(egc, restore->fd, restore->data_timeout_ms)) != Error::Success)
+        return rc;
     XenStacks s;
     rc = xen_stacks(egc, &s);
     if (rc != Error::Success) return rc;
@@ -438,9 +502,14 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
         return fail_early(Error::Nomem);
     }
 
-    if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(Error::Fail);
-    st.build.uuid[6] = static_cast<std::uint8_t>((st.build.uuid[6] & 0x0f) | 0x40);  // version 4
-    st.build.uuid[8] = static_cast<std::uint8_t>((st.build.uuid[8] & 0x3f) | 0x80);
+    if (cfg.uuid != Uuid{}) {
+        std::memcpy(st.build.uuid, cfg.uuid.bytes.data(), 16);  // a restore keeps the saved one
+    } else {
+        if (getrandom(st.build.uuid, 16, 0) != 16) return fail_early(Error::Fail);
+        st.build.uuid[6] = static_cast<std::uint8_t>((st.build.uuid[6] & 0x0f) | 0x40);  // version 4
+        st.build.uuid[8] = static_cast<std::uint8_t>((st.build.uuid[8] & 0x3f) | 0x80);
+    }
+    st.build.restore = restore != nullptr;
     st.build.type = pvh ? DomainBuild::Type::Pvh : DomainBuild::Type::Pv;
     st.build.tsc_mode = int(cfg.tsc_mode);
     st.build.shadow_kb = shadow_kb;
@@ -474,7 +543,20 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
 Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
                         ProgressHow console_how) {
     return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how),
-                           [&](Egc &egc, State &st) { return create_start(egc, st, cfg, paused, domid); });
+                           [&](Egc &egc, State &st) { return create_start(egc, st, cfg, paused, domid, nullptr); });
 }
+
+namespace detail {
+
+Error domain_create_common(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
+                           ProgressHow console_how, const RestoreSource *restore) {
+    // The State keeps its own copy of *restore.
+    return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how), [&](Egc &egc, State &st) {
+        if (restore) st.restore_copy = *restore;
+        return create_start(egc, st, cfg, paused, domid, restore ? &st.restore_copy : nullptr);
+    });
+}
+
+} // namespace detail
 
 } // namespace xlkit

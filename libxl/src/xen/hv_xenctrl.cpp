@@ -79,6 +79,7 @@ public:
         a.shadow_kb = b.shadow_kb;
         a.cpuid = bits.data();
         a.nr_cpuid = unsigned(bits.size());
+        a.restore = b.restore;
         xlkit_xc_built built{};
         int r = xlkit_xc_build(x_, &a, &built);
         if (r < 0) {

@@ -69,6 +69,11 @@ struct DomainBuild {
     int tsc_mode = 0;             // Xen's: 0 default, 1 always emulate, 2 native
     std::uint64_t shadow_kb = 0;  // PVH: the paging pool
     std::vector<CpuidBit> cpuid;
+    /* Restore: the domain is made and prepared (memory limits, event
+     * channels, TSC, paging pool) but not built and given no CPUID policy:
+     * xc_domain_restore fills it (ops/restore_stream.hpp). The kernel is
+     * not read; store_mfn/console_mfn are left 0. */
+    bool restore = false;
 };
 
 /* Host capabilities (xl info's virt_caps). */

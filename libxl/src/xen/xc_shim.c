@@ -260,6 +260,7 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
      * there is a domain to undo. */
     x->step = "xc_dom_allocate";
     errno = 0;
+    if (!a->restore) {
     dom = xc_dom_allocate(x->xch, a->cmdline ? a->cmdline : "", NULL);
     if (!dom) goto fail;
     STEP(xc_dom_kernel_file(dom, a->kernel));
@@ -268,6 +269,7 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
         r = xlkit_pvh_image_check(dom->kernel_blob, dom->kernel_size, dom->num_modules ? dom->modules[0].size : 0,
                                   a->memkb, a->kernel, x->why, sizeof x->why);
         if (r < 0) goto out;
+    }
     }
     if (a->nr_cpuid) {
         x->step = "the CPUID policy";
@@ -316,6 +318,17 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     }
     STEP(xc_domain_set_tsc_info(x->xch, d, (uint32_t)a->tsc_mode, 0, 0, 0));
     if (pvh) STEP(xc_set_paging_mempool_size(x->xch, d, a->shadow_kb << 10));
+    if (a->restore) {
+        /* The stream brings the memory, the CPUID policy (libxl, too,
+         * gives none here) and the vcpus' state: the save helper's
+         * xc_domain_restore fills the domain. */
+        out->store_mfn = out->console_mfn = 0;
+        out->store_port = (unsigned)sp;
+        out->console_port = (unsigned)cp;
+        out->domid = d;
+        xend_cpuid_free(xend);
+        return 0;
+    }
     /* A brand-new domain gets the default CPUID policy, as libxl does, with
      * the config's changes; invariant TSC only where the TSC is emulated. */
     STEP(xc_cpuid_apply_policy(x->xch, d, false, NULL, 0, true, a->tsc_mode == 1, false, xend, NULL));

@@ -74,6 +74,7 @@ typedef struct {
     uint64_t shadow_kb; /* PVH: the paging pool (HAP's or shadow's) */
     const xlkit_xc_cpuid_bit *cpuid;
     unsigned nr_cpuid;
+    int restore; /* made and prepared, not built: xc_domain_restore fills it */
 } xlkit_xc_build_args;
 
 typedef struct {
