@@ -15,7 +15,7 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_restore.cpp \
 	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
-noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/xlcfg.h
+noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/migrate_protocol.hpp tools/xlkit/xlcfg.h
 tools_xlkit_xlkit_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XLUTIL_CFLAGS)
 # Public API only: the installed-style shared library (save_format.cpp, the
 # file format with no library state, is compiled in: xl's header is the
@@ -40,7 +40,10 @@ noinst_HEADERS += tests/cli/cli_support.hpp
 if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/cli-tests
 TESTS += tests/cli-tests
-tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp
+# xl's migration protocol (migrate_protocol.cpp) is tested ahead of the
+# migrate commands that will use it (docs/migration.md).
+tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp \
+	tests/cli/migrate_protocol_test.cpp tools/xlkit/migrate_protocol.cpp
 tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\" \
 	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
