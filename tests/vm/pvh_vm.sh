@@ -121,6 +121,25 @@ sys.exit(1 if bad else 0)
 PY
 check "xl's config of its guest and xlkit's view of both agree (type, memory, vCPUs, TSC mode)" \
   grep -qx "all agree" "$work/referee" || cat "$work/referee"
+# xl list -l reads the configuration each toolstack stored for its guest
+# (libxl's userdata file): xl must know xlkit's guest as it knows its own.
+xl list -l pvh-ob > "$work/xl-ob.json" 2>&1
+python3 - "$work/xl-ob.json" "$work/xl-ref.json" > "$work/referee2" 2>&1 <<'PY'
+import json, sys
+ob, ref = (json.load(open(p))[0]["config"] for p in sys.argv[1:3])
+bad = []
+for part, keys in (("c_info", ("type",)),
+                   ("b_info", ("max_vcpus", "avail_vcpus", "max_memkb", "target_memkb", "tsc_mode",
+                               "kernel", "ramdisk", "cmdline"))):
+    for k in keys:
+        if ob[part].get(k) != ref[part].get(k):
+            bad.append(f"{part}.{k}: xlkit's {ob[part].get(k)!r} != xl's {ref[part].get(k)!r}")
+if ob["c_info"].get("name") != "pvh-ob": bad.append(f"c_info.name: {ob['c_info'].get('name')!r}")
+print("\n".join(bad) if bad else "all agree")
+sys.exit(1 if bad else 0)
+PY
+check "xl list -l shows xlkit's guest as it shows its own (type, vCPUs, memory, TSC mode, kernel)" \
+  grep -qx "all agree" "$work/referee2" || cat "$work/referee2"
 xs_type() { xenstore-read "/libxl/$(xl domid "$1")/type" 2>/dev/null; }
 check "both record type pvh where libxl reads it (/libxl/D/type)" \
   test "$(xs_type pvh-ob)/$(xs_type ref-pvh)" = "pvh/pvh"
