@@ -129,37 +129,45 @@ void want(RestoreStream &rs, RestoreStream::Phase phase, std::size_t n) {
 
 Error start_copy(Egc &egc, RestoreStream &rs);
 
-/* A piece of framing is complete in rs.buf: act on it. */
-void framing_done(Egc &egc, RestoreStream &rs) {
+/* A piece of framing is complete in rs.buf: act on it. True if framing goes
+ * on; false if it ended (the copy started, or the stream finished or
+ * failed: the callback may have run and freed rs, so the caller must not
+ * touch it). */
+bool framing_done(Egc &egc, RestoreStream &rs) {
+    auto bad = [&](const std::string &what) {
+        bad_stream(egc, rs, what);
+        return false;
+    };
     std::string why;
     if (rs.phase == RestoreStream::Phase::Header) {
-        if (sf::stream_header_check(rs.buf, &why) != Error::Success) return bad_stream(egc, rs, why);
-        return want(rs, RestoreStream::Phase::RecordHeader, sf::kRecordHeaderSize);
+        if (sf::stream_header_check(rs.buf, &why) != Error::Success) return bad(why);
+        want(rs, RestoreStream::Phase::RecordHeader, sf::kRecordHeaderSize);
+        return true;
     }
     std::uint32_t type = 0, length = 0, padded = 0;
-    if (sf::record_header(rs.buf, &type, &length, &padded, &why) != Error::Success)
-        return bad_stream(egc, rs, why);
+    if (sf::record_header(rs.buf, &type, &length, &padded, &why) != Error::Success) return bad(why);
     switch (type) {
     case sf::kRecLibxcContext:
-        if (rs.copied) return bad_stream(egc, rs, "the stream has a second LIBXC_CONTEXT record: it is corrupt");
+        if (rs.copied) return bad("the stream has a second LIBXC_CONTEXT record: it is corrupt");
         if (length != 0)
-            return bad_stream(egc, rs, "the LIBXC_CONTEXT record has a body (" + std::to_string(length) +
-                                           " bytes): the stream is corrupt");
+            return bad("the LIBXC_CONTEXT record has a body (" + std::to_string(length) +
+                       " bytes): the stream is corrupt");
         if (Error rc = start_copy(egc, rs); rc != Error::Success) stop(egc, rs, rc);
-        return;
+        return false;
     case sf::kRecEnd:
         if (!rs.copied)
-            return bad_stream(egc, rs, "the stream ends before the domain's memory (no LIBXC_CONTEXT record)");
+            return bad("the stream ends before the domain's memory (no LIBXC_CONTEXT record)");
         if (!rs.got_results)
-            return bad_stream(egc, rs, "the save helper gave no store and console frames");
-        return finish(egc, rs);
+            return bad("the save helper gave no store and console frames");
+        finish(egc, rs);
+        return false;
     case sf::kRecEmulatorXenstoreData:
     case sf::kRecEmulatorContext:
-        return bad_stream(egc, rs, std::string("the stream has a ") + sf::record_name(type) +
-                                       " record: device model state (HVM guests) cannot be restored by xlkit");
+        return bad(std::string("the stream has a ") + sf::record_name(type) +
+                   " record: device model state (HVM guests) cannot be restored by xlkit");
     default:
-        return bad_stream(egc, rs, std::string("the stream has a ") + sf::record_name(type) +
-                                       " record: checkpointed streams (Remus, COLO) are not supported");
+        return bad(std::string("the stream has a ") + sf::record_name(type) +
+                   " record: checkpointed streams (Remus, COLO) are not supported");
     }
 }
 
@@ -201,7 +209,7 @@ void pump(Egc &egc, RestoreStream &rs, bool ready) {
         rs.read_bytes += std::uint64_t(n);
         if (rs.buf.size() == rs.need) {
             egc.ctx.fd_deregister(egc, rs.ev);
-            framing_done(egc, rs);
+            if (!framing_done(egc, rs)) return;  // rs may be gone
         }
     }
 }
