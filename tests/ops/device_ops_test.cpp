@@ -144,8 +144,19 @@ TYPED_TEST(DeviceOpsTest, DiskHotPluggedIntoARunningGuestIsConnectedThenRemoved)
         });
     };
     const DeviceDisk k = this->disk("xvdb");
+    // A key xlkit does not know (xl writes many) in the stored configuration.
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*this->ctx_, d, &di), Error::Success);
+    const std::string stored_path =
+        this->host_.dir() + "/lib-xen/userdata-d." + std::to_string(d) + "." + to_string(di.uuid) + ".libxl-json";
+    std::string text = slurp(stored_path);
+    ASSERT_NE(text.find("\"b_info\":{"), std::string::npos) << text;
+    text.replace(text.find("\"b_info\":{"), 10, "\"b_info\":{\"claim_mode\":\"True\",");
+    std::ofstream(stored_path) << text;
     ASSERT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return device_disk_add(*this->ctx_, d, k, std::move(h), progress()); }),
               Error::Success);
+    EXPECT_NE(slurp(stored_path).find("\"claim_mode\":\"True\""), std::string::npos)
+        << "the update keeps what it does not know";
     EXPECT_EQ(stages, (std::vector<std::string>{"disk xvdb: backend", "disk xvdb: hotplug", "disk xvdb: connected"}));
     // Completion means usable: the guest's frontend has connected.
     EXPECT_EQ(this->xs_read(this->be("vbd", d, 51728) + "/state"), "4");
@@ -161,6 +172,11 @@ TYPED_TEST(DeviceOpsTest, DiskHotPluggedIntoARunningGuestIsConnectedThenRemoved)
     ASSERT_EQ(device_disk_getinfo(*this->ctx_, d, k, &info), Error::Success);
     EXPECT_EQ(info.devid, 51728);
     EXPECT_EQ(info.state, 4);
+    // The stored configuration has it, as libxl's has (a save carries it).
+    DomainConfig stored;
+    ASSERT_EQ(retrieve_domain_configuration(*this->ctx_, d, &stored), Error::Success);
+    ASSERT_EQ(stored.disks.size(), 1u);
+    EXPECT_EQ(stored.disks[0], k);
 
     stages.clear();
     ASSERT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return device_disk_remove(*this->ctx_, d, k, std::move(h), progress()); }),
@@ -169,6 +185,8 @@ TYPED_TEST(DeviceOpsTest, DiskHotPluggedIntoARunningGuestIsConnectedThenRemoved)
     this->expect_no_devices(d);
     ASSERT_EQ(device_disk_list(*this->ctx_, d, &v), Error::Success);
     EXPECT_TRUE(v.empty());
+    ASSERT_EQ(retrieve_domain_configuration(*this->ctx_, d, &stored), Error::Success);
+    EXPECT_TRUE(stored.disks.empty()) << "a removed disk is forgotten";
 }
 
 TYPED_TEST(DeviceOpsTest, NicGetsLibxlsDefaultsAndIsRemovedByMac) {
@@ -190,6 +208,12 @@ TYPED_TEST(DeviceOpsTest, NicGetsLibxlsDefaultsAndIsRemovedByMac) {
     ASSERT_EQ(TypeParam::run(*this->ctx_, [&](AoHow h) { return device_nic_add(*this->ctx_, d, &second, std::move(h)); }),
               Error::Success);
     EXPECT_EQ(second.devid, 1) << "libxl's next devid";
+    DomainConfig stored;
+    ASSERT_EQ(retrieve_domain_configuration(*this->ctx_, d, &stored), Error::Success);
+    ASSERT_EQ(stored.nics.size(), 2u);
+    EXPECT_EQ(stored.nics[0].devid, 0);
+    EXPECT_EQ(stored.nics[0].mac, nic.mac) << "the mac it was given is kept";
+    EXPECT_EQ(stored.nics[1].mtu, 9000);
     std::vector<DeviceNic> v;
     ASSERT_EQ(device_nic_list(*this->ctx_, d, &v), Error::Success);
     ASSERT_EQ(v.size(), 2u);
@@ -202,6 +226,9 @@ TYPED_TEST(DeviceOpsTest, NicGetsLibxlsDefaultsAndIsRemovedByMac) {
     EXPECT_FALSE(this->xs_read(this->be("vif", d, 1)));
     ASSERT_EQ(device_nic_list(*this->ctx_, d, &v), Error::Success);
     EXPECT_EQ(v.size(), 1u);
+    ASSERT_EQ(retrieve_domain_configuration(*this->ctx_, d, &stored), Error::Success);
+    ASSERT_EQ(stored.nics.size(), 1u);
+    EXPECT_EQ(stored.nics[0].devid, 0) << "the one removed by mac is forgotten";
 }
 
 TYPED_TEST(DeviceOpsTest, CreateAttachesEveryDeviceAndDestroyRemovesThem) {

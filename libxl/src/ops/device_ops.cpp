@@ -4,11 +4,21 @@
 //
 //   Start --no Xen / no such domain / domain shutting down / bad spec /
 //          device exists (add) / no such device (remove)--> create_fail
-//   Start --> DevAdd | DevRemove running; its callback --> complete(rc)
+//   Start --> DevAdd | DevRemove running; its callback --> complete(rc),
+//             after a successful one has updated the domain's stored
+//             configuration (ops/userdata.hpp) as libxl does, so that a
+//             save carries a hot-plugged device and forgets a removed one
+//             (a store that fails is logged; the device is attached or
+//             removed all the same)
+#include <cstring>
+#include <optional>
+
 #include "event/log.hpp"
 #include "ops/device_kinds.hpp"
 #include "ops/op_util.hpp"
+#include "ops/userdata.hpp"
 #include <xlkit/device.hpp>
+#include <xlkit/evgen.hpp>
 
 namespace xlkit {
 
@@ -20,13 +30,43 @@ struct AddState {
     Ao *ao = nullptr;
     Progress progress;
     DevAdd add;
+    Uuid uuid;
+    std::optional<DeviceDisk> disk;  // what was added, as completed by its
+    std::optional<DeviceNic> nic;    // prepare step (a nic's devid and mac)
 };
 
 struct RemoveState {
     Ao *ao = nullptr;
     Progress progress;
     DevRemove rm;
+    Uuid uuid;
 };
+
+// The stored configuration follows the device (nothing if none is stored:
+// a domain made by a toolstack that keeps none).
+void update_stored(Egc &egc, const DevAddr &addr, const Uuid &uuid, const DeviceDisk *disk, const DeviceNic *nic) {
+    XenStacks s;
+    if (xen_stacks(egc, &s, XsNeed::None) != Error::Success) return;
+    std::string why;
+    Error rc = userdata_update_device(*s.x, addr.domid, uuid, addr.kind == DevKind::Vbd ? "disks" : "nics", addr.devid,
+                                      disk, nic, &why);
+    if (rc != Error::Success && rc != Error::Notfound)
+        XLKIT_LOG(egc.ctx, WARN, "domain %u's stored configuration was not updated: %s", addr.domid, why.c_str());
+}
+
+void added(Egc &egc, DevAdd *a, Error rc) {
+    AddState &st = *static_cast<AddState *>(a->data);
+    if (rc == Error::Success)
+        update_stored(egc, a->addr, st.uuid, st.disk ? &*st.disk : nullptr, st.nic ? &*st.nic : nullptr);
+    st.ao->complete(egc, rc);
+}
+
+void removed(Egc &egc, DevRemove *r, Error rc) {
+    RemoveState &st = *static_cast<RemoveState *>(r->data);
+    if (rc == Error::Success) update_stored(egc, r->addr, st.uuid, nullptr, nullptr);
+    st.ao->complete(egc, rc);
+}
+
 
 // The domain must exist and not be on its way out.
 Error live_domain(Egc &egc, XenStacks &s, std::uint32_t domid, DomInfo *d) {
@@ -48,12 +88,13 @@ Error add_start(Egc &egc, AddState &st, std::uint32_t domid, Prepare &&prepare) 
     DomInfo d;
     if ((rc = live_domain(egc, s, domid, &d)) != Error::Success) return rc;
     if ((rc = prepare(egc, s, &st.add)) != Error::Success) return rc;
+    std::memcpy(st.uuid.bytes.data(), d.uuid, 16);
     DevAdd &a = st.add;
     a.ao = st.ao;
     a.progress = &st.progress;
     a.wait_connected = !d.paused;  // a paused guest cannot connect yet
     a.data = &st;
-    a.callback = [](Egc &g, DevAdd *ad, Error r) { static_cast<AddState *>(ad->data)->ao->complete(g, r); };
+    a.callback = added;
     return dev_add_start(egc, a);
 }
 
@@ -69,16 +110,18 @@ Error remove_start(Egc &egc, RemoveState &st, std::uint32_t domid, bool force, L
     }
     DevRemove &r = st.rm;
     if ((rc = locate(egc, s, &r.addr, &r.label)) != Error::Success) return rc;
+    std::memcpy(st.uuid.bytes.data(), d.uuid, 16);
     r.ao = st.ao;
     r.progress = &st.progress;
     r.force = force;
     r.data = &st;
-    r.callback = [](Egc &g, DevRemove *rm, Error rr) { static_cast<RemoveState *>(rm->data)->ao->complete(g, rr); };
+    r.callback = removed;
     return dev_remove_start(egc, r);
 }
 
 Error disk_add(Ctx &ctx, std::uint32_t domid, const DeviceDisk &disk, AoHow how, ProgressHow ph) {
     return ao_start<AddState>(ctx, std::move(how), &AddState::progress, std::move(ph), [&](Egc &egc, AddState &st) {
+        st.disk = disk;
         return add_start(egc, st, domid, [&](Egc &g, XenStacks &s, DevAdd *a) { return disk_prepare(g, s, domid, disk, a); });
     });
 }
@@ -118,7 +161,11 @@ Error device_disk_destroy(Ctx &ctx, std::uint32_t domid, const DeviceDisk &disk,
 Error device_nic_add(Ctx &ctx, std::uint32_t domid, DeviceNic *nic, AoHow how, ProgressHow ph) {
     if (!nic) return Error::Inval;
     return ao_start<AddState>(ctx, std::move(how), &AddState::progress, std::move(ph), [&](Egc &egc, AddState &st) {
-        return add_start(egc, st, domid, [&](Egc &g, XenStacks &s, DevAdd *a) { return nic_prepare(g, s, domid, nic, a); });
+        return add_start(egc, st, domid, [&](Egc &g, XenStacks &s, DevAdd *a) {
+            Error rc = nic_prepare(g, s, domid, nic, a);
+            st.nic = *nic;  // with the devid and mac it was given
+            return rc;
+        });
     });
 }
 Error device_nic_remove(Ctx &ctx, std::uint32_t domid, const DeviceNic &nic, AoHow how, ProgressHow ph) {

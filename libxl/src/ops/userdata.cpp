@@ -1,5 +1,6 @@
 #include "ops/userdata.hpp"
 
+#include <boost/json.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "xen/xen_ctx.hpp"
 #include <xlkit/config_json.hpp>
 #include <xlkit/domain.hpp>
+#include <xlkit/evgen.hpp>
 
 namespace xlkit::detail {
 
@@ -35,15 +37,28 @@ bool write_all(int fd, const std::string &s) {
     return true;
 }
 
-} // namespace
 
-std::string userdata_path(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
-    return file_name(x, "d", domid, uuid, "libxl-json");
+Error read_file(const std::string &path, std::string *text, std::string *why) {
+    FILE *f = std::fopen(path.c_str(), "re");
+    if (!f) {
+        if (errno == ENOENT) return Error::Notfound;
+        *why = "cannot read " + path + ": " + std::strerror(errno);
+        return Error::Fail;
+    }
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text->append(buf, n);
+    bool err = std::ferror(f);
+    std::fclose(f);
+    if (err) {
+        *why = "cannot read " + path;
+        return Error::Fail;
+    }
+    return Error::Success;
 }
 
-Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const DomainConfig &cfg,
-                     std::string *why) {
-    const std::string path = userdata_path(x, domid, uuid), tmp = path + ".new";
+Error write_file(const XenCtx &x, const std::string &path, const std::string &text, std::string *why) {
+    const std::string tmp = path + ".new";
     if (mkdir(x.lib_dir().c_str(), 0755) < 0 && errno != EEXIST) {
         *why = "cannot make " + x.lib_dir() + ": " + std::strerror(errno);
         return Error::Fail;
@@ -53,8 +68,7 @@ Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, con
         *why = "cannot write " + tmp + ": " + std::strerror(errno);
         return Error::Fail;
     }
-    // libxl's files end with a newline after the JSON; xl's reader does not mind.
-    if (!write_all(fd.get(), domain_config_to_libxl_json(cfg, uuid) + "\n") || fsync(fd.get()) < 0) {
+    if (!write_all(fd.get(), text) || fsync(fd.get()) < 0) {
         *why = "cannot write " + tmp + ": " + std::strerror(errno);
         fd.reset();
         (void)unlink(tmp.c_str());
@@ -69,24 +83,22 @@ Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, con
     return Error::Success;
 }
 
+} // namespace
+
+std::string userdata_path(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
+    return file_name(x, "d", domid, uuid, "libxl-json");
+}
+
+Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const DomainConfig &cfg,
+                     std::string *why) {
+    // libxl's files end with a newline after the JSON; xl's reader does not mind.
+    return write_file(x, userdata_path(x, domid, uuid), domain_config_to_libxl_json(cfg, uuid) + "\n", why);
+}
+
 Error userdata_load(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, DomainConfig *cfg, std::string *why) {
     const std::string path = userdata_path(x, domid, uuid);
-    FILE *f = std::fopen(path.c_str(), "re");
-    if (!f) {
-        if (errno == ENOENT) return Error::Notfound;
-        *why = "cannot read " + path + ": " + std::strerror(errno);
-        return Error::Fail;
-    }
     std::string text;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    bool err = std::ferror(f);
-    std::fclose(f);
-    if (err) {
-        *why = "cannot read " + path;
-        return Error::Fail;
-    }
+    if (Error rc = read_file(path, &text, why); rc != Error::Success) return rc;
     Uuid stored;
     std::string jwhy;
     if (domain_config_from_libxl_json(text, cfg, &stored, &jwhy) != Error::Success) {
@@ -94,6 +106,43 @@ Error userdata_load(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, Doma
         return Error::Inval;
     }
     return Error::Success;
+}
+
+Error userdata_update_device(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const char *kind, int devid,
+                             const DeviceDisk *add_disk, const DeviceNic *add_nic, std::string *why) {
+    namespace json = boost::json;
+    const std::string path = userdata_path(x, domid, uuid);
+    std::string text;
+    if (Error rc = read_file(path, &text, why); rc != Error::Success) return rc;
+    boost::system::error_code ec;
+    json::value doc = json::parse(text, ec);
+    if (ec || !doc.is_object()) {
+        *why = path + ": not a JSON object";
+        return Error::Inval;
+    }
+    // The new entry in libxl's shape, from the one writer of that shape.
+    json::value entry;
+    if (add_disk || add_nic) {
+        DomainConfig one;
+        if (add_disk) one.disks.push_back(*add_disk);
+        if (add_nic) one.nics.push_back(*add_nic);
+        entry = json::parse(domain_config_to_libxl_json(one, uuid)).as_object().at(kind).as_array().at(0);
+    }
+    json::value &slot = doc.as_object()[kind];
+    if (!slot.is_array()) slot.emplace_array();
+    json::array &a = slot.as_array();
+    for (auto it = a.begin(); it != a.end();) {
+        int id = -1;
+        if (const json::object *o = it->if_object()) {
+            if (const json::value *v = o->if_contains(std::strcmp(kind, "disks") == 0 ? "vdev" : "devid")) {
+                if (v->is_string()) id = vdev_to_devid(v->as_string().c_str());
+                else if (v->is_int64()) id = int(v->as_int64());
+            }
+        }
+        it = id == devid ? a.erase(it) : it + 1;
+    }
+    if (!entry.is_null()) a.push_back(std::move(entry));
+    return write_file(x, path, json::serialize(doc) + "\n", why);
 }
 
 void userdata_remove(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {

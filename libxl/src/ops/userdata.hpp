@@ -30,6 +30,14 @@ Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, con
  * names the key). */
 Error userdata_load(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, DomainConfig *cfg, std::string *why);
 
+/* The stored configuration's devices changed in place: every other key of
+ * the file is kept as it is (a file xl wrote has many xlkit does not know).
+ * kind "disks" or "nics"; entries whose devid (a disk's vdev's, a nic's
+ * devid) is devid are removed, then add (if given) is appended. NotFound if
+ * nothing is stored; Fail / Inval with *why. */
+Error userdata_update_device(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const char *kind, int devid,
+                             const DeviceDisk *add_disk, const DeviceNic *add_nic, std::string *why);
+
 /* Every userdata file of the domain (userdata-*.DOMID.UUID.*), as libxl's
  * destroy removes them. Missing files are fine. */
 void userdata_remove(const XenCtx &x, std::uint32_t domid, const Uuid &uuid);
