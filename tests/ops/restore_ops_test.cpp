@@ -16,6 +16,8 @@
 #include "ops/save_format.hpp"
 #include "support/modes.hpp"
 #include "support/sim_support.hpp"
+#include <cstring>
+#include <xlkit.h>
 #include <xlkit/domain.hpp>
 
 namespace {
@@ -283,6 +285,59 @@ TEST_F(RestoreAsyncTest, BadRequestsFailAtInitiation) {
     setenv("XLKIT_SAVE_HELPER", "/nonexistent/helper", 1);
     EXPECT_EQ(domain_create_restore(*ctx_, cfg_, false, &d, fd, -1, DomainRestoreParams{}, AoHow{}), Error::Inval);
     EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 8) << "nothing read by a failed initiation";
+    EXPECT_TRUE(no_domain_left());
+}
+
+// libxl_domain_create_restore's C form, as a libxl user ports it.
+class CRestore : public RestoreFixture, public ::testing::Test {
+protected:
+    void SetUp() override {
+        start();
+        setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+        ASSERT_EQ(xlkit_ctx_alloc(&c_, XLKIT_VERSION, 0, nullptr), 0);
+        xlkit_domain_config_init(&ccfg_);
+        ccfg_.name = strdup("restored");
+        ccfg_.memory = 64;
+        ccfg_.vcpus = 1;
+        xlkit_domain_restore_params_init(&params_);
+    }
+    void TearDown() override {
+        xlkit_domain_config_dispose(&ccfg_);
+        xlkit_ctx_free(c_);
+        unsetenv("XLKIT_HYPERVISOR");
+        stop();
+    }
+    xlkit_ctx *c_ = nullptr;
+    xlkit_domain_config ccfg_;
+    xlkit_domain_restore_params params_;
+};
+
+TEST_F(CRestore, AStreamIsRestoredThroughTheCApiAndOnlyThePlainCaseIsTaken) {
+    uint32_t domid = 0;
+    ASSERT_EQ(xlkit_domain_create_restore(c_, &ccfg_, &domid, file_with(good_stream()), -1, &params_, nullptr, nullptr),
+              0)
+        << log_.text;  // synchronous
+    xlkit_dominfo info;
+    xlkit_dominfo_init(&info);
+    ASSERT_EQ(xlkit_domain_info(c_, &info, domid), 0);
+    EXPECT_STREQ(info.name, "restored");
+    xlkit_dominfo_dispose(&info);
+    EXPECT_EQ(xlkit_domain_destroy(c_, domid, nullptr), 0);
+
+    params_.checkpointed_stream = 1;  // Remus / COLO
+    EXPECT_EQ(xlkit_domain_create_restore(c_, &ccfg_, &domid, file_with(good_stream()), -1, &params_, nullptr, nullptr),
+              XLKIT_ERROR_INVAL);
+    xlkit_domain_restore_params_init(&params_);
+    params_.stream_version = 1;  // xl's legacy files
+    EXPECT_EQ(xlkit_domain_create_restore(c_, &ccfg_, &domid, file_with(good_stream()), -1, &params_, nullptr, nullptr),
+              XLKIT_ERROR_INVAL);
+    xlkit_domain_restore_params_init(&params_);
+    EXPECT_EQ(xlkit_domain_create_restore(c_, &ccfg_, &domid, file_with("not a stream at all"), -1, &params_, nullptr,
+                                          nullptr),
+              XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_domain_create_restore(nullptr, &ccfg_, &domid, file_with(good_stream()), -1, &params_, nullptr,
+                                          nullptr),
+              XLKIT_ERROR_INVAL);
     EXPECT_TRUE(no_domain_left());
 }
 
