@@ -195,6 +195,33 @@ check "sv-h runs again under its name" running sv-h
 check "sv-h's kernel runs on: it answers a shutdown" answers sv-h
 rm -f "$saves/h.save"
 
+echo "== a guest with devices, one hot-plugged: all back after xlkit restore"
+truncate -s 16M "$work/d1.img" "$work/d2.img"
+dcfg=$(cfg sv-d obedient)
+printf "disk = [ '%s/d1.img,raw,xvda,rw' ]\nvif = [ 'mac=00:16:3e:5d:00:01,bridge=xenbr0' ]\n" "$work" >> "$dcfg"
+check "create sv-d with a disk and a vif" "$X" create "$dcfg"
+check "guest sv-d is up" wait_for "$BOOT_S" up sv-d
+check "block-attach xvdb to sv-d" "$X" block-attach sv-d "format=raw,vdev=xvdb,access=rw,target=$work/d2.img"
+# disks_connected NAME N: xl block-list shows N disks, every one Connected.
+disks_connected() {
+  [ "$(xl block-list "$1" 2>/dev/null | awk 'NR > 1 && $4 == 4' | wc -l)" = "$2" ] &&
+    [ "$(xl block-list "$1" 2>/dev/null | awk 'NR > 1' | wc -l)" = "$2" ]
+}
+nic_connected() { xl network-list "$1" 2>/dev/null | awk 'NR > 1 && $3 == "00:16:3e:5d:00:01" && $5 == 4' | grep -q .; }
+check "xl list -l knows the hot-plugged disk (the stored configuration)" \
+  bash -c "xl list -l sv-d | grep -q '\"vdev\": \"xvdb\"'"
+our_loops() { losetup -a 2>/dev/null | grep -c "$work/d[12].img" || true; }
+check "xlkit save sv-d" "$X" save sv-d "$saves/d.save"
+check "sv-d is gone, and its loop devices with it" bash -c "! xl list sv-d >/dev/null 2>&1 && [ \$(losetup -a | grep -c '$work/d[12].img') = 0 ]"
+check "xlkit restore sv-d" "$X" restore "$saves/d.save"
+check "sv-d runs again" running sv-d
+check "both disks are back and Connected (xl block-list)" wait_for 120 disks_connected sv-d 2
+check "its vif is back with its mac and Connected (xl network-list)" wait_for 120 nic_connected sv-d
+check "each disk on a loop device again" test "$(our_loops)" = 2
+check "sv-d's kernel runs on: it answers a shutdown" answers sv-d
+check "after its death no loop device is left" wait_for 60 eval '[ "$(our_loops)" = 0 ]'
+rm -f "$saves/d.save"
+
 echo "== requests that cannot be met"
 check "save of a missing domain fails" bash -c "! '$X' save no-such-guest '$saves/x.save' 2>/dev/null"
 check "save to a directory that does not exist fails" bash -c "! '$X' save 0 /no/such/dir/x 2>/dev/null"
