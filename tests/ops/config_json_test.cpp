@@ -146,7 +146,7 @@ TEST(ConfigJson, WhatXlkitWritesReadsBackTheSame) {
 TEST(ConfigJson, WritesLibxlsSpellings) {
     std::string j = domain_config_to_libxl_json(full_pv(), Uuid{});
     for (const char *want : {"\"c_info\":{\"type\":\"pv\"", "\"max_memkb\":524288", "\"target_memkb\":262144",
-                             "\"avail_vcpus\":[0,1,2]", "\"on_reboot\":\"restart_rename\"",
+                             "\"avail_vcpus\":[0,1,2]", "\"video_memkb\":0", "\"on_reboot\":\"restart_rename\"",
                              "\"on_crash\":\"coredump_destroy\"", "\"on_poweroff\":\"preserve\"",
                              "\"type.pv\":{}", "\"mac\":\"00:16:3e:12:34:56\"", "\"is_cdrom\":1",
                              "\"discard_enable\":\"False\"", "\"nictype\":\"vif\"", "\"backend\":\"phy\""})

@@ -215,6 +215,10 @@ std::string domain_config_to_libxl_json(const DomainConfig &cfg, const Uuid &uui
     b_info["avail_vcpus"] = std::move(avail);
     b_info["max_memkb"] = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
     b_info["target_memkb"] = cfg.memory * 1024;
+    // libxl's setdefault value for PV and PVH. Absent, libxl takes its
+    // "default" (all ones) and its retrieve adds it to the target: xl list
+    // -l would show 1 KiB less than the domain has.
+    b_info["video_memkb"] = 0;
     if (cfg.shadow_memory) b_info["shadow_memkb"] = cfg.shadow_memory * 1024;
     if (cfg.tsc_mode != TscMode::Default) b_info["tsc_mode"] = to_string(cfg.tsc_mode);
     put_str(b_info, "kernel", cfg.kernel);
