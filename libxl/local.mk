@@ -35,6 +35,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/device_nic.cpp \
 	libxl/src/ops/device_ops.cpp \
 	libxl/src/ops/guest_suspend.cpp \
+	libxl/src/ops/helper_reply.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
 	libxl/src/ops/op_util.cpp \
@@ -89,6 +90,7 @@ noinst_HEADERS += \
 	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
+	libxl/src/ops/helper_reply.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/restore_stream.hpp \
 	libxl/src/ops/save_format.hpp \

@@ -227,24 +227,15 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
     in >> word;
     if (word == "restored") {
         rs.got_results = bool(in >> rs.store_mfn >> rs.console_mfn);
-    } else if (word == "log") {
-        int level = 0;
-        in >> level;
-        std::string text;
-        std::getline(in, text);
-        if (!text.empty() && text[0] == ' ') text.erase(0, 1);
-        XLKIT_LOG(egc.ctx, WARN, "restore of domain %u: libxenguest: %s", rs.domid, text.c_str());
-        if (level >= 5) rs.last_error = text;  // XTL_ERROR and up
-    } else if (word == "done") {
-        in >> rs.helper_rc >> rs.helper_errno;
-        rs.got_done = true;
+    } else {
+        (void)rs.reply.take(egc, "restore", rs.domid, word, in);
     }
 }
 
 void helper_done(Egc &egc, ChildRun *cr, Error rc, int status) {
     RestoreStream &rs = *static_cast<RestoreStream *>(cr->data);
     if (rs.phase == RestoreStream::Phase::Killing) return finish(egc, rs);
-    if (rc == Error::Success && rs.got_done && rs.helper_rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (rc == Error::Success && rs.reply.succeeded(status)) {
         want(rs, RestoreStream::Phase::RecordHeader, sf::kRecordHeaderSize);
         return pump(egc, rs, false);
     }
@@ -256,16 +247,10 @@ void helper_done(Egc &egc, ChildRun *cr, Error rc, int status) {
         XLKIT_LOG(egc.ctx, ERROR,
                   "restore of domain %u: the stream is truncated: it ends inside the domain's memory "
                   "(libxenguest: %s)",
-                  rs.domid, rs.last_error.empty() ? "no message" : rs.last_error.c_str());
+                  rs.domid, rs.reply.last_error.empty() ? "no message" : rs.reply.last_error.c_str());
         return stop(egc, rs, Error::Inval);
     }
-    if (rs.got_done)
-        XLKIT_LOG(egc.ctx, ERROR, "restore of domain %u failed in xc_domain_restore: %s", rs.domid,
-                  !rs.last_error.empty() ? rs.last_error.c_str() : std::strerror(rs.helper_errno));
-    else
-        XLKIT_LOG(egc.ctx, ERROR,
-                  "restore of domain %u failed: the save helper ended without a result (status %d)", rs.domid,
-                  status);
+    rs.reply.log_failure(egc, "restore", "xc_domain_restore", rs.domid, status);
     stop(egc, rs, Error::Fail);
 }
 
@@ -316,7 +301,8 @@ Error restore_stream_check(Egc &egc, int fd, int data_timeout_ms) {
 Error restore_stream_start(Egc &egc, RestoreStream &rs) {
     if (Error rc = restore_stream_check(egc, rs.fd, rs.data_timeout_ms); rc != Error::Success) return rc;
     rs.rc = Error::Success;
-    rs.copied = rs.got_results = rs.got_done = false;
+    rs.copied = rs.got_results = false;
+    rs.reply = HelperReply{};
     rs.read_bytes = 0;
     rs.io.reset(fcntl(rs.fd, F_DUPFD_CLOEXEC, 3));
     if (!rs.io) {

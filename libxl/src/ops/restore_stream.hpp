@@ -45,6 +45,7 @@
 #include "event/ev_time.hpp"
 #include "event/unique_fd.hpp"
 #include "ops/child_run.hpp"
+#include "ops/helper_reply.hpp"
 
 namespace xlkit::detail {
 
@@ -84,9 +85,8 @@ struct RestoreStream {
     std::int64_t last_move_ms = 0;
     AoAbortable abortable;
     ChildRun helper;
-    bool got_results = false, got_done = false;
-    int helper_rc = -1, helper_errno = 0;
-    std::string last_error;
+    bool got_results = false;
+    HelperReply reply;
     Error rc = Error::Success;
 };
 

@@ -45,6 +45,7 @@
 #include "event/unique_fd.hpp"
 #include "ops/child_run.hpp"
 #include "ops/guest_suspend.hpp"
+#include "ops/helper_reply.hpp"
 #include "ops/op_util.hpp"
 #include "ops/save_format.hpp"
 
@@ -79,11 +80,9 @@ struct State {
     Error rc = Error::Success;
     bool reaped = false;
     int status = 0;
-    bool got_done = false;
-    int helper_rc = -1, helper_errno = 0;
+    HelperReply reply;
     unsigned long total_pages = 0;
     std::int64_t data_mark = -1;  // fd_mark() when the stall timer was armed
-    std::string last_error;
 };
 
 /* A number that changes when data moves through fd, -1 if there is none:
@@ -225,17 +224,8 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
             st.suspending = false;
             stop_copy(egc, st, rc);
         }
-    } else if (word == "log") {
-        int level = 0;
-        in >> level;
-        std::string text;
-        std::getline(in, text);
-        if (!text.empty() && text[0] == ' ') text.erase(0, 1);
-        XLKIT_LOG(egc.ctx, WARN, "save of domain %u: libxenguest: %s", st.domid, text.c_str());
-        if (level >= 5) st.last_error = text;  // XTL_ERROR and up
-    } else if (word == "done") {
-        in >> st.helper_rc >> st.helper_errno;
-        st.got_done = true;
+    } else {
+        (void)st.reply.take(egc, "save", st.domid, word, in);
     }
 }
 
@@ -256,13 +246,8 @@ void finish_if_done(Egc &egc, State &st) {
     if (!st.reaped || st.suspending) return;
     abortable_deregister(egc, st.abortable);
     int status = st.status;
-    if (st.rc == Error::Success && !(st.got_done && st.helper_rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-        if (st.got_done)
-            XLKIT_LOG(egc.ctx, ERROR, "save of domain %u failed in xc_domain_save: %s", st.domid,
-                      !st.last_error.empty() ? st.last_error.c_str() : std::strerror(st.helper_errno));
-        else
-            XLKIT_LOG(egc.ctx, ERROR, "save of domain %u failed: the save helper ended without a result (status %d)",
-                      st.domid, status);
+    if (st.rc == Error::Success && !st.reply.succeeded(status)) {
+        st.reply.log_failure(egc, "save", "xc_domain_save", st.domid, status);
         st.rc = Error::Fail;
     }
     if (st.rc == Error::Success) st.rc = write_all(egc, st, save_format::record(save_format::kRecEnd), "END record");
