@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xlkit {
 
@@ -197,6 +198,22 @@ void read_nic(Reader &r, const json::object &o, const std::string &p, DeviceNic 
     r.str(o, "gatewaydev", p + ".gatewaydev", &n->gatewaydev);
 }
 
+// top[key], an array of device objects, each read by read_one.
+template <class Device, class ReadOne>
+void read_devices(Reader &r, const json::object &top, const char *key, ReadOne read_one, std::vector<Device> *out) {
+    const json::array *a = r.array(top, key, key);
+    for (std::size_t i = 0; a && i < a->size() && r.ok(); ++i) {
+        const std::string p = std::string(key) + "[" + std::to_string(i) + "]";
+        if (!(*a)[i].is_object()) {
+            r.fail(p, std::string("expected an object, got ") + Reader::kind((*a)[i]));
+            return;
+        }
+        Device d;
+        read_one(r, (*a)[i].get_object(), p, &d);
+        out->push_back(std::move(d));
+    }
+}
+
 std::uint64_t mib_of(std::uint64_t kb) { return (kb + 1023) / 1024; }
 
 } // namespace
@@ -332,30 +349,8 @@ Error domain_config_from_libxl_json(std::string_view text, DomainConfig *cfg, Uu
             r.fail("b_info.type.hvm", "xlkit builds PV and PVH guests only");
     }
 
-    if (const json::array *a = r.array(top, "disks", "disks")) {
-        for (std::size_t i = 0; i < a->size() && r.ok(); ++i) {
-            const std::string p = "disks[" + std::to_string(i) + "]";
-            if (!(*a)[i].is_object()) {
-                r.fail(p, std::string("expected an object, got ") + Reader::kind((*a)[i]));
-                break;
-            }
-            DeviceDisk k;
-            read_disk(r, (*a)[i].get_object(), p, &k);
-            cfg->disks.push_back(std::move(k));
-        }
-    }
-    if (const json::array *a = r.array(top, "nics", "nics")) {
-        for (std::size_t i = 0; i < a->size() && r.ok(); ++i) {
-            const std::string p = "nics[" + std::to_string(i) + "]";
-            if (!(*a)[i].is_object()) {
-                r.fail(p, std::string("expected an object, got ") + Reader::kind((*a)[i]));
-                break;
-            }
-            DeviceNic n;
-            read_nic(r, (*a)[i].get_object(), p, &n);
-            cfg->nics.push_back(std::move(n));
-        }
-    }
+    read_devices(r, top, "disks", read_disk, &cfg->disks);
+    read_devices(r, top, "nics", read_nic, &cfg->nics);
     // Devices xlkit cannot give the guest: refusing beats a guest without them.
     for (const char *k : {"pcidevs", "dtdevs", "vfbs", "vkbs", "vtpms", "p9s", "pvcallsifs", "vdispls", "vsnds",
                           "channels", "usbctrls", "usbdevs"}) {
