@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# twobox: two Xen hosts on this machine, for migration between hosts (issue 15).
+# twobox: two Xen hosts on this machine, for migration between hosts.
 #
 # On the host:
 #   tests/vm/twobox.sh [OPTIONS] -- COMMAND [ARG...]
