@@ -380,6 +380,36 @@ TEST_F(OseventHooksTest, ApplicationTimeoutFiringEarlyIsRearmed) {
     EXPECT_EQ(fired, 1);
 }
 
+TEST_F(OseventHooksTest, AStaleTimeoutOccurrenceLeavesTheLiveRegistrationArmed) {
+    // An application whose "fire now" races with its timer's own dispatch may
+    // report one registration twice; the second report must not be taken for
+    // the registration xlkit made after the first.
+    EvTime late, early;
+    int fired = 0;
+    late.data = early.data = &fired;
+    auto cb = [](Egc &, EvTime *ev, Nanos, Error) { ++*static_cast<int *>(ev->data); };
+    {
+        Egc egc(impl());
+        ASSERT_EQ(impl().time_register_rel(egc, late, cb, 60000), Error::Success);
+        ASSERT_EQ(impl().time_register_rel(egc, early, cb, 1), Error::Success);
+    }
+    usleep(2000);
+    void *first = loop_.timer_token;
+    fire_app_timer();
+    ASSERT_EQ(fired, 1);
+    ASSERT_TRUE(loop_.timer_live);
+    ASSERT_NE(loop_.timer_token, first) << "each registration has its own token";
+    ctx_->occurred_timeout(first);  // the same registration, reported again
+    EXPECT_FALSE(ctx_->failed());
+    EXPECT_EQ(loop_.timeouts_registered, 2) << "the stale report neither re-registered nor disarmed";
+    EXPECT_TRUE(loop_.timer_live);
+    fire_app_timer();  // the live one still works (early for late: re-armed)
+    EXPECT_EQ(fired, 1);
+    EXPECT_EQ(loop_.timeouts_registered, 3);
+    Egc egc(impl());
+    impl().time_deregister(egc, late);
+}
+
 TEST_F(OseventHooksTest, UnknownTimeoutTokenIsIgnored) {
     int bogus;
     ctx_->occurred_timeout(&bogus);

@@ -32,7 +32,13 @@ typedef struct xlkit_osevent_hooks {
     /* One-shot timeout at absolute wall-clock time abs; when it occurs call
      * xlkit_osevent_occurred_timeout(ctx, for_xlkit) and consider the
      * registration gone. xlkit keeps at most one such registration alive
-     * (for its earliest deadline) plus at most one being fired early. */
+     * (for its earliest deadline) plus at most one being fired early.
+     * As in libxl, timeout_modify may be called for a registration (from
+     * any thread) while the application is already about to report it, so
+     * keep what *for_app_registration_out names valid until
+     * xlkit_osevent_occurred_timeout has returned, as libvirt does. A
+     * registration reported more than once is reported once: the later
+     * reports are recognised and ignored. */
     int (*timeout_register)(void *user, void **for_app_registration_out,
                             struct timeval abs, void *for_xlkit);
     /* Only ever called with abs = {0,0}, meaning "fire as soon as possible". */

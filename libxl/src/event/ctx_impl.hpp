@@ -244,6 +244,7 @@ private:
     bool app_timer_registered_ = false;
     Nanos app_timer_deadline_ = kNever;
     void *app_timer_reg_ = nullptr;
+    std::uint32_t app_timer_gen_ = 0; // of the live registration
 
     // children
     IList<EvChild, &EvChild::hook_> children_;

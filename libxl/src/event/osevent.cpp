@@ -3,6 +3,9 @@
 // timeout for xlkit's earliest deadline).
 #include <poll.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "event/ctx_impl.hpp"
 #include "event/log.hpp"
 
@@ -21,8 +24,15 @@ inline void decode_fd_token(void *token, int *fd, std::uint32_t *gen) noexcept {
     *gen = static_cast<std::uint32_t>(std::uint64_t(key) >> 32);
 }
 
-// The app-side timeout's for_xlkit: any non-null value; it is not looked up.
-char g_timeout_token;
+// The app-side timeout's for_xlkit names its registration: a tag in the low
+// bit (never a valid fd token's pattern alone, and never null) and the
+// registration's generation above it. An occurred_timeout for an older
+// registration -- an application that fires one twice, or late after a
+// racing "fire now" -- is then recognised and ignored instead of being taken
+// for the live one.
+inline void *timeout_token(std::uint32_t gen) noexcept {
+    return reinterpret_cast<void *>((std::uintptr_t(gen) << 1) | 1u);
+}
 
 } // namespace
 
@@ -120,7 +130,9 @@ Error CtxImpl::app_timer_update(Egc &egc) {
     Nanos min = timers_.next_deadline();
     if (!app_timer_registered_) {
         void *reg = nullptr;
-        int r = hooks_->timeout_register(hooks_user_, &reg, to_timeval(wall_from_mono(min)), &g_timeout_token);
+        ++app_timer_gen_;
+        int r = hooks_->timeout_register(hooks_user_, &reg, to_timeval(wall_from_mono(min)),
+                                         timeout_token(app_timer_gen_));
         if (r) {
             XLKIT_LOG(*this, ERROR, "application timeout_register hook failed (rc=%d)", r);
             return hook_error(r);
@@ -162,8 +174,13 @@ void CtxImpl::occurred_fd(Egc &egc, void *for_xlkit, int fd, short revents) {
 }
 
 void CtxImpl::occurred_timeout(Egc &egc, void *for_xlkit) {
-    if (for_xlkit != &g_timeout_token) {
+    auto key = reinterpret_cast<std::uintptr_t>(for_xlkit);
+    if (!(key & 1u) || (key >> 1) > std::numeric_limits<std::uint32_t>::max()) {
         XLKIT_LOG(*this, ERROR, "occurred_timeout: unknown for_xlkit %p", for_xlkit);
+        return;
+    }
+    if (!app_timer_registered_ || for_xlkit != timeout_token(app_timer_gen_)) {
+        XLKIT_LOG(*this, DEBUG, "occurred_timeout: stale registration %p ignored", for_xlkit);
         return;
     }
     app_timer_registered_ = false;
