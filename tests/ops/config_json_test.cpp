@@ -124,6 +124,17 @@ DomainConfig full_pv() {
     return c;
 }
 
+TEST(ConfigJson, ReadsTheFileAsLibxlStoresItWithItsNul) {
+    // libxl writes the userdata file as strlen + 1 bytes: the JSON and its NUL.
+    std::string file = std::string(kXlPvh) + "\n";
+    file.push_back('\0');
+    DomainConfig c;
+    Uuid u;
+    std::string why;
+    ASSERT_EQ(domain_config_from_libxl_json(file, &c, &u, &why), Error::Success) << why;
+    EXPECT_EQ(c.name, "pvhj");
+}
+
 TEST(ConfigJson, WhatXlkitWritesReadsBackTheSame) {
     Uuid u;
     u.bytes = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};

@@ -1,5 +1,6 @@
 // The domain operations on the userspace sim host, in every completion mode.
 #include <atomic>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <xlkit/config_json.hpp>
@@ -176,6 +177,9 @@ TYPED_TEST(DomainOpsTest, CreateStoresTheConfigurationWhereXlReadsItAndDestroyRe
         std::fclose(f);
     }
     ASSERT_FALSE(text.empty()) << path;
+    // As libxl stores it: the JSON string with its NUL (xl reads the file as
+    // a C string).
+    EXPECT_EQ(text.back(), '\0');
     DomainConfig stored;
     Uuid u;
     std::string why;
@@ -183,6 +187,11 @@ TYPED_TEST(DomainOpsTest, CreateStoresTheConfigurationWhereXlReadsItAndDestroyRe
     EXPECT_EQ(u, i.uuid);
     EXPECT_EQ(stored, c);
     DomainConfig retrieved;
+    EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, d, &retrieved), Error::Success);
+    EXPECT_EQ(retrieved, c);
+    // A file without the NUL (xlkit's before it wrote one) reads the same.
+    std::ofstream(path, std::ios::trunc) << text.substr(0, text.find('\0'));
+    retrieved = DomainConfig{};
     EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, d, &retrieved), Error::Success);
     EXPECT_EQ(retrieved, c);
     EXPECT_EQ(retrieve_domain_configuration(*this->ctx_, 0, &retrieved), Error::Notfound) << "dom0 has none";

@@ -27,7 +27,8 @@ namespace xlkit {
  * JSON of a running domain has them. */
 XLKIT_API std::string domain_config_to_libxl_json(const DomainConfig &cfg, const Uuid &uuid);
 
-/* The reverse: Success and *cfg (and *uuid, all zero if the JSON has none),
+/* The reverse (trailing NULs, which libxl's stored files end with, are
+ * ignored): Success and *cfg (and *uuid, all zero if the JSON has none),
  * or Error::Inval with *why naming the key and what is wrong with it
  * ("b_info.max_memkb: not a number"); *cfg is then unspecified. */
 XLKIT_API Error domain_config_from_libxl_json(std::string_view json, DomainConfig *cfg, Uuid *uuid,

@@ -271,6 +271,8 @@ Error domain_config_from_libxl_json(std::string_view text, DomainConfig *cfg, Uu
     }
     *cfg = DomainConfig{};
     *uuid = Uuid{};
+    // libxl's stored files end with the string's NUL.
+    while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         *why = "the configuration is empty";
         return Error::Inval;

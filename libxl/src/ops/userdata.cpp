@@ -38,6 +38,16 @@ bool write_all(int fd, const std::string &s) {
 }
 
 
+// libxl stores the JSON with its terminating NUL (libxl__set_domain_configuration
+// writes strlen + 1 bytes) and its reader takes the file as a C string: a file
+// without the NUL is read past its end. xlkit writes the NUL too, and reads
+// files with and without it.
+std::string libxl_json_file(std::string json) {
+    json += '\n';
+    json += '\0';
+    return json;
+}
+
 Error read_file(const std::string &path, std::string *text, std::string *why) {
     FILE *f = std::fopen(path.c_str(), "re");
     if (!f) {
@@ -54,6 +64,7 @@ Error read_file(const std::string &path, std::string *text, std::string *why) {
         *why = "cannot read " + path;
         return Error::Fail;
     }
+    while (!text->empty() && text->back() == '\0') text->pop_back();
     return Error::Success;
 }
 
@@ -91,8 +102,7 @@ std::string userdata_path(const XenCtx &x, std::uint32_t domid, const Uuid &uuid
 
 Error userdata_store(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, const DomainConfig &cfg,
                      std::string *why) {
-    // libxl's files end with a newline after the JSON; xl's reader does not mind.
-    return write_file(x, userdata_path(x, domid, uuid), domain_config_to_libxl_json(cfg, uuid) + "\n", why);
+    return write_file(x, userdata_path(x, domid, uuid), libxl_json_file(domain_config_to_libxl_json(cfg, uuid)), why);
 }
 
 Error userdata_load(const XenCtx &x, std::uint32_t domid, const Uuid &uuid, DomainConfig *cfg, std::string *why) {
@@ -142,7 +152,7 @@ Error userdata_update_device(const XenCtx &x, std::uint32_t domid, const Uuid &u
         it = id == devid ? a.erase(it) : it + 1;
     }
     if (!entry.is_null()) a.push_back(std::move(entry));
-    return write_file(x, path, json::serialize(doc) + "\n", why);
+    return write_file(x, path, libxl_json_file(json::serialize(doc)), why);
 }
 
 void userdata_remove(const XenCtx &x, std::uint32_t domid, const Uuid &uuid) {
