@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # xlkit save and restore on real Xen 4.17, in dom0 of Xen in a box (run by
 # tests/vm/run.sh): files xl restores and xlkit restores (xlkit's and xl's),
-# -c, -p, Ctrl-C, bad files, bad requests. Each check
+# -c, -p, Ctrl-C, bad files, bad requests; a guest's console counter going
+# on across save and restore. Each check
 # prints "ok" or "FAIL"; the script exits 1 if any failed.
 # usage: save_vm.sh XLKIT_BIN
 set -uo pipefail
@@ -25,7 +26,7 @@ cfg() { # cfg NAME KIND
   local name=$1 kind=$2
   {
     printf 'name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/%s.initrd"\n' "$name" "$G" "$G" "$kind"
-    printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
+    printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests xenbox.ticks=1"\n'
     printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
@@ -49,6 +50,14 @@ paused() { case $(state "$1") in *p*) return 0 ;; *) return 1 ;; esac; }
 down_or_gone() { gone "$1" || case $(state "$1") in *s*) return 0 ;; *) return 1 ;; esac; }
 answers() { xl shutdown "$1" >/dev/null 2>&1 && wait_for 120 down_or_gone "$1"; }
 no_helper() { ! ps -eo comm= | grep -q "^xlkit-save-help"; }
+# The guests print "tick N" every second (xenbox.ticks=1); xenconsoled logs
+# each guest's console, appending when a domain of that name comes back.
+# ticks NAME: every tick it printed, one number a line, in order.
+ticks() { grep -ao 'tick [0-9]*' "/var/log/xen/console/guest-$1.log" 2>/dev/null | awk '{ print $2 }'; }
+last_tick() { local t; t=$(ticks "$1" | tail -n 1); echo "${t:-0}"; }
+ticks_past() { [ "$(last_tick "$1")" -gt "$2" ]; }
+# ticks_on NAME: its counter moves (it runs), within 60 s.
+ticks_on() { local t; t=$(last_tick "$1"); wait_for 60 ticks_past "$1" $((t + 1)); }
 bigger_than() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
@@ -108,8 +117,10 @@ rcfg=$(cfg sv-r obedient)
 "$X" create "$rcfg" >/dev/null 2>&1
 check "guest sv-r is up" wait_for "$BOOT_S" up sv-r
 uuid_before=$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')
+check "sv-r counts on its console" wait_for 60 ticks_past sv-r 1
 check "xlkit save sv-r" "$X" save sv-r "$saves/r.save"
 check "sv-r is gone after the save" gone sv-r
+saved_tick=$(last_tick sv-r)
 t0=$(date +%s.%N)
 check "xlkit restore reads xlkit's file (the configuration saved in it)" "$X" restore "$saves/r.save"
 t1=$(date +%s.%N)
@@ -118,6 +129,9 @@ check "sv-r runs again under its name" running sv-r
 check "sv-r has its memory (96 MiB, xl list says $(mem sv-r))" test "$(mem sv-r)" = 96
 check "sv-r has its vcpus (1, xl list says $(vcpus sv-r))" test "$(vcpus sv-r)" = 1
 check "sv-r keeps its uuid" test "$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$uuid_before"
+# Its counter goes on from where it was: not a new boot (which counts from 1).
+check "sv-r's counter goes on past tick $saved_tick after the restore" wait_for 60 ticks_past sv-r $((saved_tick + 2))
+check "sv-r's counter did not start again (tick 1 once: $(ticks sv-r | grep -cx 1))" test "$(ticks sv-r | grep -cx 1)" = 1
 check "sv-r's kernel runs on: it answers a shutdown" answers sv-r
 check "no save helper is left" wait_for 10 no_helper
 
