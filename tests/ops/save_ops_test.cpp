@@ -170,12 +170,28 @@ TEST_F(SaveFailTest, AbortAfterTheSuspendResumesTheGuest) {
     EXPECT_EQ(info(d).state, DomainState::Running);
 }
 
+TEST_F(SaveFailTest, AGuestThatDoesNotAcknowledgeTimesOutAndRunsOn) {
+    std::uint32_t d = create("deaf");
+    GuestAgent agent(host_.sim(), d, false);  // never acknowledges
+    ASSERT_TRUE(agent.ready());
+    AoHow how = AoHow::callback([this](Error e) {
+        result_ = e;
+        finished_ = true;
+    });
+    ASSERT_EQ(domain_suspend(*ctx_, d, fd_, 0, std::move(how), {}, 0, 300), Error::Success);
+    ASSERT_TRUE(drive_until([&] { return finished_; }));
+    EXPECT_EQ(result_, Error::GuestTimedout);
+    EXPECT_GE(agent.requests(), 1);
+    EXPECT_EQ(info(d).state, DomainState::Running);
+}
+
 TEST_F(SaveFailTest, BadRequestsFailAtInitiation) {
     std::uint32_t d = create("bad");
     EXPECT_EQ(domain_suspend(*ctx_, 4242, fd_, 0, AoHow{}), Error::DomainNotfound);
     EXPECT_EQ(domain_suspend(*ctx_, d, -1, 0, AoHow{}), Error::Inval);
     EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 8, AoHow{}), Error::Inval);
     EXPECT_EQ(domain_suspend(*ctx_, 0, fd_, 0, AoHow{}), Error::Inval);
+    EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 0, AoHow{}, {}, 0, -1), Error::Inval);
     setenv("XLKIT_SAVE_HELPER", "/nonexistent/helper", 1);
     EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 0, AoHow{}), Error::Inval);
     EXPECT_EQ(slurp_fd(fd_), "") << "nothing written by a failed initiation";

@@ -2,7 +2,8 @@
 # xlkit save and restore on real Xen 4.17, in dom0 of Xen in a box (run by
 # tests/vm/run.sh): files xl restores and xlkit restores (xlkit's and xl's),
 # -c, -p, Ctrl-C, bad files, bad requests; a guest's console counter going
-# on across save and restore. Each check
+# on across save and restore; saves that cannot finish (a guest that cannot
+# acknowledge, a pipe nobody drains, Ctrl-C in the suspend). Each check
 # prints "ok" or "FAIL"; the script exits 1 if any failed.
 # usage: save_vm.sh XLKIT_BIN
 set -uo pipefail
@@ -86,6 +87,59 @@ check "xlkit save -p sv-c" "$X" save -p sv-c "$saves/p.save"
 check "sv-c is paused after save -p" paused sv-c
 rm -f "$saves/p.save"
 xl unpause sv-c >/dev/null 2>&1
+
+echo "== saves that cannot finish: sv-c runs on, nothing is left"
+# Each save below fails while sv-c is running or paused; afterwards it must
+# run on (its counter goes on), with no helper, no request in
+# control/shutdown and no other domain left.
+cdomid=$(xl domid sv-c 2>/dev/null)
+ndom=$(xl list | wc -l)
+request() { xenstore-read "/local/domain/$cdomid/control/shutdown" 2>/dev/null; }
+no_request() { [ -z "$(request)" ]; }
+suspend_asked() { [ "$(request)" = suspend ]; }
+left_running() { # left_running LABEL
+  check "$1: no save helper is left" wait_for 10 no_helper
+  check "$1: no request is left in control/shutdown" no_request
+  check "$1: no other domain ($(xl list | wc -l) lines in xl list, $ndom before)" test "$(xl list | wc -l)" = "$ndom"
+  check "$1: sv-c runs on" running sv-c
+  check "$1: its counter goes on" ticks_on sv-c
+}
+# a. A guest that cannot acknowledge the suspend request (paused): the
+#    request is withdrawn after -t seconds.
+xl pause sv-c
+"$X" save -t 2 sv-c "$saves/f.save" > "$work/f.out" 2>&1; st=$?
+check "unacknowledged: the save fails (status $st)" test "$st" -ne 0
+check "unacknowledged: it says so ($(tail -n 1 "$work/f.out" | cut -c1-160))" grep -q "did not acknowledge the suspend request" "$work/f.out"
+check "unacknowledged: the file is removed" test ! -e "$saves/f.save"
+check "unacknowledged: the request is withdrawn while sv-c is paused" no_request
+xl unpause sv-c
+left_running "unacknowledged"
+# b. A pipe nobody drains (held open, never read): the data phase times out.
+mkfifo "$work/f.fifo"
+exec 7<>"$work/f.fifo"
+"$X" save --data-timeout 2 sv-c "$work/f.fifo" > "$work/f.out" 2>&1; st=$?
+exec 7<&-
+check "undrained pipe: the save fails (status $st)" test "$st" -ne 0
+check "undrained pipe: it names the data phase ($(tail -n 1 "$work/f.out" | cut -c1-160))" grep -q "no data moved" "$work/f.out"
+check "undrained pipe: the fifo is left in place" test -p "$work/f.fifo"
+left_running "undrained pipe"
+# c. Ctrl-C while the guest is asked to suspend (paused: it cannot answer).
+xl pause sv-c
+"$X" save sv-c "$saves/f.save" > "$work/f.out" 2>&1 &
+pid=$!
+if wait_for 60 suspend_asked; then
+  kill -INT "$pid"
+  wait "$pid"; st=$?
+  check "Ctrl-C in the suspend: the save fails (status $st)" test "$st" -ne 0
+  check "Ctrl-C in the suspend: it says so" grep -q interrupted "$work/f.out"
+  check "Ctrl-C in the suspend: the file is removed" test ! -e "$saves/f.save"
+  check "Ctrl-C in the suspend: the request is withdrawn while sv-c is paused" no_request
+else
+  kill -INT "$pid"; wait "$pid"
+  bad "the save never asked sv-c to suspend: $(cat "$work/f.out")"
+fi
+xl unpause sv-c
+left_running "Ctrl-C in the suspend"
 check "sv-c's kernel runs on: it answers a shutdown" answers sv-c
 
 echo "== Ctrl-C during the memory copy"
