@@ -155,6 +155,19 @@ XLKIT_API int xlkit_domain_unpause(xlkit_ctx *ctx, uint32_t domid, const xlkit_a
 XLKIT_API int xlkit_domain_suspend_only(xlkit_ctx *ctx, uint32_t domid, const xlkit_asyncop_how *ao_how);
 XLKIT_API int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_cancel,
                                   const xlkit_asyncop_how *ao_how);
+/* libxl's LIBXL_SUSPEND_DEBUG and LIBXL_SUSPEND_LIVE. */
+#define XLKIT_SUSPEND_DEBUG 1
+#define XLKIT_SUSPEND_LIVE 2
+/* As libxl 4.17's: save the domain to fd (the migration stream v2; the
+ * caller writes xl's header first if it wants one) and leave it suspended,
+ * for the caller to destroy or resume. flags: XLKIT_SUSPEND_*. No progress
+ * reports, as libxl has none here (the C++ domain_suspend gives them).
+ * Errors as xlkit::domain_suspend's (xlkit/domain.hpp): XLKIT_ERROR_INVAL
+ * for a bad fd or flags, XLKIT_ERROR_DOMAIN_NOTFOUND, XLKIT_ERROR_GUEST_TIMEDOUT,
+ * XLKIT_ERROR_TIMEDOUT (no data moved for 60 s), ...; after any failure the
+ * guest runs on. */
+XLKIT_API int xlkit_domain_suspend(xlkit_ctx *ctx, uint32_t domid, int fd, int flags,
+                                   const xlkit_asyncop_how *ao_how);
 /* xlkit addition: completes when the domain is dying or gone, or
  * XLKIT_ERROR_TIMEDOUT after timeout_ms (0: no limit). */
 XLKIT_API int xlkit_domain_wait_death(xlkit_ctx *ctx, uint32_t domid, int timeout_ms,

@@ -4,6 +4,7 @@
 #include <boost/json/src.hpp>  // Boost.JSON's implementation, once per program
 
 #include <algorithm>
+#include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -471,6 +472,45 @@ TEST_F(Cli, SaveWithCLeavesTheDomainRunningAndAFailedSaveRemovesTheFile) {
     EXPECT_NE(access(file.c_str(), F_OK), 0) << "the half-written file is removed";
     EXPECT_EQ(find("guest1")->state, "running");
     EXPECT_EQ(xlkit({"save", "no-such-guest", file}).status, 1);
+}
+
+TEST_F(Cli, SaveTimeoutsNameThePhaseThatStalledAndTheGuestRunsOn) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    const std::string file = host_.dir() + "/guest1.save";
+    {
+        GuestAgent agent(host_.sim(), d, false);  // never acknowledges
+        ASSERT_TRUE(agent.ready());
+        Result r = xlkit({"save", "-t", "0.5", "guest1", file});
+        EXPECT_EQ(r.status, 1);
+        EXPECT_TRUE(last_line_error(r));
+        EXPECT_NE(r.err.find("did not suspend within 0.5 s (-t)"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("did not acknowledge the suspend request"), std::string::npos) << r.err;
+        EXPECT_LT(r.secs, 10);
+        EXPECT_NE(access(file.c_str(), F_OK), 0) << "the half-written file is removed";
+        EXPECT_EQ(find("guest1")->state, "running");
+    }
+    // A FIFO whose reader never reads (held open here): the data phase
+    // times out, and the FIFO is not removed.
+    const std::string fifo = host_.dir() + "/guest1.fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    int hold = open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(hold, 0);
+    setenv("XLKIT_FAKE_SAVE", "stall", 1);
+    Result r = xlkit({"save", "--data-timeout", "0.5", "guest1", fifo});
+    unsetenv("XLKIT_FAKE_SAVE");
+    close(hold);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(last_line_error(r));
+    EXPECT_NE(r.err.find("the data phase stalled for 0.5 s (--data-timeout)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no data moved"), std::string::npos) << r.err;
+    struct stat sb;
+    EXPECT_TRUE(stat(fifo.c_str(), &sb) == 0 && S_ISFIFO(sb.st_mode)) << "the FIFO is left in place";
+    EXPECT_EQ(find("guest1")->state, "running");
+    EXPECT_EQ(xlkit({"save", "-t", "soon", "guest1", file}).status, 2);
+    EXPECT_EQ(xlkit({"save", "--data-timeout", "0", "guest1", file}).status, 2);
+    unsetenv("XLKIT_SAVE_HELPER");
 }
 
 TEST_F(Cli, RestoreReadsTheSaveFileBackAndABadFileLeavesNoDomain) {

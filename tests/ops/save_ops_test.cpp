@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <stop_token>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "support/guest_agent.hpp"
 #include "support/modes.hpp"
 #include "support/sim_support.hpp"
+#include <xlkit.h>
 #include <xlkit/domain.hpp>
 
 namespace {
@@ -168,15 +170,113 @@ TEST_F(SaveFailTest, AbortAfterTheSuspendResumesTheGuest) {
     EXPECT_EQ(info(d).state, DomainState::Running);
 }
 
+TEST_F(SaveFailTest, AGuestThatDoesNotAcknowledgeTimesOutAndRunsOn) {
+    std::uint32_t d = create("deaf");
+    GuestAgent agent(host_.sim(), d, false);  // never acknowledges
+    ASSERT_TRUE(agent.ready());
+    AoHow how = AoHow::callback([this](Error e) {
+        result_ = e;
+        finished_ = true;
+    });
+    ASSERT_EQ(domain_suspend(*ctx_, d, fd_, 0, std::move(how), {}, 0, 300), Error::Success);
+    ASSERT_TRUE(drive_until([&] { return finished_; }));
+    EXPECT_EQ(result_, Error::GuestTimedout);
+    EXPECT_GE(agent.requests(), 1);
+    EXPECT_EQ(info(d).state, DomainState::Running);
+}
+
 TEST_F(SaveFailTest, BadRequestsFailAtInitiation) {
     std::uint32_t d = create("bad");
     EXPECT_EQ(domain_suspend(*ctx_, 4242, fd_, 0, AoHow{}), Error::DomainNotfound);
     EXPECT_EQ(domain_suspend(*ctx_, d, -1, 0, AoHow{}), Error::Inval);
     EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 8, AoHow{}), Error::Inval);
     EXPECT_EQ(domain_suspend(*ctx_, 0, fd_, 0, AoHow{}), Error::Inval);
+    EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 0, AoHow{}, {}, 0, -1), Error::Inval);
     setenv("XLKIT_SAVE_HELPER", "/nonexistent/helper", 1);
     EXPECT_EQ(domain_suspend(*ctx_, d, fd_, 0, AoHow{}), Error::Inval);
     EXPECT_EQ(slurp_fd(fd_), "") << "nothing written by a failed initiation";
+}
+
+// libxl_domain_suspend's C form, as a libxl user ports it: the application
+// drives the C ctx's loop itself in callback mode.
+class CSave : public SaveFixture, public ::testing::Test {
+protected:
+    void SetUp() override {
+        start();
+        setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1);
+        ASSERT_EQ(xlkit_ctx_alloc(&c_, XLKIT_VERSION, 0, nullptr), 0);
+    }
+    void TearDown() override {
+        xlkit_ctx_free(c_);
+        unsetenv("XLKIT_HYPERVISOR");
+        stop();
+    }
+    static void done(xlkit_ctx *, int rc, void *user) {
+        auto *self = static_cast<CSave *>(user);
+        self->rc_ = rc;
+        ++self->calls_;
+    }
+    /* One turn of a plain poll() loop, as tests/capi/embed_poll.c. */
+    void iterate() {
+        int nfds = int(fds_.size()), timeout = 50;
+        int rc = xlkit_osevent_beforepoll(c_, &nfds, fds_.data(), &timeout, timeval{});
+        if (rc == XLKIT_ERROR_BUFFERFULL) {
+            fds_.resize(std::size_t(nfds) * 2);
+            nfds = int(fds_.size());
+            rc = xlkit_osevent_beforepoll(c_, &nfds, fds_.data(), &timeout, timeval{});
+        }
+        ASSERT_EQ(rc, 0);
+        if (poll(fds_.data(), nfds_t(nfds), timeout) < 0) return;
+        xlkit_osevent_afterpoll(c_, nfds, fds_.data(), timeval{});
+    }
+    xlkit_ctx *c_ = nullptr;
+    std::vector<pollfd> fds_;
+    int rc_ = 1;
+    int calls_ = 0;
+};
+
+TEST_F(CSave, ADomainIsSavedThroughTheCApiWithCallbackOrSynchronously) {
+    static_assert(XLKIT_SUSPEND_DEBUG == kSuspendDebug && XLKIT_SUSPEND_LIVE == kSuspendLive);
+    const std::string stream =
+        sf::stream_header() + sf::record(sf::kRecLibxcContext) + "XCSTREAM" + sf::record(sf::kRecEnd);
+    std::uint32_t d = create("csaved");
+    {
+        GuestAgent agent(host_.sim(), d, true);
+        ASSERT_TRUE(agent.ready());
+        xlkit_asyncop_how how{};
+        how.callback = done;
+        how.u.for_callback = this;
+        ASSERT_EQ(xlkit_domain_suspend(c_, d, fd_, XLKIT_SUSPEND_LIVE, &how), 0);
+        for (int i = 0; i < 400 && calls_ == 0; ++i) iterate();
+        EXPECT_EQ(calls_, 1);
+        EXPECT_EQ(rc_, 0);
+        EXPECT_EQ(slurp_fd(fd_), stream);
+        EXPECT_EQ(info(d).shutdown_reason, ShutdownReason::Suspend);
+        EXPECT_EQ(xlkit_domain_resume(c_, d, 1, nullptr), 0);
+        EXPECT_EQ(info(d).state, DomainState::Running);
+    }
+    ASSERT_EQ(ftruncate(fd_, 0), 0);
+    ASSERT_EQ(lseek(fd_, 0, SEEK_SET), 0);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    EXPECT_EQ(xlkit_domain_suspend(c_, d, fd_, 0, nullptr), 0);  // synchronous
+    EXPECT_EQ(slurp_fd(fd_), stream);
+    EXPECT_EQ(info(d).shutdown_reason, ShutdownReason::Suspend);
+}
+
+TEST_F(CSave, BadArgumentsThroughTheCApiFailAndTheGuestRunsOn) {
+    std::uint32_t d = create("cbad");
+    EXPECT_EQ(xlkit_domain_suspend(c_, d, -1, 0, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_domain_suspend(c_, 4242, fd_, 0, nullptr), XLKIT_ERROR_DOMAIN_NOTFOUND);
+    EXPECT_EQ(xlkit_domain_suspend(c_, d, fd_, 8, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_domain_suspend(nullptr, d, fd_, 0, nullptr), XLKIT_ERROR_INVAL);
+    xlkit_asyncop_how how{};
+    how.callback = done;
+    how.u.for_callback = this;
+    EXPECT_EQ(xlkit_domain_suspend(c_, d, -1, 0, &how), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(calls_, 0) << "no callback when initiation fails";
+    EXPECT_EQ(slurp_fd(fd_), "");
+    EXPECT_EQ(info(d).state, DomainState::Running);
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # xlkit save and restore on real Xen 4.17, in dom0 of Xen in a box (run by
 # tests/vm/run.sh): files xl restores and xlkit restores (xlkit's and xl's),
-# -c, -p, Ctrl-C, bad files, bad requests. Each check
+# -c, -p, Ctrl-C, bad files, bad requests; a guest's console counter going
+# on across save and restore; saves that cannot finish (a guest that cannot
+# acknowledge, a pipe nobody drains, Ctrl-C in the suspend). Each check
 # prints "ok" or "FAIL"; the script exits 1 if any failed.
 # usage: save_vm.sh XLKIT_BIN
 set -uo pipefail
@@ -25,7 +27,7 @@ cfg() { # cfg NAME KIND
   local name=$1 kind=$2
   {
     printf 'name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/%s.initrd"\n' "$name" "$G" "$G" "$kind"
-    printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
+    printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests xenbox.ticks=1"\n'
     printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
@@ -49,6 +51,14 @@ paused() { case $(state "$1") in *p*) return 0 ;; *) return 1 ;; esac; }
 down_or_gone() { gone "$1" || case $(state "$1") in *s*) return 0 ;; *) return 1 ;; esac; }
 answers() { xl shutdown "$1" >/dev/null 2>&1 && wait_for 120 down_or_gone "$1"; }
 no_helper() { ! ps -eo comm= | grep -q "^xlkit-save-help"; }
+# The guests print "tick N" every second (xenbox.ticks=1); xenconsoled logs
+# each guest's console, appending when a domain of that name comes back.
+# ticks NAME: every tick it printed, one number a line, in order.
+ticks() { grep -ao 'tick [0-9]*' "/var/log/xen/console/guest-$1.log" 2>/dev/null | awk '{ print $2 }'; }
+last_tick() { local t; t=$(ticks "$1" | tail -n 1); echo "${t:-0}"; }
+ticks_past() { [ "$(last_tick "$1")" -gt "$2" ]; }
+# ticks_on NAME: its counter moves (it runs), within 60 s.
+ticks_on() { local t; t=$(last_tick "$1"); wait_for 60 ticks_past "$1" $((t + 1)); }
 bigger_than() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
@@ -77,6 +87,59 @@ check "xlkit save -p sv-c" "$X" save -p sv-c "$saves/p.save"
 check "sv-c is paused after save -p" paused sv-c
 rm -f "$saves/p.save"
 xl unpause sv-c >/dev/null 2>&1
+
+echo "== saves that cannot finish: sv-c runs on, nothing is left"
+# Each save below fails while sv-c is running or paused; afterwards it must
+# run on (its counter goes on), with no helper, no request in
+# control/shutdown and no other domain left.
+cdomid=$(xl domid sv-c 2>/dev/null)
+ndom=$(xl list | wc -l)
+request() { xenstore-read "/local/domain/$cdomid/control/shutdown" 2>/dev/null; }
+no_request() { [ -z "$(request)" ]; }
+suspend_asked() { [ "$(request)" = suspend ]; }
+left_running() { # left_running LABEL
+  check "$1: no save helper is left" wait_for 10 no_helper
+  check "$1: no request is left in control/shutdown" no_request
+  check "$1: no other domain ($(xl list | wc -l) lines in xl list, $ndom before)" test "$(xl list | wc -l)" = "$ndom"
+  check "$1: sv-c runs on" running sv-c
+  check "$1: its counter goes on" ticks_on sv-c
+}
+# a. A guest that cannot acknowledge the suspend request (paused): the
+#    request is withdrawn after -t seconds.
+xl pause sv-c
+"$X" save -t 2 sv-c "$saves/f.save" > "$work/f.out" 2>&1; st=$?
+check "unacknowledged: the save fails (status $st)" test "$st" -ne 0
+check "unacknowledged: it says so ($(tail -n 1 "$work/f.out" | cut -c1-160))" grep -q "did not acknowledge the suspend request" "$work/f.out"
+check "unacknowledged: the file is removed" test ! -e "$saves/f.save"
+check "unacknowledged: the request is withdrawn while sv-c is paused" no_request
+xl unpause sv-c
+left_running "unacknowledged"
+# b. A pipe nobody drains (held open, never read): the data phase times out.
+mkfifo "$work/f.fifo"
+exec 7<>"$work/f.fifo"
+"$X" save --data-timeout 2 sv-c "$work/f.fifo" > "$work/f.out" 2>&1; st=$?
+exec 7<&-
+check "undrained pipe: the save fails (status $st)" test "$st" -ne 0
+check "undrained pipe: it names the data phase ($(tail -n 1 "$work/f.out" | cut -c1-160))" grep -q "no data moved" "$work/f.out"
+check "undrained pipe: the fifo is left in place" test -p "$work/f.fifo"
+left_running "undrained pipe"
+# c. Ctrl-C while the guest is asked to suspend (paused: it cannot answer).
+xl pause sv-c
+"$X" save sv-c "$saves/f.save" > "$work/f.out" 2>&1 &
+pid=$!
+if wait_for 60 suspend_asked; then
+  kill -INT "$pid"
+  wait "$pid"; st=$?
+  check "Ctrl-C in the suspend: the save fails (status $st)" test "$st" -ne 0
+  check "Ctrl-C in the suspend: it says so" grep -q interrupted "$work/f.out"
+  check "Ctrl-C in the suspend: the file is removed" test ! -e "$saves/f.save"
+  check "Ctrl-C in the suspend: the request is withdrawn while sv-c is paused" no_request
+else
+  kill -INT "$pid"; wait "$pid"
+  bad "the save never asked sv-c to suspend: $(cat "$work/f.out")"
+fi
+xl unpause sv-c
+left_running "Ctrl-C in the suspend"
 check "sv-c's kernel runs on: it answers a shutdown" answers sv-c
 
 echo "== Ctrl-C during the memory copy"
@@ -108,8 +171,10 @@ rcfg=$(cfg sv-r obedient)
 "$X" create "$rcfg" >/dev/null 2>&1
 check "guest sv-r is up" wait_for "$BOOT_S" up sv-r
 uuid_before=$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')
+check "sv-r counts on its console" wait_for 60 ticks_past sv-r 1
 check "xlkit save sv-r" "$X" save sv-r "$saves/r.save"
 check "sv-r is gone after the save" gone sv-r
+saved_tick=$(last_tick sv-r)
 t0=$(date +%s.%N)
 check "xlkit restore reads xlkit's file (the configuration saved in it)" "$X" restore "$saves/r.save"
 t1=$(date +%s.%N)
@@ -118,6 +183,9 @@ check "sv-r runs again under its name" running sv-r
 check "sv-r has its memory (96 MiB, xl list says $(mem sv-r))" test "$(mem sv-r)" = 96
 check "sv-r has its vcpus (1, xl list says $(vcpus sv-r))" test "$(vcpus sv-r)" = 1
 check "sv-r keeps its uuid" test "$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$uuid_before"
+# Its counter goes on from where it was: not a new boot (which counts from 1).
+check "sv-r's counter goes on past tick $saved_tick after the restore" wait_for 60 ticks_past sv-r $((saved_tick + 2))
+check "sv-r's counter did not start again (tick 1 once: $(ticks sv-r | grep -cx 1))" test "$(ticks sv-r | grep -cx 1)" = 1
 check "sv-r's kernel runs on: it answers a shutdown" answers sv-r
 check "no save helper is left" wait_for 10 no_helper
 

@@ -1,14 +1,18 @@
-// xlkit save [-c] [-p] DOM FILE [CONFIG]: as xl save. The file is xl's:
+// xlkit save [-c] [-p] [-t SECS] [--data-timeout SECS] DOM FILE [CONFIG]:
+// as xl save, with the two timeouts as xlkit additions. The file is xl's:
 // its header with the configuration as libxl_domain_config JSON, then the
 // library's save stream (domain_suspend). Afterwards the domain is
 // destroyed, or with -c resumed (it runs on), or with -p resumed paused.
 // A failed or interrupted save leaves the domain running (the library
-// resumes it) and removes the half-written file.
+// resumes it) and removes the half-written file (a regular one: a FIFO or
+// a device is left in place).
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.hpp"
@@ -35,17 +39,44 @@ bool write_all(int fd, const std::string &s) {
     return true;
 }
 
+std::string secs(double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g s", s);
+    return b;
+}
+
+int to_ms(double s) { return s <= 0 ? 0 : std::max(1, int(std::lround(s * 1000))); }
+
+/* Remove what a failed save wrote, if it is a file it made or truncated:
+ * a FIFO or a device (a pipe to another host) stays. */
+void remove_half_written(int fd, const std::string &file) {
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) (void)unlink(file.c_str());
+}
+
 } // namespace
 
 int cmd_save(App &app, int argc, char **argv) {
-    static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    constexpr int kDataTimeout = 256;  // --data-timeout: no short form
+    static const struct option longopts[] = {{"timeout", required_argument, nullptr, 't'},
+                                              {"data-timeout", required_argument, nullptr, kDataTimeout},
+                                              {"help", no_argument, nullptr, 'h'},
+                                              {nullptr, 0, nullptr, 0}};
     int c, status = 0;
     bool checkpoint = false, leave_paused = false;
-    while ((c = getopt_cmd(app, argc, argv, "hcp", longopts, &status)) != -1) {
+    double suspend_s = 0, data_s = 0;
+    while ((c = getopt_cmd(app, argc, argv, "hcpt:", longopts, &status)) != -1) {
         if (c == 'h') return print_command_help(app);
         if (c == 'c') checkpoint = true;
         else if (c == 'p') leave_paused = true;
-        else return status;
+        else if (c == 't') {
+            if (!parse_seconds(optarg, &suspend_s) || suspend_s == 0)
+                return app.usage(std::string("-t: '") + optarg + "' is not a number of seconds");
+        } else if (c == kDataTimeout) {
+            if (!parse_seconds(optarg, &data_s) || data_s == 0)
+                return app.usage(std::string("--data-timeout: '") + optarg + "' is not a number of seconds");
+        } else
+            return status;
     }
     if (argc - optind < 2) return app.usage("which domain, and which file?");
     if (argc - optind > 3) return app.usage(std::string("unexpected argument '") + argv[optind + 3] + "'");
@@ -85,8 +116,8 @@ int cmd_save(App &app, int argc, char **argv) {
     if (fd < 0) return app.fail_msg("cannot save " + label + ": cannot open '" + file + "': " + std::strerror(errno));
     if (!write_all(fd, detail::save_format::xl_header(domain_config_to_libxl_json(cfg, info.uuid)))) {
         int e = errno;
+        remove_half_written(fd, file);
         close(fd);
-        unlink(file.c_str());
         return app.fail_msg("cannot save " + label + ": writing '" + file + "': " + std::strerror(e));
     }
     Progress prog;
@@ -95,15 +126,24 @@ int cmd_save(App &app, int argc, char **argv) {
     ReportView view(app);
     view.attach(&prog);
     Error rc = app.run_op(
-        [&](AoHow how) { return domain_suspend(*app.ctx, domid, fd, 0, std::move(how), view.how()); }, &prog);
+        [&](AoHow how) {
+            return domain_suspend(*app.ctx, domid, fd, 0, std::move(how), view.how(), to_ms(data_s), to_ms(suspend_s));
+        },
+        &prog);
     bool shown = prog.tty() && prog.active();
     prog.end();
     if (rc == Error::Success && fsync(fd) < 0 && errno != EINVAL) rc = Error::Fail;
+    if (rc != Error::Success) remove_half_written(fd, file);
     close(fd);
-    if (rc != Error::Success) {
-        unlink(file.c_str());
-        return app.fail("cannot save " + label + " to '" + file + "' (it runs on)", rc);
-    }
+    if (rc == Error::GuestTimedout)
+        return app.fail("cannot save " + label + " to '" + file + "' (it runs on): it did not suspend within " +
+                            secs(suspend_s > 0 ? suspend_s : 60) + " (-t)",
+                        rc);
+    if (rc == Error::Timedout)
+        return app.fail("cannot save " + label + " to '" + file + "' (it runs on): the data phase stalled for " +
+                            secs(data_s > 0 ? data_s : 60) + " (--data-timeout)",
+                        rc);
+    if (rc != Error::Success) return app.fail("cannot save " + label + " to '" + file + "' (it runs on)", rc);
     if (shown) std::fprintf(stderr, "save %s: done\n", label.c_str());
     if (checkpoint || leave_paused) {
         if (leave_paused) rc = domain_pause(*app.ctx, domid, AoHow{});

@@ -66,13 +66,17 @@ const Command kCommands[] = {
     {"destroy", cmd_destroy, "destroy DOM", "destroy a domain at once",
      "Destroys DOM (a name or a domid) without asking the guest, showing each\n"
      "stage: pause, devices, destroy, release, cleanup.\n"},
-    {"save", cmd_save, "save [-c] [-p] DOM FILE [CONFIG]", "save a domain to a file",
+    {"save", cmd_save, "save [-c] [-p] [-t SECS] [--data-timeout SECS] DOM FILE [CONFIG]", "save a domain to a file",
      "Saves DOM's memory and state to FILE, a file `xl restore` reads too, and\n"
      "destroys the domain. The file holds the domain's configuration: CONFIG's\n"
      "if given, else what the hypervisor knows (name, uuid, memory, vcpus).\n"
      "Ctrl-C stops the save: the domain runs on and FILE is removed.\n"
      "  -c  leave the domain running after the save (a checkpoint)\n"
-     "  -p  leave the domain paused after the save\n"},
+     "  -p  leave the domain paused after the save\n"
+     "  -t SECS  how long the guest has to acknowledge the suspend request, and\n"
+     "           then to suspend (default 60); it runs on if it does not\n"
+     "  --data-timeout SECS  fail when no data moved for SECS (default 60): a\n"
+     "           reader that stopped reading; the guest runs on\n"},
     {"restore", cmd_restore, "restore [-p] [-e] [-d] [CONFIG] FILE", "restore a domain from a saved file",
      "Makes a domain from FILE, written by `xlkit save` or `xl save`: its memory\n"
      "and state, read into a new domain with the saved name and uuid. The\n"

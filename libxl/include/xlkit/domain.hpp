@@ -117,12 +117,16 @@ constexpr int kSuspendLive = 2;
  * kSuspendLive). Progress through progress_how: OPERATION_PROGRESS with
  * stage "memory" (pages sent, of the total), "pass N: D pages dirty" after
  * each precopy pass, "suspend". Errors: Inval (bad fd or flags, domain 0,
- * shut down or dying, no helper), DomainNotfound, GuestTimedout, Fail
- * (libxenguest's error is logged), Timedout when no data moved for
- * data_timeout_ms (0: 60 s), Aborted. On any of them after the guest was
- * suspended, it is resumed. */
+ * shut down or dying, no helper, a negative timeout), DomainNotfound,
+ * GuestTimedout (the guest did not acknowledge the suspend request, or did
+ * not suspend, within suspend_timeout_ms each, 0: 60 s, as
+ * domain_suspend_only), Fail (libxenguest's error is logged), Timedout when
+ * no data moved for data_timeout_ms (0: 60 s), Aborted. On any of them
+ * after the guest was suspended, it is resumed; before, the request is
+ * withdrawn: the guest runs on. */
 XLKIT_API Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how,
-                               ProgressHow progress_how = {}, int data_timeout_ms = 0);
+                               ProgressHow progress_how = {}, int data_timeout_ms = 0,
+                               int suspend_timeout_ms = 0);
 
 /* domain_create_restore: a domain made from cfg as domain_create_new makes
  * one, but filled from a saved stream read from restore_fd (libxl's

@@ -67,6 +67,11 @@ int xlkit_domain_suspend_only(xlkit_ctx *ctx, uint32_t domid, const xlkit_asynco
     return rc_of(xlkit::domain_suspend_only(*ctx->cxx, domid, 0, xlkit::capi::to_cxx(ctx, ao_how)));
 }
 
+int xlkit_domain_suspend(xlkit_ctx *ctx, uint32_t domid, int fd, int flags, const xlkit_asyncop_how *ao_how) {
+    XLKIT_CAPI_CHECK_CTX(ctx);
+    return rc_of(xlkit::domain_suspend(*ctx->cxx, domid, fd, flags, xlkit::capi::to_cxx(ctx, ao_how)));
+}
+
 int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_cancel, const xlkit_asyncop_how *ao_how) {
     XLKIT_CAPI_CHECK_CTX(ctx);
     return rc_of(xlkit::domain_resume(*ctx->cxx, domid, suspend_cancel != 0, xlkit::capi::to_cxx(ctx, ao_how)));

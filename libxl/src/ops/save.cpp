@@ -13,7 +13,10 @@
 //           OPERATION_PROGRESS ("memory", pages done of total; "pass N:
 //           D dirty"); the data-phase timer restarts
 //   Copying --the helper asks for the suspend--> GuestSuspend
-//           (ops/guest_suspend.hpp); its answer goes back to the helper
+//           (ops/guest_suspend.hpp; suspend_timeout_ms bounds the
+//           acknowledgement and then the suspension); its answer goes back
+//           to the helper (GuestTimedout: the request was withdrawn, the
+//           guest runs on)
 //   Copying --the helper exits after xc_domain_save succeeded-->
 //           END written ──► complete(Success): the domain is suspended
 //   Copying --xc_domain_save failed / the helper died--> complete(Fail,
@@ -68,6 +71,7 @@ struct State {
     int fd = -1;
     int fd_flags = -1;
     int data_timeout_ms = 0;
+    int suspend_timeout_ms = 0;  // GuestSuspend's (0: its default)
     ChildRun helper;
     UniqueFd io;         // the helper's copy of fd
     UniqueFd to_helper;  // its stdin (a socket: a dead helper is EPIPE, not SIGPIPE)
@@ -217,6 +221,8 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         report_stage(egc, st.progress, st.domid, "suspend", 0, 1);
         st.gs.ao = st.ao;
         st.gs.domid = st.domid;
+        st.gs.ack_timeout_ms = st.suspend_timeout_ms;
+        st.gs.suspend_timeout_ms = st.suspend_timeout_ms;
         st.gs.data = &st;
         st.gs.callback = suspended_cb;
         st.suspending = true;
@@ -259,12 +265,15 @@ void finish_if_done(Egc &egc, State &st) {
     st.ao->complete(egc, st.rc);
 }
 
-Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, int data_timeout_ms) {
+Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, int data_timeout_ms,
+                 int suspend_timeout_ms) {
     st.domid = domid;
     st.fd = fd;
     st.data_timeout_ms = data_timeout_ms ? data_timeout_ms : kDefaultDataTimeoutMs;
-    if (data_timeout_ms < 0 || (flags & ~(kSuspendDebug | kSuspendLive))) {
-        XLKIT_LOG(egc.ctx, ERROR, "save of domain %u: bad flags %d or data timeout %d ms", domid, flags, data_timeout_ms);
+    st.suspend_timeout_ms = suspend_timeout_ms;
+    if (data_timeout_ms < 0 || suspend_timeout_ms < 0 || (flags & ~(kSuspendDebug | kSuspendLive))) {
+        XLKIT_LOG(egc.ctx, ERROR, "save of domain %u: bad flags %d, data timeout %d ms or suspend timeout %d ms",
+                  domid, flags, data_timeout_ms, suspend_timeout_ms);
         return Error::Inval;
     }
     int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
@@ -335,9 +344,10 @@ Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, in
 } // namespace
 
 Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how, ProgressHow progress_how,
-                     int data_timeout_ms) {
-    return ao_start<State>(ctx, std::move(how), &State::progress, std::move(progress_how),
-                           [=](Egc &egc, State &st) { return save_start(egc, st, domid, fd, flags, data_timeout_ms); });
+                     int data_timeout_ms, int suspend_timeout_ms) {
+    return ao_start<State>(ctx, std::move(how), &State::progress, std::move(progress_how), [=](Egc &egc, State &st) {
+        return save_start(egc, st, domid, fd, flags, data_timeout_ms, suspend_timeout_ms);
+    });
 }
 
 } // namespace xlkit
