@@ -91,6 +91,7 @@ noinst_HEADERS += \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/helper_reply.hpp \
+	libxl/src/ops/nested.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/restore_stream.hpp \
 	libxl/src/ops/save_format.hpp \
