@@ -73,6 +73,7 @@ TESTS += tests/xen-sim-tests
 tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp \
 	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp \
 	tests/ops/suspend_ops_test.cpp tests/ops/save_ops_test.cpp tests/ops/restore_ops_test.cpp \
+	tests/ops/migrate_ops_test.cpp \
 	tests/xen/acpi_pvh_test.cpp tests/xen/elf_probe_test.cpp tests/xen/cpuid_policy_test.cpp
 tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
