@@ -132,6 +132,7 @@ TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
     std::uint32_t src = create_source();
     GuestAgent agent(host_.sim(), src, true);
     ASSERT_TRUE(agent.ready());
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, {}), Error::Success);
     const std::size_t before = domains();
     send_async(src);
     receive_async();
@@ -186,6 +187,7 @@ TEST_F(MigrateOpsTest, ANonDefaultPolicyIsRefusedNamingTheField) {
     std::uint32_t src = create_source();
     MigratePolicy p;
     p.max_iterations = 3;
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Inval);
     EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
     p = {};
     p.dirty_threshold = 100;
@@ -225,6 +227,7 @@ TEST_F(MigrateOpsTest, APvGuestOnAHostWithoutShadowPagingIsRefusedBeforeAnything
     c.memory = 64;
     std::uint32_t d = 0;
     ASSERT_EQ(domain_create_new(*ctx_, c, false, &d), Error::Success);
+    EXPECT_EQ(domain_migrate_check(*ctx_, d, {}), Error::Inval);
     EXPECT_EQ(domain_migrate_send(*ctx_, d, src_fd_, src_fd_, {}, AoHow{}), Error::Inval);
     EXPECT_EQ(state(d), DomainState::Running);
     char ch;

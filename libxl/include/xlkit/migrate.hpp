@@ -58,6 +58,12 @@ struct MigratePolicy {
     unsigned max_time_ms = 0;           // the whole precopy's bound
 };
 
+/* domain_migrate_check: domain_migrate_send's checks of the domain and the
+ * policy (the first line of its state machine below), with nothing started
+ * or sent: Success, or the error (logged) the send would fail with. For a
+ * caller that sends its own framing first (the CLI: xl's header). */
+XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const MigratePolicy &policy);
+
 /* domain_migrate_send: live-migrate domid over send_fd (the stream and the
  * GO message) and recv_fd (the receiver's answers); they may be the same
  * fd. The caller has written its own framing (xl's: its save header with

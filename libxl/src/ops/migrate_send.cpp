@@ -160,16 +160,9 @@ Error check_policy(Egc &egc, const MigratePolicy &p) {
     return Error::Inval;
 }
 
-Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv_fd, const MigratePolicy &policy) {
-    st.domid = domid;
-    st.send_fd = send_fd;
-    st.recv_fd = recv_fd;
+/* What is checked before anything is sent (domain_migrate_check). */
+Error check_sender(Egc &egc, std::uint32_t domid, const MigratePolicy &policy, std::string *name) {
     if (Error rc = check_policy(egc, policy); rc != Error::Success) return rc;
-    int rfl = recv_fd >= 0 ? fcntl(recv_fd, F_GETFL) : -1;
-    if (rfl < 0 || (rfl & O_ACCMODE) == O_WRONLY) {
-        XLKIT_LOG(egc.ctx, ERROR, "migrate: recv_fd %d is not open for reading", recv_fd);
-        return Error::Inval;
-    }
     XenStacks s;
     if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
     DomInfo d;
@@ -177,11 +170,16 @@ Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv
         if (rc == Error::DomainNotfound) XLKIT_LOG(egc.ctx, ERROR, "migrate: no domain %u", domid);
         return rc;
     }
-    if (domid != 0 && (s.xs->read(0, dom_path(domid) + "/name", &st.name) < 0 || st.name.empty())) {
+    if (domid == 0 || d.dying || (d.shutdown && d.shutdown_reason != 2)) {
+        XLKIT_LOG(egc.ctx, ERROR, "migrate: domain %u cannot be migrated (%s)", domid,
+                  domid == 0 ? "domain 0" : d.dying ? "dying" : "shut down");
+        return Error::Inval;
+    }
+    if (s.xs->read(0, dom_path(domid) + "/name", name) < 0 || name->empty()) {
         XLKIT_LOG(egc.ctx, ERROR, "migrate: domain %u has no name (the hand-over renames it)", domid);
         return Error::Inval;
     }
-    if (domid != 0 && !d.hvm) {
+    if (!d.hvm) {
         unsigned caps = 0;
         if (s.hv->host_caps(&caps) == 0 && !(caps & kCapShadow)) {
             XLKIT_LOG(egc.ctx, ERROR,
@@ -192,12 +190,32 @@ Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv
             return Error::Inval;
         }
     }
-    // domain_suspend checks the rest (send_fd, domain 0, shut down, dying,
-    // the helper) before it writes anything.
+    return Error::Success;
+}
+
+Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv_fd, const MigratePolicy &policy) {
+    st.domid = domid;
+    st.send_fd = send_fd;
+    st.recv_fd = recv_fd;
+    if (Error rc = check_sender(egc, domid, policy, &st.name); rc != Error::Success) return rc;
+    int rfl = recv_fd >= 0 ? fcntl(recv_fd, F_GETFL) : -1;
+    if (rfl < 0 || (rfl & O_ACCMODE) == O_WRONLY) {
+        XLKIT_LOG(egc.ctx, ERROR, "migrate: recv_fd %d is not open for reading", recv_fd);
+        return Error::Inval;
+    }
+    // domain_suspend checks the rest (send_fd, the helper) before it
+    // writes anything.
     return domain_suspend_nested(egc, st.ao, &st.progress, streamed, &st, domid, send_fd, kSuspendLive, 0);
 }
 
 } // namespace
+
+Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const MigratePolicy &policy) {
+    return quick_call(ctx, XsNeed::Required, [domid, &policy](Egc &egc, XenStacks &) {
+        std::string name;
+        return check_sender(egc, domid, policy, &name);
+    });
+}
 
 Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, int recv_fd, const MigratePolicy &policy,
                           AoHow how, ProgressHow progress_how) {
