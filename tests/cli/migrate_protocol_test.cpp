@@ -126,6 +126,9 @@ TEST(MigrateProtocolTest, EmptySshCommandMakesTheHostTheWholeRune) {
 
 TEST(MigrateProtocolTest, DefaultRuneRunsXlOverSsh) {
     EXPECT_EQ(rune("host2", RuneOptions{}), "exec ssh host2 xl migrate-receive");
+    RuneOptions xlkit_side;
+    xlkit_side.program = "xlkit";  // xlkit migrate runs xlkit at the other end
+    EXPECT_EQ(rune("host2", xlkit_side), "exec ssh host2 xlkit migrate-receive");
 }
 
 TEST(MigrateProtocolTest, RuneCarriesTheSendersOptionsInXlsOrder) {
