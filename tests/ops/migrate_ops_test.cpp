@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ops/migrate_handshake.hpp"
+#include "ops/save_format.hpp"
 #include "support/guest_agent.hpp"
 #include "support/sim_support.hpp"
 #include "support/tiny_elf.hpp"
@@ -181,6 +182,43 @@ TEST_F(MigrateOpsTest, AbortDuringThePrecopyLeavesTheSourceRunning) {
     EXPECT_EQ(state(src), DomainState::Running);
     EXPECT_EQ(called("guest").size(), 1u);
     EXPECT_EQ(domains(), before);
+}
+
+TEST_F(MigrateOpsTest, NoReadyMessageAfterTheStreamResumesTheSource) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    send_async(src);
+    // The whole stream sits in the socket; the receiver goes away unread.
+    ASSERT_TRUE(drive_until([&] { return !send_stages_.empty() && send_stages_.back() == "handshake"; }));
+    close(dst_fd_);
+    dst_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Fail);
+    EXPECT_EQ(state(src), DomainState::Running);
+    EXPECT_EQ(called("guest").size(), 1u);
+    EXPECT_TRUE(called("guest--migratedaway").empty());
+}
+
+TEST_F(MigrateOpsTest, ASenderThatGoesAwayBeforeGoLeavesNothingAtTheReceiver) {
+    namespace sf = xlkit::detail::save_format;
+    const std::size_t before = domains();
+    std::string stream = sf::stream_header() + sf::record(sf::kRecLibxcContext) + "XCSTREAM" + sf::record(sf::kRecEnd);
+    ASSERT_EQ(write(src_fd_, stream.data(), stream.size()), ssize_t(stream.size()));
+    receive_async();
+    // The receiver made the domain and said it is ready: then no GO comes.
+    std::string ready(xlkit::detail::migrate::kReady.size(), '\0');
+    ASSERT_TRUE(drive_until([&] {
+        return recv(src_fd_, ready.data(), ready.size(), MSG_DONTWAIT | MSG_PEEK) == ssize_t(ready.size());
+    }));
+    EXPECT_EQ(ready, std::string(xlkit::detail::migrate::kReady));
+    EXPECT_EQ(called("guest--incoming").size(), 1u) << "made, paused, under its temporary name";
+    close(src_fd_);
+    src_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return received_; }));
+    EXPECT_EQ(recv_rc_, Error::Fail);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "its copy is destroyed";
+    EXPECT_TRUE(called("guest--incoming").empty());
 }
 
 TEST_F(MigrateOpsTest, ANonDefaultPolicyIsRefusedNamingTheField) {
