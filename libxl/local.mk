@@ -38,6 +38,9 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/ops/helper_reply.cpp \
 	libxl/src/ops/helper_run.cpp \
 	libxl/src/ops/list.cpp \
+	libxl/src/ops/migrate_handshake.cpp \
+	libxl/src/ops/migrate_receive.cpp \
+	libxl/src/ops/migrate_send.cpp \
 	libxl/src/ops/op_util.cpp \
 	libxl/src/ops/pause.cpp \
 	libxl/src/ops/restore.cpp \
@@ -91,6 +94,8 @@ noinst_HEADERS += \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
 	libxl/src/ops/helper_reply.hpp \
+	libxl/src/ops/migrate_handshake.hpp \
+	libxl/src/ops/nested.hpp \
 	libxl/src/ops/op_util.hpp \
 	libxl/src/ops/restore_stream.hpp \
 	libxl/src/ops/save_format.hpp \
@@ -112,6 +117,7 @@ xlkitinclude_HEADERS += \
 	libxl/include/xlkit/ctx.hpp \
 	libxl/include/xlkit/group.hpp \
 	libxl/include/xlkit/helper.hpp \
+	libxl/include/xlkit/migrate.hpp \
 	libxl/include/xlkit/progress.hpp \
 	libxl/include/xlkit/domain.hpp \
 	libxl/include/xlkit/device.hpp \

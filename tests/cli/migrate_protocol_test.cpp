@@ -2,6 +2,7 @@
 // for byte as Xen 4.17's xl sends them, incremental matching that never
 // reads past a message, the status byte, the renames and the ssh rune.
 #include "../../tools/xlkit/migrate_protocol.hpp"
+#include "ops/migrate_handshake.hpp"
 
 #include <gtest/gtest.h>
 
@@ -126,6 +127,9 @@ TEST(MigrateProtocolTest, EmptySshCommandMakesTheHostTheWholeRune) {
 
 TEST(MigrateProtocolTest, DefaultRuneRunsXlOverSsh) {
     EXPECT_EQ(rune("host2", RuneOptions{}), "exec ssh host2 xl migrate-receive");
+    RuneOptions xlkit_side;
+    xlkit_side.program = "xlkit";  // xlkit migrate runs xlkit at the other end
+    EXPECT_EQ(rune("host2", xlkit_side), "exec ssh host2 xlkit migrate-receive");
 }
 
 TEST(MigrateProtocolTest, RuneCarriesTheSendersOptionsInXlsOrder) {
@@ -138,6 +142,17 @@ TEST(MigrateProtocolTest, RuneCarriesTheSendersOptionsInXlsOrder) {
     o.debug = true;
     o.pause_after = true;
     EXPECT_EQ(rune("h", o), "exec ssh -p 2222 h xl -t -T -vv migrate-receive -e -d -p");
+}
+
+// The library speaks the hand-over (xlkit/migrate.hpp) with its own copy
+// of the messages: they must be these.
+TEST(MigrateProtocol, TheLibrarysHandOverMessagesAreTheseBytes) {
+    namespace lib = xlkit::detail::migrate;
+    EXPECT_EQ(wire(Message::Ready), lib::kReady);
+    EXPECT_EQ(wire(Message::PermissionToGo), lib::kPermissionToGo);
+    EXPECT_EQ(wire(Message::Report), lib::kReport);
+    EXPECT_EQ(incoming_name("g"), "g" + std::string(lib::kIncomingSuffix));
+    EXPECT_EQ(migrated_away_name("g"), "g" + std::string(lib::kMigratedAwaySuffix));
 }
 
 } // namespace

@@ -241,6 +241,12 @@ struct CreateRun {
 };
 int create_domain(App &app, const xlkit::DomainConfig &cfg, const CreateRun &run);
 int cmd_restore(App &app, int argc, char **argv);
+/* xl's save header from fd (a save file's start, or the stream of an
+ * incoming migration; cmd_restore.cpp): true and the JSON configuration
+ * (empty if none), or false and *err saying what is wrong, naming file. */
+bool read_xl_header(int fd, const std::string &file, std::string *json, std::string *err);
+int cmd_migrate(App &app, int argc, char **argv);
+int cmd_migrate_receive(App &app, int argc, char **argv);
 int cmd_destroy(App &app, int argc, char **argv);
 int cmd_save(App &app, int argc, char **argv);
 int cmd_shutdown(App &app, int argc, char **argv);

@@ -532,7 +532,11 @@ int create_domain(App &app, const DomainConfig &cfg, const CreateRun &run) {
                        ",\"console_available\":" + (console ? "true" : "false") + ",\"config\":" +
                        to_json_string(cfg) + ",\"progress\":" + view.json() + ",\"monitor\":" + mj + "}");
     } else {
-        std::printf("%s %s%s\n", std::strcmp(run.verb, "restore") == 0 ? "Restored" : "Created", label.c_str(),
+        std::printf("%s %s%s\n",
+                    std::strcmp(run.verb, "restore") == 0           ? "Restored"
+                    : std::strcmp(run.verb, "migrate-receive") == 0 ? "Received"
+                                                                    : "Created",
+                    label.c_str(),
                     paused ? " (paused)" : "");
         if (mon_pid > 0) std::printf("Monitor: pid %d, log %s\n", int(mon_pid), log_path.c_str());
         std::fflush(stdout);

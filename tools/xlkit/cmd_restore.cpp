@@ -24,11 +24,9 @@ namespace sf = xlkit::detail::save_format;
 
 namespace xlcli {
 
-namespace {
-
 /* Reads exactly n bytes: 0, or how many were there before the end (-1 and
  * errno on a read error). */
-ssize_t read_exact(int fd, std::string *out, std::size_t n) {
+static ssize_t read_exact(int fd, std::string *out, std::size_t n) {
     out->assign(n, '\0');
     std::size_t off = 0;
     while (off < n) {
@@ -81,8 +79,6 @@ bool read_xl_header(int fd, const std::string &file, std::string *json, std::str
     }
     return true;
 }
-
-} // namespace
 
 int cmd_restore(App &app, int argc, char **argv) {
     static const struct option longopts[] = {{"log", required_argument, nullptr, 'L'},

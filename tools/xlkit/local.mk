@@ -13,6 +13,8 @@ tools_xlkit_xlkit_SOURCES = \
 	tools/xlkit/cmd_device.cpp \
 	tools/xlkit/cmd_save.cpp \
 	tools/xlkit/cmd_restore.cpp \
+	tools/xlkit/cmd_migrate.cpp \
+	tools/xlkit/migrate_protocol.cpp \
 	libxl/src/ops/save_format.cpp \
 	tools/xlkit/xlcfg.c
 noinst_HEADERS += tools/xlkit/cli.hpp tools/xlkit/config.hpp tools/xlkit/migrate_protocol.hpp tools/xlkit/xlcfg.h
@@ -40,9 +42,8 @@ noinst_HEADERS += tests/cli/cli_support.hpp
 if BUILD_GTEST_SUITES
 check_PROGRAMS += tests/cli-tests
 TESTS += tests/cli-tests
-# xl's migration protocol (migrate_protocol.cpp) is tested ahead of the
-# migrate commands that will use it (docs/migration.md).
-tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp \
+# xl's migration protocol (migrate_protocol.cpp) is tested on its own too.
+tests_cli_tests_SOURCES = tests/support/main.cpp tests/cli/cli_test.cpp tests/cli/pvh_kernel.cpp \
 	tests/cli/migrate_protocol_test.cpp tools/xlkit/migrate_protocol.cpp
 tests_cli_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_BIN=\"$(abs_top_builddir)/tools/xlkit/xlkit$(EXEEXT)\" \

@@ -92,6 +92,31 @@ const Command kCommands[] = {
      "  -d           debug: print the configuration used (as JSON) on stderr\n"
      "  -q           quiet: no progress display\n"
      "  --log FILE   the monitor's log file\n"},
+    {"migrate", cmd_migrate, "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] DOM HOST",
+     "live-migrate a domain to another host",
+     "Moves DOM, running, to HOST, as xl migrate does and speaking its protocol\n"
+     "(the other end may be xl or xlkit): runs `ssh HOST xlkit migrate-receive`,\n"
+     "sends the domain's configuration, then its memory while it runs (precopy\n"
+     "passes), suspends it, sends the rest, and hands it over: the guest runs at\n"
+     "HOST and is destroyed here. If anything fails before the hand-over the\n"
+     "guest runs on here. Ctrl-C aborts before the hand-over (the guest runs on).\n"
+     "A PV guest on a host whose Xen has no shadow paging is refused at once.\n"
+     "\n"
+     "  -s SSHCOMMAND  the command instead of ssh; with -s '' HOST is the whole\n"
+     "                 command that reaches the receiver (e.g. -s '' DOM\n"
+     "                 'xlkit migrate-receive' migrates to this host)\n"
+     "  -e             the receiver starts no monitor (migrate-receive -e)\n"
+     "  -C CONFIG      send CONFIG as the domain's configuration\n"
+     "  --debug        print the command run; the receiver prints the config\n"},
+    {"migrate-receive", cmd_migrate_receive, "migrate-receive [-e] [-d]",
+     "receive a migrating domain (run by migrate)",
+     "The receiving end of migrate (xlkit's or xl's): the protocol on stdin and\n"
+     "stdout. The domain is made paused as NAME--incoming, renamed NAME and\n"
+     "unpaused once the sender hands it over, then monitored as after create.\n"
+     "If anything fails before that, no domain is left here.\n"
+     "\n"
+     "  -e  no monitor: on_poweroff/on_reboot/on_crash are not acted on\n"
+     "  -d  debug: print the configuration received (as JSON) on stderr\n"},
     {"shutdown", cmd_shutdown, "shutdown [-w] [-F] [-t SECONDS] DOM", "ask a domain to power off",
      "Asks the guest of DOM to power off (xenstore control/shutdown) and waits\n"
      "for it to acknowledge the request.\n"

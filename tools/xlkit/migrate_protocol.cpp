@@ -102,7 +102,8 @@ std::string rune(std::string_view host, const RuneOptions &opt) {
     r += opt.ssh_command;
     r += ' ';
     r += host;
-    r += " xl";
+    r += ' ';
+    r += opt.program;
     if (opt.tty) r += " -t";
     if (opt.timestamps) r += " -T";
     if (opt.verbose > 0) {

@@ -77,6 +77,7 @@ std::string_view common_name(std::string_view temporary);
 /* The shell command xl migrate runs (with sh -c) to reach the receiver. */
 struct RuneOptions {
     std::string ssh_command = "ssh";  // -s; empty: the host argument is the whole command
+    std::string program = "xl";       // what runs at the other end: xl, or xlkit
     bool tty = false;                 // the sender's stderr is a terminal: -t
     bool timestamps = false;          // -T
     unsigned verbose = 0;             // extra -v levels given to xl

@@ -79,4 +79,21 @@ Error ao_start(Ctx &ctx, AoHow &&how, Progress State::*progress, ProgressHow &&p
     });
 }
 
+/* Start an operation as a nested ao of parent (an operation that runs
+ * another as one of its steps): the same start contract, but the nested
+ * ao shares parent's abort and completes into done(egc, nested, rc) (lock
+ * held; nested->nested_data() is done_data) instead of the application.
+ * Returns start's error when it fails (done is then never called), else
+ * Success; done may already have run (an operation done in one step). */
+template <AoState State, AoStartFn<State> Start>
+Error ao_start_nested(Egc &egc, Ao *parent, void (*done)(Egc &, Ao *nested, Error rc), void *done_data,
+                      Start &&start) {
+    Ao *ao = nullptr;
+    State *st = Ao::create_nested<State>(egc, parent, done, done_data, &ao);
+    if (!st) return Error::Nomem;
+    st->ao = ao;
+    if (Error rc = std::forward<Start>(start)(egc, *st); rc != Error::Success) return ao->create_fail(egc, rc);
+    return ao->inprogress(egc);
+}
+
 } // namespace xlkit::detail

@@ -43,6 +43,7 @@
 #include "event/log.hpp"
 #include "ops/create.hpp"
 #include "ops/device_kinds.hpp"
+#include "ops/nested.hpp"
 #include "ops/restore_stream.hpp"
 #include "xen/cpuid_policy.hpp"
 #include "ops/op_util.hpp"
@@ -58,7 +59,8 @@ namespace {
 struct State {
     Ao *ao = nullptr;
     CtxImpl *ctx = nullptr;
-    Progress console;
+    Progress own_console;
+    Progress *console = &own_console;  // a parent's, when nested (ops/nested.hpp)
     DomainConfig cfg;
     bool paused = false;
     std::uint32_t *domid_out = nullptr;
@@ -296,7 +298,7 @@ void start_devices(Egc &egc, State &st, XenStacks &s) {
     std::vector<int> taken;
     auto start = [&](std::unique_ptr<DevAdd> a, Error prc) {
         a->ao = st.ao;
-        a->progress = &st.console;
+        a->progress = st.console;
         a->wait_connected = false;
         a->callback = device_added;
         a->data = &st;
@@ -364,7 +366,7 @@ void built_cb(Egc &egc, EvImmediate *im) {
     if (st.restore) {
         RestoreStream &rs = st.stream;
         rs.ao = st.ao;
-        rs.progress = &st.console;
+        rs.progress = st.console;
         rs.domid = st.built.domid;
         rs.fd = st.restore->fd;
         rs.send_back_fd = st.restore->send_back_fd;
@@ -399,7 +401,7 @@ void domain_made(Egc &egc, State &st) {
         ev->domid = st.built.domid;
         std::memcpy(ev->domuuid.bytes.data(), st.build.uuid, 16);
         ev->u = EventDomainCreateConsoleAvailable{};
-        st.console.report(egc, std::move(ev));
+        st.console->report(egc, std::move(ev));
     }
     if (rc != Error::Success) {
         undo(egc, st);
@@ -542,7 +544,7 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
 
 Error domain_create_new(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
                         ProgressHow console_how) {
-    return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how),
+    return ao_start<State>(ctx, std::move(how), &State::own_console, std::move(console_how),
                            [&](Egc &egc, State &st) { return create_start(egc, st, cfg, paused, domid, nullptr); });
 }
 
@@ -551,9 +553,19 @@ namespace detail {
 Error domain_create_common(Ctx &ctx, const DomainConfig &cfg, bool paused, std::uint32_t *domid, AoHow how,
                            ProgressHow console_how, const RestoreSource *restore) {
     // The State keeps its own copy of *restore.
-    return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how), [&](Egc &egc, State &st) {
+    return ao_start<State>(ctx, std::move(how), &State::own_console, std::move(console_how), [&](Egc &egc, State &st) {
         if (restore) st.restore_copy = *restore;
         return create_start(egc, st, cfg, paused, domid, restore ? &st.restore_copy : nullptr);
+    });
+}
+
+Error domain_create_restore_nested(Egc &egc, Ao *parent, Progress *console, NestedDone done, void *done_data,
+                                   const DomainConfig &cfg, bool paused, std::uint32_t *domid,
+                                   const RestoreSource &restore) {
+    return ao_start_nested<State>(egc, parent, done, done_data, [&](Egc &e, State &st) {
+        st.console = console;
+        st.restore_copy = restore;
+        return create_start(e, st, cfg, paused, domid, &st.restore_copy);
     });
 }
 

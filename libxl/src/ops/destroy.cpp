@@ -32,6 +32,7 @@
 
 #include "event/log.hpp"
 #include "ops/device.hpp"
+#include "ops/nested.hpp"
 #include "ops/op_util.hpp"
 #include "ops/userdata.hpp"
 
@@ -48,6 +49,7 @@ struct State {
     Progress stages;
     DeathWait release;
     std::uint32_t domid = 0;
+    bool can_abort = true;  // false when nested: the parent needs the domain gone
     std::uint8_t uuid[16] = {};
     std::string vm_path;
     std::vector<std::unique_ptr<DevRemove>> devices;
@@ -107,6 +109,7 @@ void destroy_domain(Egc &egc, State &st) {
     st.release.timeout_ms = kReleaseTimeoutMs;
     std::memcpy(st.release.uuid, st.uuid, 16);
     st.release.have_uuid = true;
+    st.release.can_abort = st.can_abort;
     st.release.data = &st;
     st.release.callback = released_cb;
     rc = death_wait_start(egc, st.release);
@@ -181,5 +184,16 @@ Error domain_destroy(Ctx &ctx, std::uint32_t domid, AoHow how, ProgressHow stage
     return ao_start<State>(ctx, std::move(how), &State::stages, std::move(stage_how),
                            [domid](Egc &egc, State &st) { return destroy_start(egc, st, domid); });
 }
+
+namespace detail {
+
+Error domain_destroy_nested(Egc &egc, Ao *parent, NestedDone done, void *done_data, std::uint32_t domid) {
+    return ao_start_nested<State>(egc, parent, done, done_data, [domid](Egc &e, State &st) {
+        st.can_abort = false;
+        return destroy_start(e, st, domid);
+    });
+}
+
+} // namespace detail
 
 } // namespace xlkit

@@ -75,9 +75,10 @@ void dw_finish(Egc &egc, DeathWait &w, Error rc) {
 
 Error death_wait_start(Egc &egc, DeathWait &w) {
     w.abortable.data = &w;
-    Error rc = abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, Error arc) {
-        dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
-    });
+    Error rc = !w.can_abort ? Error::Success
+                            : abortable_register(egc, w.abortable, w.ao, [](Egc &g, AoAbortable *ab, Error arc) {
+                                  dw_finish(g, *static_cast<DeathWait *>(ab->data), arc);
+                              });
     if (rc != Error::Success) return rc;
     // One request among the ctx's domain-death requests: the first check
     // comes soon, then one per @releaseDomain event, batched with the rest.

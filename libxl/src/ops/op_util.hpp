@@ -30,7 +30,7 @@ void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage,
 
 /* Waits (as part of ao) until domid is dying or gone, or timeout_ms (0:
  * none) passes: callback(rc = Success | Timedout | Aborted | Fail).
- * Abortable. */
+ * Abortable unless can_abort is false. */
 struct DeathWait {
     using Callback = void (*)(Egc &egc, DeathWait *w, Error rc);
     Ao *ao = nullptr;
@@ -40,6 +40,7 @@ struct DeathWait {
     void *data = nullptr;
     bool have_uuid = false;  // uuid: the domain's, if known before the start
     std::uint8_t uuid[16] = {};
+    bool can_abort = true;  // false: an abort does not cut the wait short
     // private
     EvgenDomainDeath *req = nullptr;  // shares the ctx's @releaseDomain watch
     EvTime timer;

@@ -49,6 +49,7 @@
 #include "ops/child_run.hpp"
 #include "ops/guest_suspend.hpp"
 #include "ops/helper_reply.hpp"
+#include "ops/nested.hpp"
 #include "ops/op_util.hpp"
 #include "ops/save_format.hpp"
 
@@ -66,7 +67,8 @@ constexpr int kDefaultDataTimeoutMs = 60000;
 
 struct State {
     Ao *ao = nullptr;
-    Progress progress;
+    Progress own_progress;
+    Progress *progress = &own_progress;  // a parent's, when nested (ops/nested.hpp)
     std::uint32_t domid = 0;
     int fd = -1;
     int fd_flags = -1;
@@ -202,7 +204,7 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         unsigned long done = 0, total = 0;
         in >> done >> total;
         if (total) st.total_pages = total;
-        report_stage(egc, st.progress, st.domid, "memory", int(done), int(total));
+        report_stage(egc, *st.progress, st.domid, "memory", int(done), int(total));
         if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
     } else if (word == "iteration") {
         unsigned n = 0;
@@ -210,7 +212,7 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         long dirty = -1;
         in >> n >> sent >> dirty;
         std::string stage = "pass " + std::to_string(n) + ": " + std::to_string(dirty) + " pages dirty";
-        report_stage(egc, st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages));
+        report_stage(egc, *st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages));
         if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
     } else if (word == "suspend") {
         egc.ctx.time_deregister(egc, st.stall);  // GuestSuspend has its own bounds
@@ -218,7 +220,7 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
             tell_helper(st, "fail\n");
             return;
         }
-        report_stage(egc, st.progress, st.domid, "suspend", 0, 1);
+        report_stage(egc, *st.progress, st.domid, "suspend", 0, 1);
         st.gs.ao = st.ao;
         st.gs.domid = st.domid;
         st.gs.ack_timeout_ms = st.suspend_timeout_ms;
@@ -336,7 +338,7 @@ Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, in
         return fail(rc);
     }
     st.helper_in.reset();
-    report_stage(egc, st.progress, domid, "memory", 0, 0);
+    report_stage(egc, *st.progress, domid, "memory", 0, 0);
     arm_stall(egc, st);
     return Error::Success;
 }
@@ -345,9 +347,21 @@ Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, in
 
 Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how, ProgressHow progress_how,
                      int data_timeout_ms, int suspend_timeout_ms) {
-    return ao_start<State>(ctx, std::move(how), &State::progress, std::move(progress_how), [=](Egc &egc, State &st) {
+    return ao_start<State>(ctx, std::move(how), &State::own_progress, std::move(progress_how), [=](Egc &egc, State &st) {
         return save_start(egc, st, domid, fd, flags, data_timeout_ms, suspend_timeout_ms);
     });
 }
+
+namespace detail {
+
+Error domain_suspend_nested(Egc &egc, Ao *parent, Progress *progress, NestedDone done, void *done_data,
+                            std::uint32_t domid, int fd, int flags, int data_timeout_ms) {
+    return ao_start_nested<State>(egc, parent, done, done_data, [=](Egc &e, State &st) {
+        st.progress = progress;
+        return save_start(e, st, domid, fd, flags, data_timeout_ms, 0);  // GuestSuspend's default bounds
+    });
+}
+
+} // namespace detail
 
 } // namespace xlkit

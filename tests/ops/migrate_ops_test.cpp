@@ -1,0 +1,284 @@
+// domain_migrate_send and domain_migrate_receive on the userspace sim host:
+// both sides in one process, over a socketpair, with the stand-in helper
+// (tests/ops/data/fake-save-helper) in place of libxenguest: a migration
+// that succeeds, a receiver that fails and closes mid-stream, an abort
+// during the precopy, refused requests; and who runs the guest after each.
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stop_token>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ops/migrate_handshake.hpp"
+#include "ops/save_format.hpp"
+#include "support/guest_agent.hpp"
+#include "support/sim_support.hpp"
+#include "support/tiny_elf.hpp"
+#include <xlkit/domain.hpp>
+#include <xlkit/migrate.hpp>
+
+namespace {
+
+using namespace xlkit;
+using simtest::GuestAgent;
+using simtest::Host;
+
+class MigrateOpsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(host_.start("migrate"));
+        simtest::use_host(host_.dir());
+        setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+        CtxOptions o;
+        o.hypervisor = "sim:" + host_.dir();
+        ASSERT_EQ(Ctx::create(&ctx_, o), Error::Success);
+        char d[] = "/tmp/xlkit-migrate.XXXXXX";
+        ASSERT_NE(mkdtemp(d), nullptr);
+        dir_ = d;
+        ASSERT_TRUE(xlkit::testing::write_tiny_elf(dir_ + "/pvh", 16 << 20, 40 << 20, true));
+        int sv[2];
+        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        src_fd_ = sv[0];
+        dst_fd_ = sv[1];
+    }
+    void TearDown() override {
+        if (ctx_) {
+            EXPECT_EQ(ao_inflight(*ctx_), 0u);
+        }
+        ctx_.reset();
+        (void)host_.stop();
+        if (src_fd_ >= 0) close(src_fd_);
+        if (dst_fd_ >= 0) close(dst_fd_);
+        (void)std::remove((dir_ + "/pvh").c_str());
+        (void)rmdir(dir_.c_str());
+        unsetenv("XLKIT_SAVE_HELPER");
+        unsetenv("XLKIT_FAKE_SAVE");
+        unsetenv("XLKIT_FAKE_RESTORE");
+    }
+    DomainConfig config() {
+        DomainConfig c;
+        c.name = "guest";
+        c.type = DomainType::Pvh;
+        c.kernel = dir_ + "/pvh";
+        c.memory = c.maxmem = 128;
+        c.tsc_mode = TscMode::Native;
+        c.cpuid = "host,rdtscp=0";
+        return c;
+    }
+    std::uint32_t create_source() {
+        std::uint32_t d = 0;
+        EXPECT_EQ(domain_create_new(*ctx_, config(), false, &d), Error::Success);
+        return d;
+    }
+    void send_async(std::uint32_t d, const MigratePolicy &p = {}) {
+        AoHow how = AoHow::callback([this](Error e) {
+            send_rc_ = e;
+            sent_ = true;
+        }).abort_on(stop_send_.get_token());
+        ASSERT_EQ(domain_migrate_send(*ctx_, d, src_fd_, src_fd_, p, std::move(how),
+                                      ProgressHow::callback([this](const Event &ev) {
+                                          send_stages_.push_back(std::get<EventOperationProgress>(ev.u).stage);
+                                      })),
+                  Error::Success);
+    }
+    void receive_async(bool close_when_done = false) {
+        AoHow how = AoHow::callback([this, close_when_done](Error e) {
+            recv_rc_ = e;
+            received_ = true;
+            if (close_when_done) {  // the receiving side goes away
+                close(dst_fd_);
+                dst_fd_ = -1;
+            }
+        });
+        ASSERT_EQ(domain_migrate_receive(*ctx_, config(), &dst_domid_, dst_fd_, dst_fd_, std::move(how)),
+                  Error::Success);
+    }
+    template <class Pred>
+    bool drive_until(Pred p) {
+        for (int i = 0; i < 2000 && !p(); ++i) (void)ctx_->run_once(5);
+        return p();
+    }
+    std::vector<DomainInfo> called(const std::string &name) {
+        std::vector<DomainInfo> l, out;
+        EXPECT_EQ(list_domain(*ctx_, &l), Error::Success);
+        for (const DomainInfo &i : l)
+            if (i.name == name) out.push_back(i);
+        return out;
+    }
+    std::size_t domains() {
+        std::vector<DomainInfo> l;
+        EXPECT_EQ(list_domain(*ctx_, &l), Error::Success);
+        return l.size();
+    }
+    DomainState state(std::uint32_t d) {
+        DomainInfo i;
+        EXPECT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+        return i.state;
+    }
+
+    Host host_;
+    std::unique_ptr<Ctx> ctx_;
+    std::string dir_;
+    int src_fd_ = -1, dst_fd_ = -1;
+    std::stop_source stop_send_;
+    Error send_rc_ = Error::Nonspecific, recv_rc_ = Error::Nonspecific;
+    bool sent_ = false, received_ = false;
+    std::uint32_t dst_domid_ = 0;
+    std::vector<std::string> send_stages_;
+};
+
+TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, {}), Error::Success);
+    const std::size_t before = domains();
+    send_async(src);
+    receive_async();
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, dst_domid_);
+    EXPECT_NE(dst_domid_, src);
+    EXPECT_EQ(g[0].state, DomainState::Running) << "unpaused after the hand-over";
+    EXPECT_TRUE(called("guest--incoming").empty());
+    EXPECT_TRUE(called("guest--migratedaway").empty());
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    EXPECT_EQ(send_stages_.back(), "handshake");
+}
+
+TEST_F(MigrateOpsTest, AReceiverThatClosesMidStreamLeavesNothingThereAndTheSourceRunsOn) {
+    setenv("XLKIT_FAKE_SAVE", "slow", 1);  // 30 bytes that are not libxenguest's stream
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    const std::size_t before = domains();
+    send_async(src);
+    receive_async(true);
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_NE(recv_rc_, Error::Success);
+    EXPECT_NE(send_rc_, Error::Success);
+    EXPECT_TRUE(called("guest--incoming").empty()) << "nothing left at the receiver";
+    EXPECT_EQ(domains(), before);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, src);
+    EXPECT_EQ(state(src), DomainState::Running);
+}
+
+TEST_F(MigrateOpsTest, AbortDuringThePrecopyLeavesTheSourceRunning) {
+    setenv("XLKIT_FAKE_SAVE", "stall", 1);  // the helper stops in its first pass
+    std::uint32_t src = create_source();
+    const std::size_t before = domains();
+    send_async(src);
+    ASSERT_TRUE(drive_until([&] { return !send_stages_.empty(); }));  // "memory": the copy runs
+    stop_send_.request_stop();
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Aborted);
+    EXPECT_EQ(state(src), DomainState::Running);
+    EXPECT_EQ(called("guest").size(), 1u);
+    EXPECT_EQ(domains(), before);
+}
+
+TEST_F(MigrateOpsTest, NoReadyMessageAfterTheStreamResumesTheSource) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    send_async(src);
+    // The whole stream sits in the socket; the receiver goes away unread.
+    ASSERT_TRUE(drive_until([&] { return !send_stages_.empty() && send_stages_.back() == "handshake"; }));
+    close(dst_fd_);
+    dst_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Fail);
+    EXPECT_EQ(state(src), DomainState::Running);
+    EXPECT_EQ(called("guest").size(), 1u);
+    EXPECT_TRUE(called("guest--migratedaway").empty());
+}
+
+TEST_F(MigrateOpsTest, ASenderThatGoesAwayBeforeGoLeavesNothingAtTheReceiver) {
+    namespace sf = xlkit::detail::save_format;
+    const std::size_t before = domains();
+    std::string stream = sf::stream_header() + sf::record(sf::kRecLibxcContext) + "XCSTREAM" + sf::record(sf::kRecEnd);
+    ASSERT_EQ(write(src_fd_, stream.data(), stream.size()), ssize_t(stream.size()));
+    receive_async();
+    // The receiver made the domain and said it is ready: then no GO comes.
+    std::string ready(xlkit::detail::migrate::kReady.size(), '\0');
+    ASSERT_TRUE(drive_until([&] {
+        return recv(src_fd_, ready.data(), ready.size(), MSG_DONTWAIT | MSG_PEEK) == ssize_t(ready.size());
+    }));
+    EXPECT_EQ(ready, std::string(xlkit::detail::migrate::kReady));
+    EXPECT_EQ(called("guest--incoming").size(), 1u) << "made, paused, under its temporary name";
+    close(src_fd_);
+    src_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return received_; }));
+    EXPECT_EQ(recv_rc_, Error::Fail);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "its copy is destroyed";
+    EXPECT_TRUE(called("guest--incoming").empty());
+}
+
+TEST_F(MigrateOpsTest, ANonDefaultPolicyIsRefusedNamingTheField) {
+    std::uint32_t src = create_source();
+    MigratePolicy p;
+    p.max_iterations = 3;
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Inval);
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
+    p = {};
+    p.dirty_threshold = 100;
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
+    p = {};
+    p.max_time_ms = 1000;
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
+    EXPECT_EQ(state(src), DomainState::Running);
+    char c;
+    EXPECT_EQ(recv(dst_fd_, &c, 1, MSG_DONTWAIT), -1) << "nothing was sent";
+}
+
+TEST_F(MigrateOpsTest, BadRequestsFailAtInitiationAndSendNothing) {
+    std::uint32_t src = create_source();
+    EXPECT_EQ(domain_migrate_send(*ctx_, 4242, src_fd_, src_fd_, {}, AoHow{}), Error::DomainNotfound);
+    EXPECT_EQ(domain_migrate_send(*ctx_, 0, src_fd_, src_fd_, {}, AoHow{}), Error::Inval);
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, -1, src_fd_, {}, AoHow{}), Error::Inval);
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, -1, {}, AoHow{}), Error::Inval);
+    DomainConfig c = config();
+    std::uint32_t d = 0;
+    c.name = "guest--incoming";
+    EXPECT_EQ(domain_migrate_receive(*ctx_, c, &d, dst_fd_, dst_fd_, AoHow{}), Error::Inval);
+    c.name = "";
+    EXPECT_EQ(domain_migrate_receive(*ctx_, c, &d, dst_fd_, dst_fd_, AoHow{}), Error::Inval);
+    EXPECT_EQ(domain_migrate_receive(*ctx_, config(), &d, dst_fd_, -1, AoHow{}), Error::Inval);
+    EXPECT_EQ(state(src), DomainState::Running);
+    char ch;
+    EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
+}
+
+// A PV guest's live migration needs log-dirty mode, which for PV guests
+// needs shadow paging; the sim host, like the box's Xen, has none.
+TEST_F(MigrateOpsTest, APvGuestOnAHostWithoutShadowPagingIsRefusedBeforeAnythingIsSent) {
+    DomainConfig c;
+    c.name = "pvguest";
+    c.kernel = "/bin/sh";
+    c.memory = 64;
+    std::uint32_t d = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, c, false, &d), Error::Success);
+    EXPECT_EQ(domain_migrate_check(*ctx_, d, {}), Error::Inval);
+    EXPECT_EQ(domain_migrate_send(*ctx_, d, src_fd_, src_fd_, {}, AoHow{}), Error::Inval);
+    EXPECT_EQ(state(d), DomainState::Running);
+    char ch;
+    EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
+}
+
+// The library's hand-over messages are xl's, as the CLI's protocol has them.
+TEST(MigrateHandshake, MessagesAreXlsBytesWithTheirNul) {
+    namespace m = xlkit::detail::migrate;
+    EXPECT_EQ(m::kReady.size(), 34u);
+    EXPECT_EQ(m::kPermissionToGo.size(), 44u);
+    EXPECT_EQ(m::kReport.size(), 39u);
+    EXPECT_EQ(m::kReady.back(), '\0');
+}
+
+} // namespace
