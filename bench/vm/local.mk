@@ -11,7 +11,7 @@ bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAG
 # libtool wrapper script, the binary runs from the build tree as it is.
 bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
-EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/syscalls.sh docs/performance-vm.md \
+EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/save.py bench/vm/syscalls.sh docs/performance-vm.md \
 	bench/vm/ab-2026-12-05/a-1.json bench/vm/ab-2026-12-05/a-2.json \
 	bench/vm/ab-2026-12-05/b-1.json bench/vm/ab-2026-12-05/b-2.json \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
@@ -23,7 +23,7 @@ CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
 # options for run.sh (e.g. --rounds 3 --runs 10).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
-.PHONY: bench-vm bench-vm-build bench-vm-devices
+.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
 bench-vm: bench-vm-build
@@ -40,3 +40,11 @@ bench-vm-devices: $(BUILT_SOURCES)
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/devices.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-devices.json $(BENCH_VM_ARGS)
+
+# Save and restore: xlkit against xl on one guest (bench/vm/save.py).
+bench-vm-save: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) tools/save-helper/xlkit-save-helper$(EXEEXT)
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/save.py \
+	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Save and restore with the xlkit CLI against xl on real Xen, in dom0 of
+Xen in a box (docs/performance-vm.md, "Save and restore", has the command).
+
+One running 96 MiB, 1-vCPU PV guest is saved and restored by xl and by the
+xlkit CLI in turn, RUNS times each: `save NAME FILE` (the guest is suspended,
+copied and destroyed) then `restore FILE` (it runs again). Each tool restores
+its own file. Per command:
+
+  wall    the command's wall time;
+  cpu     user + system of the command and every child it waited for;
+  helper  the same for the process libxenguest's copy runs in (xl's
+          libxl-save-helper, xlkit's xlkit-save-helper), measured by a
+          wrapper both tools run it through (bash's `times` after the real
+          helper exits: the wrapper itself costs both tools the same);
+  own     cpu - helper: the toolstack's own CPU outside libxenguest.
+
+The guest must answer the suspend request, so it is booted once first
+(its init writes data/xenbox-state = up) and runs between the commands.
+
+usage: save.py --xlkit PATH [--runs N] [--json FILE]
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+GUESTS = os.environ.get("XLKIT_VM_GUESTS", "/opt/xenbox/guests")
+XL_HELPER = "/usr/lib/xen-4.17/bin/libxl-save-helper"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def wait_for(what, pred, bound):
+    end = time.monotonic() + bound
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.1)
+    sys.exit("save.py: %s not reached in %d s" % (what, bound))
+
+
+def domid(name):
+    p = sh("xl domid %s" % name)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def is_up(name):
+    d = domid(name)
+    return d is not None and sh("xenstore-read /local/domain/%s/data/xenbox-state" % d).stdout.strip() == "up"
+
+
+def runs_unpaused(name):
+    p = sh("xl list %s" % name)
+    if p.returncode != 0:
+        return False
+    state = p.stdout.splitlines()[1].split()[4]
+    return "p" not in state and ("r" in state or "b" in state)
+
+
+def helper_times(log):
+    """The helper runs' CPU seconds recorded since the log was emptied, and the log."""
+    total = 0.0
+    with open(log) as f:
+        text = f.read()
+    # Per helper run: "# TOOL ARGS", the wrapper's own times, its children's.
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("#") or i + 2 >= len(lines):
+            continue
+        for field in lines[i + 2].split():  # "0m0.010s"
+            m, s = field.rstrip("s").split("m")
+            total += int(m) * 60 + float(s)
+    open(log, "w").close()
+    return total, text
+
+
+def run(cmd, env, log):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, shell=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit("save.py: %s failed (%d) after %.1f s:\n%s" % (cmd, p.returncode, wall, p.stdout[-2000:]))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    helper, seen = helper_times(log)
+    if not seen.startswith("# ") or helper <= 0:
+        sys.exit("save.py: %s: the save helper did not run through the wrapper (log: %r)" % (cmd, seen))
+    return {"wall": wall, "cpu": cpu, "helper": helper, "own": cpu - helper}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/.libs/xlkit)")
+    ap.add_argument("--helper", help="xlkit-save-helper (default: next to the build's CLI)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    build = os.path.abspath(os.path.join(os.path.dirname(a.xlkit), "..", ".."))
+    if os.path.basename(os.path.dirname(a.xlkit)) == ".libs":
+        build = os.path.dirname(build)
+    xlkit_helper = a.helper or os.path.join(build, "tools", "save-helper", "xlkit-save-helper")
+    for p in (XL_HELPER, xlkit_helper):
+        if not os.access(p, os.X_OK):
+            sys.exit("save.py: no helper at %s" % p)
+    # Save files (96 MiB) go next to the build, on the host's disk: dom0's
+    # memory is small.
+    work = tempfile.mkdtemp(prefix="xlkit-savebench.", dir=build)
+    log = os.path.join(work, "helper-times")
+    open(log, "w").close()
+    # xl runs its helper from a fixed path: a wrapper is bound over it and
+    # runs a copy of the real one.
+    real_xl = os.path.join(work, "libxl-save-helper.real")
+    sh("cp %s %s" % (XL_HELPER, real_xl))
+    wrappers = {}
+    for tool, real in (("xl", real_xl), ("xlkit", xlkit_helper)):
+        w = os.path.join(work, "%s-helper" % tool)
+        with open(w, "w") as f:
+            # `times` itself, not in a pipeline (a subshell has no children).
+            f.write('#!/bin/bash\necho "# %s $*" >> "%s"\n"%s" "$@"\nrc=$?\n'
+                    'times >> "%s"\nexit $rc\n' % (tool, log, real, log))
+        os.chmod(w, 0o755)
+        wrappers[tool] = w
+    if sh("mount --bind %s %s" % (wrappers["xl"], XL_HELPER)).returncode != 0:
+        sys.exit("save.py: cannot bind the wrapper over %s" % XL_HELPER)
+    try:
+        name = "bench-save"
+        cfg = os.path.join(work, name + ".cfg")
+        with open(cfg, "w") as f:
+            f.write('name = "%s"\ntype = "pv"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n'
+                    % (name, GUESTS, GUESTS))
+            f.write('extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n')
+            f.write('memory = 96\nvcpus = 1\non_poweroff = "destroy"\n')
+        p = sh("xl create %s" % cfg)
+        if p.returncode != 0:
+            sys.exit("save.py: xl create failed:\n" + p.stdout)
+        wait_for("guest up", lambda: is_up(name), 300)
+        env = dict(os.environ, XLKIT_SAVE_HELPER=wrappers["xlkit"])
+        tools = [("xl", "xl"), ("xlkit", a.xlkit)]
+        raw = {}
+        for _ in range(a.runs):
+            for tool, exe in tools:
+                f = os.path.join(work, "%s.save" % tool)
+                for op, cmd in (("save", "%s save %s %s" % (exe, name, f)), ("restore", "%s restore %s" % (exe, f))):
+                    m = run(cmd, env, log)
+                    for k, v in m.items():
+                        raw.setdefault(op, {}).setdefault(tool, {}).setdefault(k, []).append(v)
+                    if op == "save":
+                        wait_for("saved guest gone", lambda: domid(name) is None, 60)
+                os.unlink(f)
+                wait_for("restored guest running", lambda: runs_unpaused(name), 60)
+        sh("xl destroy %s" % name)
+    finally:
+        sh("umount %s" % XL_HELPER)
+    print("| %d runs, medians | xl | xlkit | ratio |" % a.runs)
+    print("|---|---|---|---|")
+    med = {}
+    for op in ("save", "restore"):
+        md = {t: {k: statistics.median(v) for k, v in raw[op][t].items()} for t in ("xl", "xlkit")}
+        med[op] = md
+        for k, label in (("wall", "wall"), ("cpu", "CPU, all"), ("helper", "CPU, copy helper"),
+                         ("own", "CPU, toolstack's own")):
+            xl, xk = md["xl"][k], md["xlkit"][k]
+            print("| %s: %s | %.3f s | %.3f s | %.2fx |" % (op, label, xl, xk, xk / xl if xl > 0 else float("nan")))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"runs": a.runs, "raw": raw, "median": med}, f, indent=1)
+    sh("rm -rf %s" % work)
+
+
+if __name__ == "__main__":
+    main()
