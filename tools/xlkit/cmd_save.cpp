@@ -132,7 +132,18 @@ int cmd_save(App &app, int argc, char **argv) {
         &prog);
     bool shown = prog.tty() && prog.active();
     prog.end();
-    if (rc == Error::Success && fsync(fd) < 0 && errno != EINVAL) rc = Error::Fail;
+    // The file is made durable before the guest is destroyed (xl does not:
+    // a host crash soon after xl save can lose both). If it cannot be, the
+    // suspended guest is resumed: it runs on, as the message says.
+    if (rc == Error::Success && fsync(fd) < 0 && errno != EINVAL) {
+        int e = errno;
+        rc = domain_resume(*app.ctx, domid, true, AoHow{});
+        remove_half_written(fd, file);
+        close(fd);
+        return app.fail_msg("cannot save " + label + " to '" + file + "'" +
+                            (rc == Error::Success ? " (it runs on)" : " (and it could not be resumed)") +
+                            ": cannot flush the file: " + std::strerror(e));
+    }
     if (rc != Error::Success) remove_half_written(fd, file);
     close(fd);
     if (rc == Error::GuestTimedout)
