@@ -16,7 +16,8 @@ EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py
 	bench/vm/ab-2026-12-05/b-1.json bench/vm/ab-2026-12-05/b-2.json \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
 	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json \
-	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json
+	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json \
+	bench/vm/results-save.json
 CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
