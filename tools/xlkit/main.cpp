@@ -69,7 +69,9 @@ const Command kCommands[] = {
     {"save", cmd_save, "save [-c] [-p] [-t SECS] [--data-timeout SECS] DOM FILE [CONFIG]", "save a domain to a file",
      "Saves DOM's memory and state to FILE, a file `xl restore` reads too, and\n"
      "destroys the domain. The file holds the domain's configuration: CONFIG's\n"
-     "if given, else what the hypervisor knows (name, uuid, memory, vcpus).\n"
+     "if given, else the one stored when it was created (by xlkit or xl: its\n"
+     "kernel, disks, nics...), else what the hypervisor knows (name, uuid,\n"
+     "memory, vcpus).\n"
      "Ctrl-C stops the save: the domain runs on and FILE is removed.\n"
      "  -c  leave the domain running after the save (a checkpoint)\n"
      "  -p  leave the domain paused after the save\n"
