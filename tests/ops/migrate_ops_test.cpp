@@ -272,6 +272,48 @@ TEST_F(MigrateOpsTest, APvGuestOnAHostWithoutShadowPagingIsRefusedBeforeAnything
     EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
 }
 
+// Non-live needs no log-dirty mode: the same PV guest moves, suspended
+// first (no precopy pass reaches the helper's progress).
+TEST_F(MigrateOpsTest, APvGuestMovesNonLiveOnAHostWithoutShadowPaging) {
+    DomainConfig c;
+    c.name = "guest";
+    c.kernel = "/bin/sh";
+    c.memory = 64;
+    std::uint32_t src = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, c, false, &src), Error::Success);
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    MigratePolicy p;
+    p.non_live = true;
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Success);
+    const std::size_t before = domains();
+    send_async(src, p);
+    AoHow how = AoHow::callback([this](Error e) {
+        recv_rc_ = e;
+        received_ = true;
+    });
+    ASSERT_EQ(domain_migrate_receive(*ctx_, c, &dst_domid_, dst_fd_, dst_fd_, std::move(how)), Error::Success);
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, dst_domid_);
+    EXPECT_EQ(g[0].state, DomainState::Running);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    for (const std::string &s : send_stages_) EXPECT_EQ(s.find("pass "), std::string::npos) << s;
+}
+
+TEST_F(MigrateOpsTest, ANonLiveMigrationWithAPrecopyBoundIsRefused) {
+    std::uint32_t src = create_source();
+    MigratePolicy p;
+    p.non_live = true;
+    p.max_iterations = 2;
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Inval);
+    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
+    EXPECT_EQ(state(src), DomainState::Running);
+}
+
 // The library's hand-over messages are xl's, as the CLI's protocol has them.
 TEST(MigrateHandshake, MessagesAreXlsBytesWithTheirNul) {
     namespace m = xlkit::detail::migrate;

@@ -56,6 +56,11 @@ struct MigratePolicy {
     unsigned max_iterations = 0;        // precopy passes before stop-and-copy
     unsigned long dirty_threshold = 0;  // stop-and-copy once fewer pages are dirty
     unsigned max_time_ms = 0;           // the whole precopy's bound
+    /* No precopy: the guest is suspended first and its memory copied once
+     * (the downtime is the whole copy). Needs no log-dirty mode, so a PV
+     * guest on a Xen without shadow paging can move this way; the precopy
+     * fields above must then be 0. */
+    bool non_live = false;
 };
 
 /* domain_migrate_check: domain_migrate_send's checks of the domain and the
@@ -71,9 +76,12 @@ XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const Migrat
  *
  *   Start --bad fd, a non-default policy field, domain 0, no such domain,
  *          one without a name, shut down or dying, a PV domain on a host
- *          without shadow paging (log-dirty for PV guests needs it)-->
+ *          without shadow paging (log-dirty for PV guests needs it) unless
+ *          policy.non_live-->
  *          fails (Inval / DomainNotfound): nothing written, guest runs on
- *   Start --> Streaming: domain_suspend(kSuspendLive) onto send_fd
+ *   Start --> Streaming: domain_suspend(kSuspendLive; 0 when
+ *          policy.non_live: the guest is suspended before the copy) onto
+ *          send_fd
  *   Streaming --fails, aborted (the receiver closed, a timeout, ...)-->
  *          complete(its error); the guest is resumed if it was suspended:
  *          the SOURCE RUNS ON

@@ -155,6 +155,10 @@ Error check_policy(Egc &egc, const MigratePolicy &p) {
                        : p.max_time_ms     ? "max_time_ms"
                                            : nullptr;
     if (!knob) return Error::Success;
+    if (p.non_live) {
+        XLKIT_LOG(egc.ctx, ERROR, "migrate: policy: %s: a non-live migration has no precopy to bound", knob);
+        return Error::Inval;
+    }
     XLKIT_LOG(egc.ctx, ERROR,
               "migrate: policy: %s: only libxenguest's default precopy policy (every field 0) is implemented", knob);
     return Error::Inval;
@@ -179,13 +183,13 @@ Error check_sender(Egc &egc, std::uint32_t domid, const MigratePolicy &policy, s
         XLKIT_LOG(egc.ctx, ERROR, "migrate: domain %u has no name (the hand-over renames it)", domid);
         return Error::Inval;
     }
-    if (!d.hvm) {
+    if (!d.hvm && !policy.non_live) {
         unsigned caps = 0;
         if (s.hv->host_caps(&caps) == 0 && !(caps & kCapShadow)) {
             XLKIT_LOG(egc.ctx, ERROR,
                       "migrate: domain %u is a PV guest: its live migration needs log-dirty mode, which for PV "
                       "guests needs shadow paging, and this host's Xen has none (built without it): "
-                      "save and restore it instead",
+                      "migrate it non-live (suspended first: policy non_live, xlkit migrate --non-live)",
                       domid);
             return Error::Inval;
         }
@@ -198,6 +202,7 @@ Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv
     st.send_fd = send_fd;
     st.recv_fd = recv_fd;
     if (Error rc = check_sender(egc, domid, policy, &st.name); rc != Error::Success) return rc;
+    const int flags = policy.non_live ? 0 : kSuspendLive;
     int rfl = recv_fd >= 0 ? fcntl(recv_fd, F_GETFL) : -1;
     if (rfl < 0 || (rfl & O_ACCMODE) == O_WRONLY) {
         XLKIT_LOG(egc.ctx, ERROR, "migrate: recv_fd %d is not open for reading", recv_fd);
@@ -205,7 +210,7 @@ Error send_start(Egc &egc, State &st, std::uint32_t domid, int send_fd, int recv
     }
     // domain_suspend checks the rest (send_fd, the helper) before it
     // writes anything.
-    return domain_suspend_nested(egc, st.ao, &st.progress, streamed, &st, domid, send_fd, kSuspendLive, 0);
+    return domain_suspend_nested(egc, st.ao, &st.progress, streamed, &st, domid, send_fd, flags, 0);
 }
 
 } // namespace
