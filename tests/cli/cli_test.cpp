@@ -740,6 +740,24 @@ TEST_F(CliMigrate, APvGuestIsRefusedBeforeTheReceiverIsStartedAndRunsOn) {
     EXPECT_EQ(find("guest1")->state, "running");
 }
 
+TEST_F(CliMigrate, APvGuestMovesWithNonLive) {
+    std::uint32_t d = create(guest_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    Result r = xlkit({"migrate", "--non-live", "-s", "", "guest1", receiver_});
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("Migration successful."), std::string::npos) << r.err;
+    auto g = find("guest1");
+    ASSERT_TRUE(g);
+    EXPECT_NE(g->domid, d);
+    EXPECT_EQ(g->state, "running");
+    EXPECT_TRUE(eventually([&] { return names() == std::vector<std::string>{"Domain-0", "guest1"}; }))
+        << "the source is gone, no temporary name is left";
+}
+
 TEST_F(CliMigrate, NoReceiverAtTheOtherEndIsAnErrorAndTheGuestRunsOn) {
     std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
     ASSERT_GT(d, 0u);

@@ -7,8 +7,9 @@
 # then: exactly one domain with the name runs, not paused, its CPU time
 # growing; xenconsoled serves its console; the source domain is gone. And a
 # PV guest's live migration is refused (no shadow paging in this Xen) before
-# anything is started or sent, and the guest runs on. Each check prints
-# "ok" or "FAIL"; the script exits 1 if any failed. Waits are bounded polls.
+# anything is started or sent, and the guest runs on; with --non-live it
+# moves (suspended first, then copied). Each check prints "ok" or "FAIL";
+# the script exits 1 if any failed. Waits are bounded polls.
 # usage: migrate_vm.sh XLKIT_BIN
 set -uo pipefail
 X=$1
@@ -92,6 +93,18 @@ check "no receiver was started" test ! -e "$work/started"
 check "mg-pv runs on, the same domain" test "$(xl domid mg-pv 2>/dev/null)" = "$pv"
 check "mg-pv is not paused or suspended" running mg-pv
 check "exactly one domain is called mg-pv" one_named mg-pv
+
+echo "== the same PV guest moves with --non-live (suspended first, then copied)"
+timeout "$MIG_S" "$X" migrate --non-live -s '' mg-pv "$X migrate-receive -e" > /dev/null 2> "$work/pvn.err"
+rc=$?
+check "xlkit migrate --non-live of mg-pv exits 0" test "$rc" = 0
+[ "$rc" = 0 ] || tail -20 "$work/pvn.err"
+check "exactly one domain is called mg-pv" one_named mg-pv
+check "mg-pv is a new domain" test "$(xl domid mg-pv 2>/dev/null)" != "$pv"
+check "mg-pv runs (not paused)" wait_for 30 running mg-pv
+check "no temporary name is left" no_temporary mg-pv
+check "mg-pv's CPU time grows: its kernel runs on" cpu_grows mg-pv
+check "the source domain is gone" wait_for 60 domid_gone "$pv"
 xl destroy mg-pv >/dev/null 2>&1
 
 echo "migrate_vm: $checks checks, $fails failed"

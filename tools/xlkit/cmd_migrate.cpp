@@ -1,4 +1,4 @@
-// xlkit migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] DOM HOST and
+// xlkit migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] DOM HOST and
 // xlkit migrate-receive [-e] [-d]: as xl migrate and xl migrate-receive,
 // speaking xl's protocol (docs/migration.md; the messages in
 // migrate_protocol.hpp), so either end can be xl.
@@ -141,11 +141,13 @@ void end_transport(Transport &t) {
 
 int cmd_migrate(App &app, int argc, char **argv) {
     static const struct option longopts[] = {{"debug", no_argument, nullptr, 'D'},
+                                              {"non-live", no_argument, nullptr, 'N'},
                                               {"help", no_argument, nullptr, 'h'},
                                               {nullptr, 0, nullptr, 0}};
     mp::RuneOptions ro;
     ro.program = "xlkit";
     std::string config_file;
+    MigratePolicy policy;
     int c, status = 0;
     while ((c = getopt_cmd(app, argc, argv, "s:eC:h", longopts, &status)) != -1) {
         switch (c) {
@@ -153,6 +155,7 @@ int cmd_migrate(App &app, int argc, char **argv) {
         case 'e': ro.no_daemon = true; break;
         case 'C': config_file = optarg; break;
         case 'D': ro.debug = true; break;
+        case 'N': policy.non_live = true; break;
         case 'h': return print_command_help(app);
         default: return status;
         }
@@ -179,7 +182,6 @@ int cmd_migrate(App &app, int argc, char **argv) {
     }
     cfg.name = info.name;
     // Refused here, before the receiver is even started, if it cannot go.
-    const MigratePolicy policy;
     if (Error rc = domain_migrate_check(*app.ctx, domid, policy); rc != Error::Success)
         return app.fail("cannot migrate " + label + " (it runs on)", rc);
 

@@ -94,7 +94,7 @@ const Command kCommands[] = {
      "  -d           debug: print the configuration used (as JSON) on stderr\n"
      "  -q           quiet: no progress display\n"
      "  --log FILE   the monitor's log file\n"},
-    {"migrate", cmd_migrate, "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] DOM HOST",
+    {"migrate", cmd_migrate, "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] DOM HOST",
      "live-migrate a domain to another host",
      "Moves DOM, running, to HOST, as xl migrate does and speaking its protocol\n"
      "(the other end may be xl or xlkit): runs `ssh HOST xlkit migrate-receive`,\n"
@@ -102,14 +102,17 @@ const Command kCommands[] = {
      "passes), suspends it, sends the rest, and hands it over: the guest runs at\n"
      "HOST and is destroyed here. If anything fails before the hand-over the\n"
      "guest runs on here. Ctrl-C aborts before the hand-over (the guest runs on).\n"
-     "A PV guest on a host whose Xen has no shadow paging is refused at once.\n"
+     "A PV guest on a host whose Xen has no shadow paging is refused at once\n"
+     "unless --non-live.\n"
      "\n"
      "  -s SSHCOMMAND  the command instead of ssh; with -s '' HOST is the whole\n"
      "                 command that reaches the receiver (e.g. -s '' DOM\n"
      "                 'xlkit migrate-receive' migrates to this host)\n"
      "  -e             the receiver starts no monitor (migrate-receive -e)\n"
      "  -C CONFIG      send CONFIG as the domain's configuration\n"
-     "  --debug        print the command run; the receiver prints the config\n"},
+     "  --debug        print the command run; the receiver prints the config\n"
+     "  --non-live     suspend DOM first, then copy its memory once (the guest is\n"
+     "                 stopped for the whole copy; no log-dirty mode needed)\n"},
     {"migrate-receive", cmd_migrate_receive, "migrate-receive [-e] [-d]",
      "receive a migrating domain (run by migrate)",
      "The receiving end of migrate (xlkit's or xl's): the protocol on stdin and\n"
