@@ -83,6 +83,37 @@ TEST_F(ChildTest, KilledChildReportsTheSignal) {
     EXPECT_EQ(WTERMSIG(k.status), SIGKILL);
 }
 
+// Two ctxs of the default mode, a child each, both exited before either
+// ctx looks: each ctx gets its own child's status (libxl's first ctx to
+// look reaps both, and the other's is lost).
+TEST_F(ChildTest, TwoContextsInTheDefaultModeEachGetTheirOwnChild) {
+    std::unique_ptr<Ctx> other;
+    ASSERT_EQ(Ctx::create(&other), Error::Success);
+    Kid mine, theirs;
+    ASSERT_GT(spawn(mine, 5), 0);
+    theirs.ev.data = &theirs;
+    {
+        Egc egc(other->impl());
+        pid_t pid = -1;
+        ASSERT_EQ(other->impl().child_fork(egc, theirs.ev, kid_cb, &pid), Error::Success);
+        if (pid == 0) _exit(6);
+        theirs.pid = pid;
+    }
+    for (pid_t p : {mine.pid, theirs.pid}) {  // both exited, neither reaped
+        siginfo_t si{};
+        ASSERT_EQ(waitid(P_PID, id_t(p), &si, WEXITED | WNOWAIT), 0);
+    }
+    wait_kid(mine);  // this ctx looks first
+    EXPECT_EQ(WEXITSTATUS(mine.status), 5);
+    {
+        Egc egc(other->impl());
+        ASSERT_EQ(other->impl().wait_until(egc, [&] { return theirs.done.load(); }, mono_now() + 10'000'000'000),
+                  Error::Success)
+            << "the other ctx's child was reaped by this one";
+    }
+    EXPECT_EQ(WEXITSTATUS(theirs.status), 6);
+}
+
 TEST_F(ChildTest, SelectiveReapLeavesTheApplicationsOwnChildrenAlone) {
     static const xlkit_childproc_hooks hooks = {xlkit_sigchld_owner_xlkit_always_selective_reap,
                                                 nullptr, nullptr};

@@ -49,7 +49,9 @@ typedef struct xlkit_osevent_hooks {
 } xlkit_osevent_hooks;
 
 typedef enum {
-    /* xlkit owns SIGCHLD while it has children and reaps all children. */
+    /* xlkit owns SIGCHLD while it has children and reaps all children.
+     * While several ctxs own it, each reaps only its own (libxl's ctxs reap
+     * each other's and lose them). */
     xlkit_sigchld_owner_xlkit,
     /* The application owns SIGCHLD and calls xlkit_childproc_reaped or
      * xlkit_childproc_sigchld_occurred (never from a signal handler). */

@@ -141,45 +141,79 @@ struct UnknownChild {
 } // namespace
 
 void CtxImpl::reap_children(Egc &egc) {
-    const bool reap_all = chldowner_ == xlkit_sigchld_owner_xlkit ||
-                          chldowner_ == xlkit_sigchld_owner_xlkit_always;
-    if (reap_all) {
+    // Reaping every child of the process (waitpid(-1)) is right for one ctx
+    // that owns SIGCHLD; with several (each ctx of the default mode owns it
+    // while it has children) one would reap another's child and lose it,
+    // as libxl does. So the default mode reaps all only while this ctx is
+    // SIGCHLD's sole owner, checked and reaped under g_mu: another ctx's
+    // child_fork takes g_mu (sigchld_acquire) before it forks, so no child
+    // of another ctx can appear between the check and the waitpid. The
+    // statuses are handed out after g_mu is dropped (a callback may fork).
+    const bool always = chldowner_ == xlkit_sigchld_owner_xlkit_always;
+    if (always || chldowner_ == xlkit_sigchld_owner_xlkit) {
         for (;;) {
-            int status;
-            pid_t r = waitpid(-1, &status, WNOHANG);
-            if (r <= 0) {
-                if (r < 0 && errno != ECHILD && errno != EINTR)
-                    disaster(egc, "waitpid failed", errno);
-                break;
-            }
-            if (childproc_reaped(egc, r, status) == Error::Success) continue;
-            if (child_hooks_ && child_hooks_->reaped_callback) {
-                // An application callback: run it after the lock is dropped.
-                auto *u = new (std::nothrow) UnknownChild{{}, child_hooks_, child_hooks_user_, r, status};
-                if (u) {
-                    u->d.data = u;
-                    u->d.fn = [](Deferred *d) {
-                        auto *uc = static_cast<UnknownChild *>(d->data);
-                        (void)uc->hooks->reaped_callback(uc->pid, uc->status, uc->user);
-                        delete uc;
-                    };
-                    egc.defer(u->d);
+            struct Reaped {
+                pid_t pid;
+                int status;
+            } got[32];
+            int n = 0;
+            bool more = false, sole = always;
+            pthread_mutex_lock(&g_mu);
+            if (!always) sole = sigchld_slot_ >= 0 && g_users == 1;
+            while (sole) {
+                if (n == 32) {
+                    more = true;
+                    break;
                 }
-            } else {
-                XLKIT_LOG(*this, WARN, "reaped unknown child %d (status %#x)", int(r), unsigned(status));
+                int status;
+                pid_t r = waitpid(-1, &status, WNOHANG);
+                if (r <= 0) {
+                    if (r < 0 && errno != ECHILD && errno != EINTR) {
+                        pthread_mutex_unlock(&g_mu);
+                        disaster(egc, "waitpid failed", errno);
+                        return;
+                    }
+                    break;
+                }
+                got[n++] = {r, status};
+            }
+            pthread_mutex_unlock(&g_mu);
+            if (!sole) break;  // shared: reap our own, below
+            for (int i = 0; i < n; ++i) {
+                pid_t r = got[i].pid;
+                int status = got[i].status;
+                if (childproc_reaped(egc, r, status) == Error::Success) continue;
+                if (child_hooks_ && child_hooks_->reaped_callback) {
+                    // An application callback: run it after the lock is dropped.
+                    auto *u = new (std::nothrow) UnknownChild{{}, child_hooks_, child_hooks_user_, r, status};
+                    if (u) {
+                        u->d.data = u;
+                        u->d.fn = [](Deferred *d) {
+                            auto *uc = static_cast<UnknownChild *>(d->data);
+                            (void)uc->hooks->reaped_callback(uc->pid, uc->status, uc->user);
+                            delete uc;
+                        };
+                        egc.defer(u->d);
+                    }
+                } else {
+                    XLKIT_LOG(*this, WARN, "reaped unknown child %d (status %#x)", int(r), unsigned(status));
+                }
+            }
+            if (!more) {
+                if (children_.empty() && chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_release();
+                return;
             }
         }
-    } else {
-        // Selective: only our own children. Restart after each callback, as
-        // it may fork or drop other children.
-    again:
-        for (EvChild &c : children_) {
-            int status;
-            pid_t r = waitpid(c.pid_, &status, WNOHANG);
-            if (r == c.pid_) {
-                (void)childproc_reaped(egc, r, status);
-                goto again;
-            }
+    }
+    // Selective: only our own children. Restart after each callback, as
+    // it may fork or drop other children.
+again:
+    for (EvChild &c : children_) {
+        int status;
+        pid_t r = waitpid(c.pid_, &status, WNOHANG);
+        if (r == c.pid_) {
+            (void)childproc_reaped(egc, r, status);
+            goto again;
         }
     }
     if (children_.empty() && chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_release();
