@@ -14,6 +14,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/capi/device.cpp \
 	libxl/src/capi/domain.cpp \
 	libxl/src/capi/events.cpp \
+	libxl/src/capi/migrate.cpp \
 	libxl/src/event/atfork.cpp \
 	libxl/src/event/child.cpp \
 	libxl/src/event/ctx.cpp \

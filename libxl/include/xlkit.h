@@ -168,6 +168,28 @@ XLKIT_API int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_ca
  * guest runs on. */
 XLKIT_API int xlkit_domain_suspend(xlkit_ctx *ctx, uint32_t domid, int fd, int flags,
                                    const xlkit_asyncop_how *ao_how);
+/* ---- live migration (xlkit addition: libxl leaves it to xl) -------------- */
+
+/* The sender's side of a live migration of domid over a connected fd pair
+ * (send_fd: the stream and the hand-over; recv_fd: the receiver's answers;
+ * they may be the same fd), after the caller's own framing (xl's header).
+ * policy: the precopy's bounds (NULL: libxenguest's default; see the IDL's
+ * migrate_policy). aop_progress_how: each stage and precopy pass as an
+ * XLKIT_EVENT_TYPE_OPERATION_PROGRESS (NULL: none). The state machine and
+ * who runs the guest after a failure at each step: xlkit/migrate.hpp's
+ * domain_migrate_send; in short, before the hand-over the source runs on;
+ * after it exactly one side runs the guest. Neither fd is closed. */
+XLKIT_API int xlkit_domain_migrate_send(xlkit_ctx *ctx, uint32_t domid, int send_fd, int recv_fd,
+                                        const xlkit_migrate_policy *policy, const xlkit_asyncop_how *ao_how,
+                                        const xlkit_asyncprogress_how *aop_progress_how);
+/* The receiver's side: the domain d_config describes is made from the
+ * stream on recv_fd, paused, as NAME--incoming, and taken over (renamed
+ * NAME, unpaused) when the sender hands it over; *domid is set once the
+ * stream has been received. On any failure nothing is left here. */
+XLKIT_API int xlkit_domain_migrate_receive(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
+                                           int recv_fd, int send_fd, const xlkit_asyncop_how *ao_how,
+                                           const xlkit_asyncprogress_how *aop_console_how);
+
 /* xlkit addition: completes when the domain is dying or gone, or
  * XLKIT_ERROR_TIMEDOUT after timeout_ms (0: no limit). */
 XLKIT_API int xlkit_domain_wait_death(xlkit_ctx *ctx, uint32_t domid, int timeout_ms,

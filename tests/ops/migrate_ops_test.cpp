@@ -6,8 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <poll.h>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <gtest/gtest.h>
 #include <stop_token>
+#include <string>
+#include <vector>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +24,7 @@
 #include "support/tiny_elf.hpp"
 #include <xlkit/domain.hpp>
 #include <xlkit/migrate.hpp>
+#include <xlkit.h>
 
 namespace {
 
@@ -79,7 +86,8 @@ protected:
         }).abort_on(stop_send_.get_token());
         ASSERT_EQ(domain_migrate_send(*ctx_, d, src_fd_, src_fd_, p, std::move(how),
                                       ProgressHow::callback([this](const Event &ev) {
-                                          send_stages_.push_back(std::get<EventOperationProgress>(ev.u).stage);
+                                          send_events_.push_back(std::get<EventOperationProgress>(ev.u));
+                                          send_stages_.push_back(send_events_.back().stage);
                                       })),
                   Error::Success);
     }
@@ -127,6 +135,7 @@ protected:
     bool sent_ = false, received_ = false;
     std::uint32_t dst_domid_ = 0;
     std::vector<std::string> send_stages_;
+    std::vector<EventOperationProgress> send_events_;
 };
 
 TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
@@ -221,21 +230,65 @@ TEST_F(MigrateOpsTest, ASenderThatGoesAwayBeforeGoLeavesNothingAtTheReceiver) {
     EXPECT_TRUE(called("guest--incoming").empty());
 }
 
-TEST_F(MigrateOpsTest, ANonDefaultPolicyIsRefusedNamingTheField) {
+// The caller's precopy bounds reach the copy (the helper's arguments; the
+// decision itself: precopy_policy_test.cpp), and each pass is reported
+// with its figures.
+TEST_F(MigrateOpsTest, ThePolicysBoundsReachTheCopyAndEachPassIsReportedWithItsFigures) {
+    const std::string args = dir_ + "/helper-args";
+    ASSERT_EQ(setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1), 0);
     std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
     MigratePolicy p;
-    p.max_iterations = 3;
-    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Inval);
-    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
-    p = {};
+    p.max_iterations = 7;
     p.dirty_threshold = 100;
-    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
-    p = {};
     p.max_time_ms = 1000;
-    EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
-    EXPECT_EQ(state(src), DomainState::Running);
-    char c;
-    EXPECT_EQ(recv(dst_fd_, &c, 1, MSG_DONTWAIT), -1) << "nothing was sent";
+    p.max_downtime_ms = 30;
+    EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Success);
+    send_async(src, p);
+    receive_async();
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    unsetenv("XLKIT_FAKE_SAVE_ARGS");
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::ifstream in(args);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_NE(line.find(" 7 100 1000 30"), std::string::npos) << line;
+    const EventOperationProgress *pass = nullptr;
+    for (const EventOperationProgress &e : send_events_)
+        if (e.stage.rfind("pass 1:", 0) == 0) pass = &e;
+    ASSERT_NE(pass, nullptr);
+    EXPECT_EQ(pass->iteration, 1);
+    EXPECT_EQ(pass->dirty_pages, 20);
+    EXPECT_EQ(pass->pass_ms, 40);
+    EXPECT_EQ(pass->dirty_rate, 500);
+    EXPECT_EQ(pass->downtime_ms, 3);
+    for (const EventOperationProgress &e : send_events_) {
+        if (e.stage.rfind("pass ", 0) != 0) {
+            EXPECT_EQ(e.iteration, 0) << e.stage;
+        }
+    }
+}
+
+// With every field 0 the helper gets no bounds: libxenguest's default.
+TEST_F(MigrateOpsTest, TheDefaultPolicyPassesNoBoundsToTheCopy) {
+    const std::string args = dir_ + "/helper-args";
+    ASSERT_EQ(setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1), 0);
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    send_async(src);
+    receive_async();
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    unsetenv("XLKIT_FAKE_SAVE_ARGS");
+    EXPECT_EQ(send_rc_, Error::Success);
+    std::ifstream in(args);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    std::istringstream words(line);
+    std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+    EXPECT_EQ(w.size(), 5u) << line;  // save IO_FD DOMID LIVE DEBUG
 }
 
 TEST_F(MigrateOpsTest, BadRequestsFailAtInitiationAndSendNothing) {
@@ -312,6 +365,97 @@ TEST_F(MigrateOpsTest, ANonLiveMigrationWithAPrecopyBoundIsRefused) {
     EXPECT_EQ(domain_migrate_check(*ctx_, src, p), Error::Inval);
     EXPECT_EQ(domain_migrate_send(*ctx_, src, src_fd_, src_fd_, p, AoHow{}), Error::Inval);
     EXPECT_EQ(state(src), DomainState::Running);
+}
+
+// The C API: the sender through xlkit_domain_migrate_send with a policy and
+// a progress callback, driven by the application's poll loop (beforepoll /
+// afterpoll); the receiver through the C++ API on its own ctx.
+struct CSend {
+    int calls = 0, rc = 1;
+    std::vector<xlkit_event_operation_progress> passes;  // the "pass N:" reports (stage not kept)
+    static void done(xlkit_ctx *, int rc, void *user) {
+        auto *s = static_cast<CSend *>(user);
+        s->rc = rc;
+        ++s->calls;
+    }
+    static void progress(xlkit_ctx *ctx, xlkit_event *ev, void *user) {
+        auto *s = static_cast<CSend *>(user);
+        if (ev->type == XLKIT_EVENT_TYPE_OPERATION_PROGRESS &&
+            std::string(ev->u.operation_progress.stage).rfind("pass ", 0) == 0) {
+            xlkit_event_operation_progress p = ev->u.operation_progress;
+            p.stage = nullptr;
+            s->passes.push_back(p);
+        }
+        xlkit_event_free(ctx, ev);
+    }
+};
+
+TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
+    const std::string args = dir_ + "/helper-args";
+    ASSERT_EQ(setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1), 0);
+    ASSERT_EQ(setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1), 0);
+    xlkit_ctx *c = nullptr;
+    ASSERT_EQ(xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, nullptr), 0);
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    xlkit_migrate_policy policy;
+    xlkit_migrate_policy_init(&policy);
+    policy.max_iterations = 9;
+    policy.max_downtime_ms = 300;
+    CSend s;
+    xlkit_asyncop_how how{};
+    how.callback = CSend::done;
+    how.u.for_callback = &s;
+    xlkit_asyncprogress_how ph{};
+    ph.callback = CSend::progress;
+    ph.for_callback = &s;
+    ASSERT_EQ(xlkit_domain_migrate_send(c, src, src_fd_, src_fd_, &policy, &how, &ph), 0);
+    receive_async();
+    std::vector<pollfd> fds(64);
+    for (int i = 0; i < 2000 && !(s.calls && received_); ++i) {
+        (void)ctx_->run_once(0);
+        int nfds = int(fds.size()), timeout = 5;
+        ASSERT_EQ(xlkit_osevent_beforepoll(c, &nfds, fds.data(), &timeout, timeval{}), 0);
+        if (poll(fds.data(), nfds_t(nfds), timeout) >= 0) xlkit_osevent_afterpoll(c, nfds, fds.data(), timeval{});
+    }
+    EXPECT_EQ(s.calls, 1);
+    EXPECT_EQ(s.rc, 0);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    ASSERT_EQ(s.passes.size(), 1u);
+    EXPECT_EQ(s.passes[0].iteration, 1);
+    EXPECT_EQ(s.passes[0].dirty_pages, 20);
+    EXPECT_EQ(s.passes[0].downtime_ms, 3);
+    std::ifstream in(args);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_NE(line.find(" 9 0 0 300"), std::string::npos) << line;
+    ASSERT_EQ(called("guest").size(), 1u);
+    EXPECT_EQ(called("guest")[0].domid, dst_domid_);
+    // Bad arguments fail at initiation, nothing sent, no callback.
+    policy.non_live = true;
+    std::uint32_t other = 0;
+    {
+        DomainConfig cfg = config();
+        cfg.name = "other";
+        ASSERT_EQ(domain_create_new(*ctx_, cfg, false, &other), Error::Success);
+    }
+    EXPECT_EQ(xlkit_domain_migrate_send(c, other, src_fd_, src_fd_, &policy, &how, nullptr), XLKIT_ERROR_INVAL)
+        << "a precopy bound with non_live";
+    EXPECT_EQ(xlkit_domain_migrate_send(c, 4242, src_fd_, src_fd_, nullptr, nullptr, nullptr),
+              XLKIT_ERROR_DOMAIN_NOTFOUND);
+    EXPECT_EQ(xlkit_domain_migrate_send(nullptr, other, src_fd_, src_fd_, nullptr, nullptr, nullptr),
+              XLKIT_ERROR_INVAL);
+    uint32_t d = 0;
+    EXPECT_EQ(xlkit_domain_migrate_receive(c, nullptr, &d, dst_fd_, dst_fd_, nullptr, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(s.calls, 1);
+    char ch;
+    EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
+    EXPECT_EQ(state(other), DomainState::Running);
+    xlkit_migrate_policy_dispose(&policy);
+    xlkit_ctx_free(c);
+    unsetenv("XLKIT_HYPERVISOR");
+    unsetenv("XLKIT_FAKE_SAVE_ARGS");
 }
 
 // The library's hand-over messages are xl's, as the CLI's protocol has them.

@@ -4,7 +4,7 @@
  * synchronous copy never blocks the thread that drives the caller's event
  * loop (libxl's libxl-save-helper, for the same reason).
  *
- *   xlkit-save-helper save IO_FD DOMID LIVE DEBUG
+ *   xlkit-save-helper save IO_FD DOMID LIVE DEBUG [MAX_ITERATIONS DIRTY_THRESHOLD MAX_TIME_MS MAX_DOWNTIME_MS]
  *   xlkit-save-helper restore IO_FD DOMID STORE_EVTCHN CONSOLE_EVTCHN SEND_BACK_FD
  *
  * restore: IO_FD is positioned at libxenguest's stream (after the libxl
@@ -25,8 +25,13 @@
  * protocol with the library is lines of text (its own, not libxl's):
  *   helper -> library, on stdout:
  *     progress DONE TOTAL      pages sent of the total, in this pass
- *     iteration N SENT DIRTY   a precopy pass ended: N, pages sent so far,
- *                              pages still dirty (-1 unknown)
+ *     iteration N SENT DIRTY MS RATE DOWNTIME
+ *                              a precopy pass ended: N, pages sent so far,
+ *                              pages still dirty (-1 unknown), the pass's
+ *                              milliseconds, pages dirtied per second during
+ *                              it, and the milliseconds sending the dirty
+ *                              pages would take at the pass's send rate
+ *                              (-1 unknown: the first call, before any pass)
  *     suspend                  suspend the guest now; the helper blocks
  *                              until the library answers on stdin
  *     log LEVEL TEXT           libxenguest's messages (warning and up)
@@ -44,9 +49,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xenctrl.h>
 #include <xenguest.h>
+
+#include "precopy_policy.h"
 
 static int io_fd = -1;
 
@@ -109,13 +117,34 @@ static int cb_suspend(void *data) {
     return strncmp(line, "ok", 2) == 0;
 }
 
-/* libxenguest's own default policy (stop and copy when few pages are
- * dirty or after five passes), here so each pass is reported. */
+/* The precopy policy (precopy_policy.h): each pass reported, then the
+ * decision. */
+static struct xlkit_precopy_policy policy;
+static struct xlkit_precopy_clock pclock = {-1, 0, 0};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int cb_precopy(struct precopy_stats stats, void *data) {
     (void)data;
-    say("iteration %u %lu %ld", stats.iteration, stats.total_written, stats.dirty_count);
-    if ((stats.dirty_count >= 0 && stats.dirty_count < 50) || stats.iteration >= 5) return XGS_POLICY_STOP_AND_COPY;
-    return XGS_POLICY_CONTINUE_PRECOPY;
+    struct xlkit_precopy_pass pass = {stats.iteration, stats.total_written, stats.dirty_count, 0, 0, 0, 0};
+    xlkit_precopy_measure(&pclock, &pass, now_ms());
+    say("iteration %u %lu %ld %lld %lld %lld", pass.iteration, pass.total_written, pass.dirty_count, pass.pass_ms,
+        pass.dirty_rate, pass.downtime_ms);
+    return xlkit_precopy_stop(&policy, &pass) ? XGS_POLICY_STOP_AND_COPY : XGS_POLICY_CONTINUE_PRECOPY;
+}
+
+/* A policy argument: a decimal number, 0 keeping the default. */
+static int policy_arg(const char *s, unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-') return -1;
+    if (v) *out = v;
+    return 0;
 }
 
 static uint32_t restore_domid;
@@ -167,8 +196,12 @@ static int cb_switch_qemu_logdirty(uint32_t domid, unsigned enable, void *data) 
 
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "restore") == 0) return restore_main(argv);
-    if (argc != 6 || strcmp(argv[1], "save") != 0) {
-        fprintf(stderr, "usage: xlkit-save-helper save IO_FD DOMID LIVE DEBUG\n"
+    xlkit_precopy_policy_init(&policy);
+    if ((argc != 6 && argc != 10) || strcmp(argv[1], "save") != 0 ||
+        (argc == 10 && (policy_arg(argv[6], &policy.max_iterations) || policy_arg(argv[7], &policy.dirty_threshold) ||
+                        policy_arg(argv[8], &policy.max_time_ms) || policy_arg(argv[9], &policy.max_downtime_ms)))) {
+        fprintf(stderr, "usage: xlkit-save-helper save IO_FD DOMID LIVE DEBUG"
+                        " [MAX_ITERATIONS DIRTY_THRESHOLD MAX_TIME_MS MAX_DOWNTIME_MS]\n"
                         "       xlkit-save-helper restore IO_FD DOMID STORE_EVTCHN CONSOLE_EVTCHN SEND_BACK_FD\n"
                         "(run by libxlkit)\n");
         return 2;

@@ -47,21 +47,16 @@ namespace xlkit {
  * timeout). */
 constexpr int kMigrateHandshakeTimeoutMs = 120000;
 
-/* When the sender stops the precopy passes and suspends the guest. Every
- * field's zero is libxenguest 4.17's own policy (xc_domain_save's: stop
- * after 5 passes, or when fewer than 50 pages are dirty; no time limit),
- * the only one this version implements: a non-zero field is Error::Inval,
- * naming the field, rather than ignored. */
-struct MigratePolicy {
-    unsigned max_iterations = 0;        // precopy passes before stop-and-copy
-    unsigned long dirty_threshold = 0;  // stop-and-copy once fewer pages are dirty
-    unsigned max_time_ms = 0;           // the whole precopy's bound
-    /* No precopy: the guest is suspended first and its memory copied once
-     * (the downtime is the whole copy). Needs no log-dirty mode, so a PV
-     * guest on a Xen without shadow paging can move this way; the precopy
-     * fields above must then be 0. */
-    bool non_live = false;
-};
+/* MigratePolicy (xlkit/types.hpp, from the IDL's migrate_policy): when the
+ * sender stops the precopy passes and suspends the guest (stop-and-copy).
+ * libxl's policy is fixed (libxenguest's: 5 passes, or fewer than 50 dirty
+ * pages); here the caller sets it: max_iterations, dirty_threshold,
+ * max_time_ms, max_downtime_ms (a target downtime at the last pass's send
+ * rate), non_live. The precopy stops once ANY bound is reached; a field's 0
+ * keeps libxenguest 4.17's default. Each pass is reported (progress "pass
+ * N: D pages dirty", EventOperationProgress's iteration, dirty_pages,
+ * pass_ms, dirty_rate, downtime_ms), so a caller sees what the next pass
+ * would cost before choosing its bounds. */
 
 /* domain_migrate_check: domain_migrate_send's checks of the domain and the
  * policy (the first line of its state machine below), with nothing started
@@ -74,7 +69,7 @@ XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const Migrat
  * fd. The caller has written its own framing (xl's: its save header with
  * the configuration) before.
  *
- *   Start --bad fd, a non-default policy field, domain 0, no such domain,
+ *   Start --bad fd, a precopy bound with policy.non_live, domain 0, no such domain,
  *          one without a name, shut down or dying, a PV domain on a host
  *          without shadow paging (log-dirty for PV guests needs it) unless
  *          policy.non_live-->
@@ -101,7 +96,7 @@ XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const Migrat
  *          UNDEFINED, the log says so
  *
  * Progress through progress_how: domain_suspend's stages ("memory", "pass
- * N: D pages dirty", "suspend"), then "handshake". Neither fd is closed;
+ * N: D pages dirty" with the pass's figures, "suspend"), then "handshake". Neither fd is closed;
  * each is given its flags back. */
 XLKIT_API Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, int recv_fd,
                                     const MigratePolicy &policy, AoHow how, ProgressHow progress_how = {});

@@ -14,15 +14,19 @@
 #include "ao/ao.hpp"
 #include "ao/progress.hpp"
 #include "ops/create.hpp"
+#include <xlkit/migrate.hpp>
 
 namespace xlkit::detail {
 
 using NestedDone = void (*)(Egc &egc, Ao *nested, Error rc);
 
 /* domain_suspend (ops/save.cpp): on success the domain is left suspended;
- * on failure after the guest was suspended it has been resumed. */
+ * on failure after the guest was suspended it has been resumed. A live
+ * save's precopy passes stop by policy's bounds (nullptr, or a 0 field:
+ * libxenguest's default; domain_migrate_send checks them). */
 Error domain_suspend_nested(Egc &egc, Ao *parent, Progress *progress, NestedDone done, void *done_data,
-                            std::uint32_t domid, int fd, int flags, int data_timeout_ms);
+                            std::uint32_t domid, int fd, int flags, int data_timeout_ms,
+                            const MigratePolicy *policy = nullptr);
 
 /* domain_create_restore (ops/create.cpp): *domid is set once the domain
  * exists; on failure the half-made domain has been destroyed. */

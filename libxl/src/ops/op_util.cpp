@@ -62,6 +62,24 @@ void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage,
     p.report(egc, std::move(ev));
 }
 
+void report_pass(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total,
+                 const PrecopyPass &pass) {
+    if (!p.wanted()) return;
+    auto ev = std::make_unique<Event>();
+    ev->domid = domid;
+    EventOperationProgress op;
+    op.stage = stage;
+    op.done = done;
+    op.total = total;
+    op.iteration = pass.iteration;
+    op.dirty_pages = pass.dirty_pages;
+    op.pass_ms = pass.pass_ms;
+    op.dirty_rate = pass.dirty_rate;
+    op.downtime_ms = pass.downtime_ms;
+    ev->u = std::move(op);
+    p.report(egc, std::move(ev));
+}
+
 // ---- DeathWait ---------------------------------------------------------------
 
 namespace {

@@ -28,6 +28,15 @@ void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_c
 /* A progress report naming a stage (OPERATION_PROGRESS). */
 void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total);
 
+/* A precopy pass's figures (EventOperationProgress's iteration ...
+ * downtime_ms; -1: unknown), and the report carrying them. */
+struct PrecopyPass {
+    int iteration = 0;
+    std::int64_t dirty_pages = -1, pass_ms = -1, dirty_rate = -1, downtime_ms = -1;
+};
+void report_pass(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total,
+                 const PrecopyPass &pass);
+
 /* Waits (as part of ao) until domid is dying or gone, or timeout_ms (0:
  * none) passes: callback(rc = Success | Timedout | Aborted | Fail).
  * Abortable unless can_abort is false. */

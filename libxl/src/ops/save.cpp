@@ -88,6 +88,7 @@ struct State {
     int status = 0;
     HelperReply reply;
     unsigned long total_pages = 0;
+    MigratePolicy policy;  // the precopy's bounds (a live save; all 0: libxenguest's default)
     std::int64_t data_mark = -1;  // fd_mark() when the stall timer was armed
 };
 
@@ -211,8 +212,12 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         unsigned long sent = 0;
         long dirty = -1;
         in >> n >> sent >> dirty;
+        PrecopyPass pass;
+        pass.iteration = int(n);
+        pass.dirty_pages = dirty;
+        in >> pass.pass_ms >> pass.dirty_rate >> pass.downtime_ms;  // absent: -1 (an older helper)
         std::string stage = "pass " + std::to_string(n) + ": " + std::to_string(dirty) + " pages dirty";
-        report_stage(egc, *st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages));
+        report_pass(egc, *st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages), pass);
         if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
     } else if (word == "suspend") {
         egc.ctx.time_deregister(egc, st.stall);  // GuestSuspend has its own bounds
@@ -324,6 +329,11 @@ Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, in
     st.helper.ao = st.ao;
     st.helper.argv = {found, "save", std::to_string(st.io.get()), std::to_string(domid),
                       (flags & kSuspendLive) ? "1" : "0", (flags & kSuspendDebug) ? "1" : "0"};
+    if (const MigratePolicy &mp = st.policy;
+        mp.max_iterations || mp.dirty_threshold || mp.max_time_ms || mp.max_downtime_ms)
+        for (std::uint64_t v : {std::uint64_t{mp.max_iterations}, std::uint64_t{mp.dirty_threshold},
+                                std::uint64_t{mp.max_time_ms}, std::uint64_t{mp.max_downtime_ms}})
+            st.helper.argv.push_back(std::to_string(v));
     st.helper.capture_stderr = true;
     st.helper.can_abort = false;  // aborted by SIGTERM below, so libxenguest tidies up
     st.helper.stdin_fd = st.helper_in.get();
@@ -355,9 +365,11 @@ Error domain_suspend(Ctx &ctx, std::uint32_t domid, int fd, int flags, AoHow how
 namespace detail {
 
 Error domain_suspend_nested(Egc &egc, Ao *parent, Progress *progress, NestedDone done, void *done_data,
-                            std::uint32_t domid, int fd, int flags, int data_timeout_ms) {
+                            std::uint32_t domid, int fd, int flags, int data_timeout_ms,
+                            const MigratePolicy *policy) {
     return ao_start_nested<State>(egc, parent, done, done_data, [=](Egc &e, State &st) {
         st.progress = progress;
+        if (policy) st.policy = *policy;
         return save_start(e, st, domid, fd, flags, data_timeout_ms, 0);  // GuestSuspend's default bounds
     });
 }
