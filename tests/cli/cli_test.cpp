@@ -758,6 +758,49 @@ TEST_F(CliMigrate, APvGuestMovesWithNonLive) {
         << "the source is gone, no temporary name is left";
 }
 
+TEST_F(CliMigrate, ThePrecopyPolicyOptionsReachTheCopy) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    const std::string args = host_.dir() + "/helper-args";
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1);
+    Result r = xlkit({"migrate", "--max-iterations", "12", "--dirty-threshold", "200", "--max-precopy-time", "30",
+                      "--max-downtime", "0.25", "-s", "", "guest1", receiver_});
+    unsetenv("XLKIT_FAKE_SAVE_ARGS");
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream in(args);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_NE(line.find(" 12 200 30000 250"), std::string::npos) << line;
+}
+
+TEST_F(CliMigrate, ABadPrecopyPolicyOptionIsAUsageErrorAndNothingStarts) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    const std::string marker = host_.dir() + "/receiver-started";
+    for (std::vector<std::string> bad : {std::vector<std::string>{"--max-iterations", "0"},
+                                         {"--max-iterations", "5x"},
+                                         {"--dirty-threshold", "-3"},
+                                         {"--max-downtime", "soon"},
+                                         {"--max-precopy-time", "0"}}) {
+        std::vector<std::string> argv{"migrate"};
+        argv.insert(argv.end(), bad.begin(), bad.end());
+        argv.insert(argv.end(), {"-s", "", "guest1", "touch " + marker + "; " + receiver_});
+        Result r = xlkit(argv);
+        EXPECT_EQ(r.status, 2) << bad[0] << " " << bad[1];
+        EXPECT_NE(r.err.find(bad[0] + ": '" + bad[1] + "'"), std::string::npos) << r.err;
+    }
+    Result r = xlkit({"migrate", "--non-live", "--max-downtime", "1", "-s", "", "guest1",
+                      "touch " + marker + "; " + receiver_});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("max_downtime_ms"), std::string::npos) << r.err;
+    EXPECT_NE(access(marker.c_str(), F_OK), 0) << "nothing was started, nothing sent";
+    EXPECT_EQ(find("guest1")->state, "running");
+}
+
 TEST_F(CliMigrate, NoReceiverAtTheOtherEndIsAnErrorAndTheGuestRunsOn) {
     std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
     ASSERT_GT(d, 0u);

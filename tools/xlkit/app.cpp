@@ -427,20 +427,24 @@ xlkit::ProgressHow ReportView::how(std::function<void(const xlkit::Event &)> oth
 void ReportView::show(const xlkit::Event &ev) {
     if (const auto *p = std::get_if<xlkit::EventOperationProgress>(&ev.u)) {
         json_.push_back(to_json_string(ev));
-        std::size_t colon = p->stage.find(": ");
-        const bool device = colon != std::string::npos;
-        if (device) device_ = p->stage.substr(0, colon);
+        std::string stage = p->stage;
+        // A precopy pass: what suspending the guest now would cost.
+        if (p->iteration > 0 && p->downtime_ms >= 0)
+            stage += ", last copy ~" + std::to_string(p->downtime_ms) + " ms";
+        std::size_t colon = stage.find(": ");
+        const bool device = colon != std::string::npos && p->iteration == 0;
+        if (device) device_ = stage.substr(0, colon);
         if (!prog_) return;
         if (!device || !nested_) {
-            prog_->stage(p->stage, p->done, p->total);
+            prog_->stage(stage, p->done, p->total);
             if (!device) {
-                top_stage_ = p->stage;
+                top_stage_ = stage;
                 top_done_ = p->done;
                 top_total_ = p->total;
             }
             return;
         }
-        std::string text = p->stage;
+        std::string text = stage;
         if (p->total > 0) text += " (" + std::to_string(p->done) + "/" + std::to_string(p->total) + ")";
         if (prog_->tty() && top_total_ > 0)
             prog_->stage(top_stage_ + ": " + text, top_done_, top_total_);
@@ -578,6 +582,16 @@ bool parse_seconds(const char *s, double *out) {
     errno = 0;
     double v = std::strtod(s, &end);
     if (errno || *end || !std::isfinite(v) || v < 0 || v > 1e6) return false;
+    *out = v;
+    return true;
+}
+
+bool parse_count(const char *s, unsigned long max, unsigned long *out) {
+    if (!s || *s < '1' || *s > '9') return false;
+    char *end = nullptr;
+    errno = 0;
+    unsigned long v = std::strtoul(s, &end, 10);
+    if (errno || *end || v > max) return false;
     *out = v;
     return true;
 }

@@ -292,4 +292,7 @@ int print_command_help(App &app);
 /* Parses a non-negative number of seconds ("5", "0.5"); false if bad. */
 bool parse_seconds(const char *s, double *out);
 
+/* Parses a whole number in [1, max] ("5"); false if bad. */
+bool parse_count(const char *s, unsigned long max, unsigned long *out);
+
 } // namespace xlcli

@@ -140,8 +140,14 @@ void end_transport(Transport &t) {
 } // namespace
 
 int cmd_migrate(App &app, int argc, char **argv) {
+    // The precopy policy's options: long only (xl has none).
+    enum { kMaxIterations = 256, kDirtyThreshold, kMaxPrecopyTime, kMaxDowntime };
     static const struct option longopts[] = {{"debug", no_argument, nullptr, 'D'},
                                               {"non-live", no_argument, nullptr, 'N'},
+                                              {"max-iterations", required_argument, nullptr, kMaxIterations},
+                                              {"dirty-threshold", required_argument, nullptr, kDirtyThreshold},
+                                              {"max-precopy-time", required_argument, nullptr, kMaxPrecopyTime},
+                                              {"max-downtime", required_argument, nullptr, kMaxDowntime},
                                               {"help", no_argument, nullptr, 'h'},
                                               {nullptr, 0, nullptr, 0}};
     mp::RuneOptions ro;
@@ -156,6 +162,26 @@ int cmd_migrate(App &app, int argc, char **argv) {
         case 'C': config_file = optarg; break;
         case 'D': ro.debug = true; break;
         case 'N': policy.non_live = true; break;
+        case kMaxIterations:
+        case kDirtyThreshold: {
+            unsigned long n = 0;
+            const bool iters = c == kMaxIterations;
+            if (!parse_count(optarg, iters ? 10000 : (1ul << 40), &n))
+                return app.usage(std::string(iters ? "--max-iterations" : "--dirty-threshold") + ": '" + optarg +
+                                 "' is not a whole number from 1 to " + (iters ? "10000" : "2^40"));
+            if (iters) policy.max_iterations = std::uint32_t(n);
+            else policy.dirty_threshold = n;
+            break;
+        }
+        case kMaxPrecopyTime:
+        case kMaxDowntime: {
+            double s = 0;
+            const char *opt = c == kMaxDowntime ? "--max-downtime" : "--max-precopy-time";
+            if (!parse_seconds(optarg, &s) || s * 1000 < 1 || s > 86400)
+                return app.usage(std::string(opt) + ": '" + optarg + "' is not a number of seconds from 0.001 to 86400");
+            (c == kMaxDowntime ? policy.max_downtime_ms : policy.max_time_ms) = std::uint32_t(s * 1000 + 0.5);
+            break;
+        }
         case 'h': return print_command_help(app);
         default: return status;
         }

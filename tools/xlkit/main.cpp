@@ -94,7 +94,9 @@ const Command kCommands[] = {
      "  -d           debug: print the configuration used (as JSON) on stderr\n"
      "  -q           quiet: no progress display\n"
      "  --log FILE   the monitor's log file\n"},
-    {"migrate", cmd_migrate, "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] DOM HOST",
+    {"migrate", cmd_migrate,
+     "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] [--max-iterations N]\n"
+     "              [--dirty-threshold PAGES] [--max-precopy-time SECS] [--max-downtime SECS] DOM HOST",
      "live-migrate a domain to another host",
      "Moves DOM, running, to HOST, as xl migrate does and speaking its protocol\n"
      "(the other end may be xl or xlkit): runs `ssh HOST xlkit migrate-receive`,\n"
@@ -112,7 +114,15 @@ const Command kCommands[] = {
      "  -C CONFIG      send CONFIG as the domain's configuration\n"
      "  --debug        print the command run; the receiver prints the config\n"
      "  --non-live     suspend DOM first, then copy its memory once (the guest is\n"
-     "                 stopped for the whole copy; no log-dirty mode needed)\n"},
+     "                 stopped for the whole copy; no log-dirty mode needed)\n"
+     "\n"
+     "The precopy policy (xl's is fixed: 5 passes, or fewer than 50 dirty pages):\n"
+     "the guest is suspended for the last copy once any bound is reached.\n"
+     "  --max-iterations N        after N passes (default 5)\n"
+     "  --dirty-threshold PAGES   when fewer pages are dirty (default 50)\n"
+     "  --max-precopy-time SECS   after SECS of precopy (default: no bound)\n"
+     "  --max-downtime SECS       when the dirty pages would be sent within SECS\n"
+     "                            at the last pass's rate (default: no bound)\n"},
     {"migrate-receive", cmd_migrate_receive, "migrate-receive [-e] [-d]",
      "receive a migrating domain (run by migrate)",
      "The receiving end of migrate (xlkit's or xl's): the protocol on stdin and\n"
