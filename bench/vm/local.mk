@@ -19,12 +19,19 @@ EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py
 	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json \
 	bench/vm/results-save.json
 CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
+# A live migration's downtime as the hypervisor sees it (bench/vm/migrate.py).
+EXTRA_PROGRAMS += bench/vm/xlkit-downtime
+bench_vm_xlkit_downtime_SOURCES = bench/vm/downtime.c
+bench_vm_xlkit_downtime_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+bench_vm_xlkit_downtime_LDADD = $(XEN_LIBS)
+CLEANFILES += bench/vm/xlkit-downtime$(EXEEXT)
+EXTRA_DIST += bench/vm/migrate.py
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
 # options for run.sh (e.g. --rounds 3 --runs 10).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
-.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save
+.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
 bench-vm: bench-vm-build
@@ -49,3 +56,14 @@ bench-vm-save: $(BUILT_SOURCES)
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/save.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)
+
+# Live migration to this host: xlkit against xl, idle and busy guest, total
+# time and downtime (bench/vm/migrate.py).
+bench-vm-migrate: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) tools/save-helper/xlkit-save-helper$(EXEEXT) \
+	    bench/vm/xlkit-downtime$(EXEEXT)
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/migrate.py \
+	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
+	    --json $(abs_builddir)/bench/vm/results-migrate.json $(BENCH_VM_ARGS)
