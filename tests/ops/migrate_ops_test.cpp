@@ -209,6 +209,26 @@ TEST_F(MigrateOpsTest, NoReadyMessageAfterTheStreamResumesTheSource) {
     EXPECT_TRUE(called("guest--migratedaway").empty());
 }
 
+// The receiver says Ready and goes away: GO cannot be written, so nothing
+// was handed over (a receiver runs the guest only after the whole GO) and
+// the source runs on under its own name (xl: "state undefined").
+TEST_F(MigrateOpsTest, AGoMessageThatCannotBeSentLeavesTheSourceRunning) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    send_async(src);
+    ASSERT_TRUE(drive_until([&] { return !send_stages_.empty() && send_stages_.back() == "handshake"; }));
+    const std::string_view ready = xlkit::detail::migrate::kReady;
+    ASSERT_EQ(write(dst_fd_, ready.data(), ready.size()), ssize_t(ready.size()));
+    close(dst_fd_);  // unread: the sender's GO meets a closed socket
+    dst_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Fail);
+    EXPECT_EQ(state(src), DomainState::Running) << "resumed";
+    EXPECT_EQ(called("guest").size(), 1u) << "renamed back";
+    EXPECT_TRUE(called("guest--migratedaway").empty());
+}
+
 TEST_F(MigrateOpsTest, ASenderThatGoesAwayBeforeGoLeavesNothingAtTheReceiver) {
     namespace sf = xlkit::detail::save_format;
     const std::size_t before = domains();

@@ -84,7 +84,10 @@ XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const Migrat
  *   AwaitReady --wrong bytes, EOF, timeout, abort--> the guest resumed;
  *          complete(Fail / Timedout / Aborted): the SOURCE RUNS ON
  *   AwaitReady --Ready--> rename NAME -> NAME--migratedaway (failing: the
- *          guest resumed, complete(Fail), the source runs on); write GO:
+ *          guest resumed, complete(Fail), the source runs on); write GO
+ *          (not written in full: renamed back, resumed, complete(Fail): the
+ *          SOURCE RUNS ON, since a receiver, xl's too, runs the guest only
+ *          after the whole message and otherwise destroys its copy):
  *          HandedOver (no longer abortable)
  *   HandedOver --report byte 0--> the source domain is destroyed;
  *          complete(Success): the DESTINATION RUNS the guest

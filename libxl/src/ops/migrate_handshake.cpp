@@ -99,8 +99,11 @@ void msg_read_stop(Egc &egc, MsgRead &r) {
     give_flags_back(r);
 }
 
-Error msg_write(Egc &egc, int fd, std::string_view bytes, const char *what, const char *side) {
+Error msg_write(Egc &egc, int fd, std::string_view bytes, const char *what, const char *side, std::size_t *sent) {
     std::size_t off = 0;
+    std::size_t dummy;
+    if (!sent) sent = &dummy;
+    *sent = 0;
     int waited_ms = 0;
     while (off < bytes.size()) {
         ssize_t n = send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
@@ -117,6 +120,7 @@ Error msg_write(Egc &egc, int fd, std::string_view bytes, const char *what, cons
             return Error::Fail;
         }
         off += std::size_t(n);
+        *sent = off;
     }
     return Error::Success;
 }

@@ -63,8 +63,9 @@ void msg_read_stop(Egc &egc, MsgRead &r);
 
 /* Write all of bytes to fd (waiting for room up to 10 s if it is
  * non-blocking; a socket's peer gone is EPIPE, not SIGPIPE). Fail, logged,
- * naming what. */
-Error msg_write(Egc &egc, int fd, std::string_view bytes, const char *what, const char *side);
+ * naming what; *sent (if given) is then how many bytes did go. */
+Error msg_write(Egc &egc, int fd, std::string_view bytes, const char *what, const char *side,
+                std::size_t *sent = nullptr);
 
 /* Rename domain domid from `from` to `to` (libxl_domain_rename): its name in
  * xenstore and under its /vm path, in one transaction that checks that it

@@ -125,8 +125,16 @@ void ready_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
     // run the guest, so this side never resumes it on its own again.
     XLKIT_LOG(egc.ctx, INFO, "%s: giving target permission to start", kSide);
     report_stage(egc, st.progress, st.domid, "handshake", 1, 2);
-    if (migrate::msg_write(egc, st.send_fd, migrate::kPermissionToGo, "GO message", kSide) != Error::Success) {
-        undefined(egc, st, Error::Fail);
+    std::size_t sent = 0;
+    if (migrate::msg_write(egc, st.send_fd, migrate::kPermissionToGo, "GO message", kSide, &sent) !=
+        Error::Success) {
+        // The receiver runs the guest only after the whole GO message
+        // (it reads it exactly); a part of it, it ends in a timeout and
+        // destroys its copy. So a GO not written in full hands nothing
+        // over: the source runs on (xl calls this state undefined).
+        XLKIT_LOG(egc.ctx, ERROR, "%s: the GO message was not sent in full (%zu of %zu bytes): nothing was handed over",
+                  kSide, sent, migrate::kPermissionToGo.size());
+        fail_and_resume(egc, st, Error::Fail, true);
         return;
     }
     if (await(egc, st, migrate::kReport, "success/failure report message", 1, false, report_cb) != Error::Success)
