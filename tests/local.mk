@@ -5,6 +5,7 @@ noinst_HEADERS += tests/support/ctx_fixture.hpp tests/support/test_ops.hpp tests
 	tests/support/watch_rec.hpp tests/support/pipe.hpp tests/support/sim_support.hpp \
 	tests/support/xen_host.hpp tests/support/guest_agent.hpp tests/support/tiny_elf.hpp tests/capi/scenarios.h
 EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/devices_vm.sh tests/vm/pvh_vm.sh tests/vm/run.sh tests/vm/soak.sh tests/vm/save_vm.sh tests/vm/migrate_vm.sh \
+	tests/vm/twobox.sh tests/vm/migrate_twobox.sh \
 	tests/ops/data/fake-save-helper
 
 if BUILD_GTEST_SUITES

@@ -50,7 +50,7 @@
 # connection on the host before it knows whether dom0 listens.
 #
 # Example (xl alone, a PVH guest from box to box and back): tests/vm/twobox.sh --
-#   bash $PWD/tests/vm/migrate_xl_vm.sh --back
+#   bash $PWD/tests/vm/migrate_twobox.sh --back
 # The whole script is one compound command: bash reads all of it before it
 # runs any of it, so editing this file while it runs does no harm.
 {

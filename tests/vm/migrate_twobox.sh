@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Live migration of a PVH guest between two Xen hosts with Xen's own xl: the
-# proof that the two-box test bed works (run in both boxes by twobox.sh):
-#   tests/vm/twobox.sh -- bash $PWD/tests/vm/migrate_xl_vm.sh [--back]
-# The sender creates a small PVH guest (the box's "obedient" guest), waits
-# until it is up and the receiver listens, then runs
-#   xl migrate -s '' mig "bash $TWOBOX connect"
+# Live migration of a PVH guest between two Xen hosts (run in both boxes by
+# twobox.sh), with xl or xlkit at each end:
+#   tests/vm/twobox.sh --env MIG_SENDER_TOOL=xlkit --env MIG_RECEIVER_TOOL=xl \
+#     --env XLKIT=$PWD/build/tools/xlkit/xlkit -- bash $PWD/tests/vm/migrate_twobox.sh [--back]
+# MIG_SENDER_TOOL / MIG_RECEIVER_TOOL (xl or xlkit, default xl) is the tool
+# each box runs, whichever way the guest goes: with --back the guest comes
+# back, so "xlkit at the sender, xl at the receiver, --back" is xlkit -> xl
+# and then xl -> xlkit. XLKIT: the xlkit CLI (its save helper is found next
+# to it, XLKIT_SAVE_HELPER).
+# The sender creates a small PVH guest (the box's "obedient" guest, counting
+# "tick N" on its console every second), waits until it is up and the
+# receiver listens, then runs
+#   TOOL migrate -s '' mig "bash $TWOBOX connect"
 # (with -s '' the host argument is the whole transport command). The receiver
-# runs xl migrate-receive on that connection; then the guest must run there:
-# not paused, its CPU time growing, and it must answer xl shutdown (the guest's
-# init powers off when asked). Each side prints "ok"/"FAIL" lines and timings
-# ("time: ..."), and exits 1 if a check failed. With --back the receiver,
-# once it has seen the guest run, migrates it back the same way, and the
-# sender checks it runs there again (and shuts it down).
+# runs TOOL migrate-receive on that connection; then the guest must run there:
+# not paused, its CPU time growing, its console counting on from where it was
+# (the first tick seen there is not 1: it was not restarted), and it must
+# answer a shutdown (the guest's init powers off when asked). Each side prints
+# "ok"/"FAIL" lines and timings ("time: ..."), and exits 1 if a check failed.
+# With --back the receiver, once it has seen the guest run, migrates it back
+# the same way, and the sender checks it runs there again (and shuts it down).
 #
 # PVH only: Debian's Xen has no shadow paging, so a PV guest cannot be
 # migrated live. tsc_mode = "native": see pvh_vm.sh. memory: 96 MiB; 64 does
@@ -28,6 +36,17 @@ G=${XENBOX_GUESTS:-/opt/xenbox/guests}
 MEM=${MIG_MEMORY:-96}
 SECS=${MIG_SECONDS:-600}
 NAME=mig
+case ${TWOBOX_ROLE:-} in
+  sender) TOOL=${MIG_SENDER_TOOL:-xl} ;;
+  *) TOOL=${MIG_RECEIVER_TOOL:-xl} ;;
+esac
+case $TOOL in
+  xl) T=xl ;;
+  xlkit)
+    T=${XLKIT:?XLKIT names the xlkit CLI}
+    export XLKIT_SAVE_HELPER=${XLKIT_SAVE_HELPER:-$(cd "$(dirname "$T")/../.." && pwd)/tools/save-helper/xlkit-save-helper} ;;
+  *) echo "FAIL the tool is '$TOOL', not xl or xlkit"; exit 1 ;;
+esac
 fails=0
 ok() { echo "ok   $*"; }
 bad() { fails=$((fails + 1)); echo "FAIL $*"; }
@@ -51,6 +70,15 @@ cpu_grows() {
   awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b + 0 > a + 0) }'
 }
 gone() { ! xl list "$1" >/dev/null 2>&1; }
+# The guest's console here since it came (xenconsoled's log, past the
+# CONSOLE_BASE lines it had before) shows two ticks, the first of them not
+# "tick 1": the count went on.
+CONSOLE_LOG=/var/log/xen/console/guest-$NAME.log
+CONSOLE_BASE=0
+counts_on() {
+  local t; t=$(tail -n +$((CONSOLE_BASE + 1)) "$CONSOLE_LOG" 2>/dev/null | tr -d '\r' | awk '/^tick [0-9]+$/ { print $2 }')
+  [ "$(printf '%s\n' "$t" | grep -c .)" -ge 2 ] && [ "$(printf '%s\n' "$t" | head -1)" -gt 1 ]
+}
 show_console() { echo "--- console of $NAME"; tail -n 15 /var/log/xen/console/guest-"$NAME"*.log 2>/dev/null | tr -d '\r'; }
 
 finish() {
@@ -69,10 +97,10 @@ migrate_out() {
   check "the peer listens ($1)" bash "$TWOBOX" wait-peer "$SECS"
   echo "time: waited $(secs_since "$t") s for the peer ($1)"
   t=$(ms)
-  timeout "$SECS" xl migrate -s '' "$NAME" "bash $TWOBOX connect"
+  timeout "$SECS" $T migrate -s '' "$NAME" "bash $TWOBOX connect"
   rc=$?
-  echo "time: xl migrate ($1) took $(secs_since "$t") s (exit $rc, ${MEM} MiB guest)"
-  [ "$rc" = 0 ] && ok "xl migrate exits 0 ($1)" || bad "xl migrate exits 0 ($1; it exited $rc)"
+  echo "time: $TOOL migrate ($1) took $(secs_since "$t") s (exit $rc, ${MEM} MiB guest)"
+  [ "$rc" = 0 ] && ok "$TOOL migrate exits 0 ($1)" || bad "$TOOL migrate exits 0 ($1; it exited $rc)"
   check "the guest is gone from here ($1)" wait_for 30 gone "$NAME"
 }
 # migrate_in WHICH: receive the guest on the first GO connection, then check
@@ -80,20 +108,22 @@ migrate_out() {
 migrate_in() {
   local t rc
   t=$(ms)
-  bash "$TWOBOX" serve "$SECS" -- xl migrate-receive
+  CONSOLE_BASE=$(wc -l < "$CONSOLE_LOG" 2>/dev/null || echo 0)
+  bash "$TWOBOX" serve "$SECS" -- $T migrate-receive
   rc=$?
-  echo "time: serve and xl migrate-receive ($1) took $(secs_since "$t") s (exit $rc)"
-  [ "$rc" = 0 ] && ok "xl migrate-receive exits 0 ($1)" || bad "xl migrate-receive exits 0 ($1; it exited $rc)"
+  echo "time: serve and $TOOL migrate-receive ($1) took $(secs_since "$t") s (exit $rc)"
+  [ "$rc" = 0 ] && ok "$TOOL migrate-receive exits 0 ($1)" || bad "$TOOL migrate-receive exits 0 ($1; it exited $rc)"
   xl list
   [ "$rc" = 0 ] || finish   # nothing came (the peer gave up, or a timeout)
   check "the guest runs here under its own name, not paused ($1)" wait_for 30 running "$NAME"
   check "its CPU time grows ($1)" cpu_grows "$NAME"
+  check "its console counts on here, not from 1 ($1)" wait_for 60 counts_on
 }
 # shut_down: the guest answers xl shutdown here, and its console says so.
 shut_down() {
   local t
   t=$(ms)
-  check "it answers xl shutdown (powers itself off)" timeout 120 xl shutdown -w "$NAME"
+  check "it answers $TOOL shutdown (powers itself off)" timeout 120 $T shutdown -w "$NAME"
   echo "time: shutdown took $(secs_since "$t") s"
   check "its console here shows it shutting down" \
     grep -q "obedient: shutting down" /var/log/xen/console/guest-"$NAME"*.log
@@ -105,12 +135,12 @@ case ${TWOBOX_ROLE:-} in
     cfg=/tmp/$NAME.cfg
     {
       printf 'name = "%s"\ntype = "pvh"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' "$NAME" "$G" "$G"
-      printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
+      printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests xenbox.ticks=1"\n'
       printf 'memory = %s\nvcpus = 1\ntsc_mode = "native"\n' "$MEM"
       printf 'on_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
     } > "$cfg"
     t=$(ms)
-    check "xl creates a ${MEM} MiB PVH guest" xl create -q "$cfg"
+    check "$TOOL creates a ${MEM} MiB PVH guest" $T create -q "$cfg"
     if ! check "the guest is up (data/xenbox-state)" wait_for "${MIG_BOOT_SECONDS:-240}" xs_up "$NAME"; then
       show_console; xl list
       bash "$TWOBOX" abort-peer   # the receiver need not wait for a GO
