@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # xlkit migrate and xlkit migrate-receive on real Xen 4.17, in dom0 of Xen
-# in a box (run by tests/vm/run.sh): a live migration of a small PVH guest
-# to this same host, xlkit at both ends (with -s '' the host argument is the
-# whole command that reaches the receiver, so no ssh is needed):
-#   xlkit migrate -s '' mg-pvh "xlkit migrate-receive -e"
-# then: exactly one domain with the name runs, not paused, its CPU time
-# growing; xenconsoled serves its console; the source domain is gone. And a
-# PV guest's live migration is refused (no shadow paging in this Xen) before
-# anything is started or sent, and the guest runs on; with --non-live it
-# moves (suspended first, then copied). Each check prints "ok" or "FAIL";
-# the script exits 1 if any failed. Waits are bounded polls.
+# in a box (run by tests/vm/run.sh). Live migrations of one small PVH guest
+# to this same host (with -s '' the host argument is the whole command that
+# reaches the receiver, so no ssh is needed):
+#   xlkit -> xlkit, xlkit -> xl, xl -> xlkit
+#     (xlkit migrate -s '' mg-pvh "xl migrate-receive -e", and so on)
+# after each: exactly one domain with the name runs, not paused, its CPU
+# time growing; xenconsoled serves its console; no --incoming or
+# --migratedaway domain is left; the source domain is gone. Then failures,
+# each timed by a state (the precopy's progress lines, the renames), never
+# by a sleep: the receiver killed mid-stream, and Ctrl-C of the sender
+# during the precopy (the source runs on, nothing is left at the
+# destination); the sender killed after the hand-over (the destination
+# runs, the source stays suspended as mg-pvh--migratedaway until it is
+# destroyed). Then -p (the guest left paused at the destination), a guest
+# with a disk and a vif (both connected at the destination, gone at the
+# source), and a PV guest: its live migration is refused (no shadow paging
+# in this Xen) before anything is started or sent; with --non-live it moves
+# (suspended first, then copied). Each check prints "ok" or "FAIL"; the
+# script exits 1 if any failed. Waits are bounded polls.
 # usage: migrate_vm.sh XLKIT_BIN
 set -uo pipefail
 X=$1
@@ -28,14 +37,15 @@ wait_for() {
   local end=$(( $(date +%s) + $1 )); shift
   until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
 }
-cfg() { # cfg NAME TYPE
-  local name=$1 type=$2
+cfg() { # cfg NAME TYPE [extra lines...]
+  local name=$1 type=$2; shift 2
   {
     printf 'name = "%s"\ntype = "%s"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' "$name" "$type" "$G" "$G"
     printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
     # PVH: 96 MiB holds the kernel; tsc_mode native: see pvh_vm.sh.
     printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
     [ "$type" = pvh ] && printf 'tsc_mode = "native"\n'
+    for l in "$@"; do printf '%s\n' "$l"; done
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
 }
@@ -57,28 +67,69 @@ console_served() {
   local d; d=$(xl domid "$1" 2>/dev/null) || return 1
   [ -n "$(xenstore-read "/local/domain/$d/console/tty" 2>/dev/null)" ]
 }
+ndomains() { xl list | awk 'NR > 1' | wc -l; }
+ndomains_is() { [ "$(ndomains)" = "$1" ]; }
+alone_named() { one_named "$1" && no_temporary "$1"; }
+paused() { case $(state "$1") in *p*) return 0 ;; *) return 1 ;; esac; }
+stopped() { case $(state "$1") in *s*|*p*) return 0 ;; *) return 1 ;; esac; }
+xlkit_lists() { "$X" list | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# The precopy is under way: the sender's progress (not a terminal: one line
+# per report) shows memory pages sent.
+precopy_begun() { grep -Eq 'memory \([1-9][0-9]*/' "$1"; }
+# A background child has exited (a zombie until waited for).
+exited() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+alive() { ! exited "$1"; }
+# finish PID: waits (bounded) for a background migration; its status in $rc.
+finish() {
+  if ! wait_for "$MIG_S" exited "$1"; then
+    bad "the migration (pid $1) ended within $MIG_S s"; kill -9 "$1" 2>/dev/null
+  fi
+  wait "$1"; rc=$?
+}
+# moved NAME SRC_DOMID: the checks after NAME moved away from domain SRC.
+moved() {
+  local n=$1 src=$2 dst
+  check "the source domain ($src) is gone" wait_for 30 domid_gone "$src"
+  check "exactly one domain is called $n" one_named "$n"
+  check "no temporary name is left (--incoming, --migratedaway)" no_temporary "$n"
+  dst=$(xl domid "$n" 2>/dev/null)
+  check "$n is a new domain ($src -> ${dst:-none})" test -n "$dst" -a "$dst" != "$src"
+  check "$n runs, not paused" wait_for 30 running "$n"
+  check "its CPU time grows" cpu_grows "$n"
+  check "xenconsoled serves its console" wait_for 10 console_served "$n"
+}
+# migration LABEL LOG CMD...: runs one migration that must succeed.
+migration() {
+  local label=$1 log=$2; shift 2
+  local t0; t0=$(date +%s.%N)
+  timeout "$MIG_S" "$@" > /dev/null 2> "$log"
+  rc=$?
+  echo "     ($label took $(secs_since "$t0") s, exit $rc)"
+  [ "$rc" = 0 ] && ok "$label exits 0" || { bad "$label exits 0 (it exited $rc)"; tail -n 20 "$log"; }
+  check "it says: Migration successful." grep -q "Migration successful." "$log"
+}
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
+script_t0=$(date +%s.%N)
 
-echo "== xlkit migrate of a PVH guest to this host"
+echo "== xlkit migrate of a PVH guest to this host, xlkit at both ends"
 "$X" create -e "$(cfg mg-pvh pvh)" >/dev/null 2>&1
 check "guest mg-pvh is up" wait_for "$BOOT_S" up mg-pvh
 src=$(xl domid mg-pvh 2>/dev/null)
-t0=$(date +%s.%N)
-timeout "$MIG_S" "$X" migrate -s '' mg-pvh "$X migrate-receive -e" > "$work/mig.out" 2> "$work/mig.err"
-rc=$?
-t1=$(date +%s.%N)
-echo "     (xlkit migrate took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, exit $rc)"
-[ "$rc" = 0 ] && ok "xlkit migrate exits 0" || { bad "xlkit migrate exits 0 (it exited $rc)"; tail -n 20 "$work/mig.err"; }
-check "it says: Migration successful." grep -q "Migration successful." "$work/mig.err"
-check "the source domain ($src) is gone" wait_for 30 domid_gone "$src"
-check "exactly one domain is called mg-pvh" one_named mg-pvh
-check "no temporary name is left (--incoming, --migratedaway)" no_temporary mg-pvh
-dst=$(xl domid mg-pvh 2>/dev/null)
-check "mg-pvh is a new domain ($src -> ${dst:-none})" test -n "$dst" -a "$dst" != "$src"
-check "mg-pvh runs, not paused" running mg-pvh
-check "its CPU time grows" cpu_grows mg-pvh
-check "xenconsoled serves its console" wait_for 10 console_served mg-pvh
+migration "xlkit migrate" "$work/mig.err" "$X" migrate -s '' mg-pvh "$X migrate-receive -e"
+moved mg-pvh "$src"
+
+echo "== xlkit migrate to xl migrate-receive"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xlkit migrate to xl" "$work/to-xl.err" "$X" migrate -s '' mg-pvh "xl migrate-receive -e"
+moved mg-pvh "$src"
+
+echo "== xl migrate to xlkit migrate-receive"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xl migrate to xlkit" "$work/from-xl.err" xl migrate -s '' mg-pvh "$X migrate-receive -e"
+moved mg-pvh "$src"
+
 xl destroy mg-pvh >/dev/null 2>&1
 
 echo "== a PV guest's live migration is refused before anything is sent"
@@ -107,5 +158,5 @@ check "mg-pv's CPU time grows: its kernel runs on" cpu_grows mg-pv
 check "the source domain is gone" wait_for 60 domid_gone "$pv"
 xl destroy mg-pv >/dev/null 2>&1
 
-echo "migrate_vm: $checks checks, $fails failed"
+echo "migrate_vm: $checks checks, $fails failed, in $(secs_since "$script_t0") s"
 [ "$fails" = 0 ]
