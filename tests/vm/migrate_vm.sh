@@ -130,6 +130,72 @@ src=$(xl domid mg-pvh 2>/dev/null)
 migration "xl migrate to xlkit" "$work/from-xl.err" xl migrate -s '' mg-pvh "$X migrate-receive -e"
 moved mg-pvh "$src"
 
+echo "== the receiver killed mid-stream: the source runs on, nothing is left at the destination"
+src=$(xl domid mg-pvh 2>/dev/null)
+before=$(ndomains)
+rm -f "$work/recv.pid"
+"$X" migrate -s '' mg-pvh "echo \$\$ > $work/recv.pid; exec $X migrate-receive -e" > /dev/null 2> "$work/rk.err" &
+mpid=$!
+check "the precopy has begun" wait_for "$MIG_S" precopy_begun "$work/rk.err"
+check "the receiver is killed (SIGTERM) during it" kill "$(cat "$work/recv.pid" 2>/dev/null)"
+finish "$mpid"
+check "xlkit migrate exits 1 (it exited $rc)" test "$rc" = 1
+[ "$rc" = 1 ] || tail -n 20 "$work/rk.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== Ctrl-C of xlkit migrate during the precopy: the source runs on, nothing is left at the destination"
+before=$(ndomains)
+"$X" migrate -s '' mg-pvh "$X migrate-receive -e" > /dev/null 2> "$work/int.err" &
+mpid=$!
+check "the precopy has begun" wait_for "$MIG_S" precopy_begun "$work/int.err"
+kill -INT "$mpid"
+finish "$mpid"
+check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
+[ "$rc" = 130 ] || tail -n 20 "$work/int.err"
+check "it says the guest runs on here" grep -q "runs on here" "$work/int.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== the sender killed after the hand-over: the destination runs, the source never runs again"
+# The receiver's answers pass through `dd bs=1 count=88` (its banner, 54
+# bytes, and its Ready message, 34, each passed on as it comes: head would
+# hold them in its stdio buffer): the report after the hand-over is lost,
+# and `cat` holds the connection open, so the sender waits for a report
+# that never comes: the moment after the hand-over, held, for the kill.
+src=$(xl domid mg-pvh 2>/dev/null)
+"$X" migrate -s '' mg-pvh "{ $X migrate-receive -e | dd bs=1 count=88 status=none; cat > /dev/null; }" > /dev/null 2> "$work/sk.err" &
+mpid=$!
+handed_over() { [ "$(count_named mg-pvh--migratedaway)" = 1 ] && one_named mg-pvh && [ "$(xl domid mg-pvh 2>/dev/null)" != "$src" ] && running mg-pvh; }
+what="the hand-over happened (mg-pvh runs at the destination, the source is mg-pvh--migratedaway)"
+if wait_for "$MIG_S" handed_over; then ok "$what"; else bad "$what"; tail -n 20 "$work/sk.err"; fi
+check "the sender is still waiting for the report" alive "$mpid"
+kill -KILL "$mpid"
+finish "$mpid"
+check "the sender was killed (status $rc)" test "$rc" = 137
+dst=$(xl domid mg-pvh 2>/dev/null)
+check "mg-pvh at the destination ($src -> ${dst:-none}) runs" running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "xlkit list shows the source as mg-pvh--migratedaway" xlkit_lists mg-pvh--migratedaway
+check "mg-pvh--migratedaway is the source, domain $src" test "$(xl domid mg-pvh--migratedaway 2>/dev/null)" = "$src"
+check "it is suspended or paused, not running" stopped mg-pvh--migratedaway
+away_cpu=$(cpu_of mg-pvh--migratedaway)
+dst_cpu=$(cpu_of mg-pvh)
+# While the destination runs on for a while (a state: its CPU time 0.3 s
+# on), the source's CPU time stays the same.
+check "the destination runs 0.3 s more of CPU time" wait_for 120 cpu_above mg-pvh "$(awk -v c="$dst_cpu" 'BEGIN { print c + 0.3 }')"
+check "meanwhile the source's CPU time stays at ${away_cpu:-?} s" test -n "$away_cpu" -a "$(cpu_of mg-pvh--migratedaway)" = "$away_cpu"
+check "xlkit destroy mg-pvh--migratedaway" "$X" destroy mg-pvh--migratedaway
+check "the source domain is gone" wait_for 30 domid_gone "$src"
+check "exactly one domain is called mg-pvh, running" alone_named mg-pvh
+check "mg-pvh runs" running mg-pvh
+
 xl destroy mg-pvh >/dev/null 2>&1
 
 echo "== a PV guest's live migration is refused before anything is sent"
