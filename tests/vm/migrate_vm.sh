@@ -198,6 +198,27 @@ check "mg-pvh runs" running mg-pvh
 
 xl destroy mg-pvh >/dev/null 2>&1
 
+echo "== a guest with a disk and a vif keeps both"
+truncate -s 16M "$work/d.img"
+"$X" create -e "$(cfg mg-dev pvh "disk = [ '$work/d.img,raw,xvda,rw' ]" "vif = [ 'mac=00:16:3e:5a:0f:01,bridge=xenbr0' ]")" \
+  > "$work/dev.out" 2>&1 || cat "$work/dev.out"
+check "guest mg-dev is up" wait_for "$BOOT_S" up mg-dev
+be_state() { xenstore-read "/local/domain/0/backend/$1/$2/$3/state" 2>/dev/null; }
+connected() { [ "$(be_state "$1" "$2" "$3")" = 4 ]; }
+no_backends() { ! xenstore-exists "/local/domain/0/backend/vbd/$1" 2>/dev/null && ! xenstore-exists "/local/domain/0/backend/vif/$1" 2>/dev/null; }
+src=$(xl domid mg-dev 2>/dev/null)
+both_connected() { connected vbd "$1" 51712 && connected vif "$1" 0; }
+check "its vbd and vif backends are connected (state 4)" wait_for 60 both_connected "$src"
+migration "xlkit migrate of mg-dev" "$work/dev.err" "$X" migrate -s '' mg-dev "$X migrate-receive -e"
+moved mg-dev "$src"
+dst=$(xl domid mg-dev 2>/dev/null)
+[ "$dst" = "$src" ] && dst=x  # not moved: no destination
+check "the destination's vbd backend is connected (state 4)" wait_for 60 connected vbd "${dst:-x}" 51712
+check "the destination's vif backend is connected (state 4)" wait_for 60 connected vif "${dst:-x}" 0
+check "the vif is on xenbr0" bash -c "ip -o link show master xenbr0 | grep -q 'vif${dst:-x}\.0'"
+check "the source's backends are gone" wait_for 60 no_backends "$src"
+xl destroy mg-dev >/dev/null 2>&1
+
 echo "== a PV guest's live migration is refused before anything is sent"
 "$X" create -e "$(cfg mg-pv pv)" >/dev/null 2>&1
 check "guest mg-pv is up" wait_for "$BOOT_S" up mg-pv
