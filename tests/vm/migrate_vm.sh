@@ -196,6 +196,19 @@ check "the source domain is gone" wait_for 30 domid_gone "$src"
 check "exactly one domain is called mg-pvh, running" alone_named mg-pvh
 check "mg-pvh runs" running mg-pvh
 
+echo "== -p: the guest is left paused at the destination"
+# -p goes to the receiver in the ssh rune; a stand-in for ssh runs it here.
+printf '#!/bin/sh\n# fake ssh: HOST xlkit ARGS... -> xlkit ARGS...\necho "$*" > %s/ssh.args\nshift 2\nexec %s "$@"\n' "$work" "$X" > "$work/fakessh"
+chmod +x "$work/fakessh"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xlkit migrate -p" "$work/p.err" "$X" migrate -p -e -s "$work/fakessh" mg-pvh localhost
+check "the rune ran 'localhost xlkit migrate-receive -e -p'" grep -qx "localhost xlkit migrate-receive -e -p" "$work/ssh.args"
+check "the source domain ($src) is gone" wait_for 30 domid_gone "$src"
+check "exactly one domain is called mg-pvh" one_named mg-pvh
+check "mg-pvh is paused" paused mg-pvh
+check "xlkit unpause mg-pvh" "$X" unpause mg-pvh
+check "mg-pvh runs" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
 xl destroy mg-pvh >/dev/null 2>&1
 
 echo "== a guest with a disk and a vif keeps both"
