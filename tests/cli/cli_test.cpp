@@ -833,6 +833,67 @@ TEST_F(CliMigrate, CtrlCDuringThePrecopyLeavesTheGuestRunningAndNothingAtTheRece
         << "the receiver's half-made domain is gone";
 }
 
+// migrate-receive -p (xl's): the hand-over completes and the guest stays
+// paused at the destination until someone unpauses it.
+TEST_F(CliMigrate, AReceiverGivenDashPLeavesTheGuestPaused) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    Result r = xlkit({"migrate", "-s", "", "guest1", receiver_ + " -p"});
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("Migration successful."), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("(paused)"), std::string::npos) << r.err;
+    auto g = find("guest1");
+    ASSERT_TRUE(g);
+    EXPECT_NE(g->domid, d);
+    EXPECT_EQ(g->state, "paused");
+    EXPECT_TRUE(eventually([&] { return names() == std::vector<std::string>{"Domain-0", "guest1"}; }))
+        << "the source is gone, no temporary name is left";
+    EXPECT_EQ(xlkit({"unpause", "guest1"}).status, 0);
+    EXPECT_EQ(find("guest1")->state, "running");
+}
+
+// The sender's -p, -e and -F reach the receiver through the ssh rune (xl's:
+// -F and -e both become the receiver's -e). A stand-in for ssh records its
+// arguments and runs the receiver here.
+TEST_F(CliMigrate, TheSendersDashPAndDashFReachTheReceiverInTheSshRune) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    const std::string ssh = host_.dir() + "/fake-ssh", args = host_.dir() + "/ssh-args";
+    {
+        std::FILE *f = std::fopen(ssh.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fprintf(f, "#!/bin/sh\necho \"$*\" > '%s'\nshift 2\nexec '%s' \"$@\"\n", args.c_str(), XLKIT_BIN);
+        std::fclose(f);
+        ASSERT_EQ(chmod(ssh.c_str(), 0755), 0);
+    }
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    Result r = xlkit({"migrate", "-F", "-p", "-s", ssh, "guest1", "otherhost"});
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(args), "otherhost xlkit migrate-receive -e -p\n");
+    EXPECT_EQ(find("guest1")->state, "paused");
+}
+
+// xl's -D keeps the domain id at the destination; xlkit's receiver cannot
+// make a domain with a given id, so -D is refused before anything starts.
+TEST_F(CliMigrate, DashDIsRefusedBeforeAnythingStartsAndTheGuestRunsOn) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    const std::string marker = host_.dir() + "/receiver-started";
+    Result r = xlkit({"migrate", "-D", "-s", "", "guest1", "touch " + marker + "; " + receiver_});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("-D (keep the domain id at the destination) is not supported"), std::string::npos) << r.err;
+    EXPECT_NE(access(marker.c_str(), F_OK), 0) << "nothing was started";
+    EXPECT_EQ(find("guest1")->domid, d);
+    EXPECT_EQ(find("guest1")->state, "running");
+}
+
 // ---- the monitor: on_reboot / on_crash ------------------------------------------
 
 TEST_F(Cli, RebootRestartsTheDomainAsANewOne) {

@@ -91,7 +91,7 @@ protected:
                                       })),
                   Error::Success);
     }
-    void receive_async(bool close_when_done = false) {
+    void receive_async(bool close_when_done = false, MigrateReceiveOptions opts = {}) {
         AoHow how = AoHow::callback([this, close_when_done](Error e) {
             recv_rc_ = e;
             received_ = true;
@@ -100,7 +100,7 @@ protected:
                 dst_fd_ = -1;
             }
         });
-        ASSERT_EQ(domain_migrate_receive(*ctx_, config(), &dst_domid_, dst_fd_, dst_fd_, std::move(how)),
+        ASSERT_EQ(domain_migrate_receive(*ctx_, config(), opts, &dst_domid_, dst_fd_, dst_fd_, std::move(how)),
                   Error::Success);
     }
     template <class Pred>
@@ -158,6 +158,29 @@ TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
     EXPECT_TRUE(called("guest--migratedaway").empty());
     EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     EXPECT_EQ(send_stages_.back(), "handshake");
+}
+
+// xl migrate-receive -p: the hand-over completes, the guest stays paused.
+TEST_F(MigrateOpsTest, AReceiverAskedToLeaveTheGuestPausedTakesItOverPaused) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    const std::size_t before = domains();
+    send_async(src);
+    MigrateReceiveOptions opts;
+    opts.paused = true;
+    receive_async(false, opts);
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, dst_domid_);
+    EXPECT_EQ(g[0].state, DomainState::Paused) << "left paused after the hand-over";
+    EXPECT_TRUE(called("guest--incoming").empty());
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    EXPECT_EQ(domain_unpause(*ctx_, dst_domid_), Error::Success);
+    EXPECT_EQ(state(dst_domid_), DomainState::Running);
 }
 
 TEST_F(MigrateOpsTest, AReceiverThatClosesMidStreamLeavesNothingThereAndTheSourceRunsOn) {

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # xlkit migrate and xlkit migrate-receive on real Xen 4.17, in dom0 of Xen
-# in a box (run by tests/vm/run.sh): a live migration of a small PVH guest
-# to this same host, xlkit at both ends (with -s '' the host argument is the
-# whole command that reaches the receiver, so no ssh is needed):
-#   xlkit migrate -s '' mg-pvh "xlkit migrate-receive -e"
-# then: exactly one domain with the name runs, not paused, its CPU time
-# growing; xenconsoled serves its console; the source domain is gone. And a
-# PV guest's live migration is refused (no shadow paging in this Xen) before
-# anything is started or sent, and the guest runs on; with --non-live it
-# moves (suspended first, then copied). Each check prints "ok" or "FAIL";
-# the script exits 1 if any failed. Waits are bounded polls.
+# in a box (run by tests/vm/run.sh). Live migrations of one small PVH guest
+# to this same host (with -s '' the host argument is the whole command that
+# reaches the receiver, so no ssh is needed):
+#   xlkit -> xlkit, xlkit -> xl, xl -> xlkit
+#     (xlkit migrate -s '' mg-pvh "xl migrate-receive -e", and so on)
+# after each: exactly one domain with the name runs, not paused, its CPU
+# time growing; xenconsoled serves its console; no --incoming or
+# --migratedaway domain is left; the source domain is gone. Then failures,
+# each timed by a state (the precopy's progress lines, the renames), never
+# by a sleep: the receiver killed mid-stream, and Ctrl-C of the sender
+# during the precopy (the source runs on, nothing is left at the
+# destination); the sender killed after the hand-over (the destination
+# runs, the source stays suspended as mg-pvh--migratedaway until it is
+# destroyed). Then -p (the guest left paused at the destination), a guest
+# with a disk and a vif (both connected at the destination, gone at the
+# source), and a PV guest: its live migration is refused (no shadow paging
+# in this Xen) before anything is started or sent; with --non-live it moves
+# (suspended first, then copied). Each check prints "ok" or "FAIL"; the
+# script exits 1 if any failed. Waits are bounded polls.
 # usage: migrate_vm.sh XLKIT_BIN
 set -uo pipefail
 X=$1
@@ -28,14 +37,15 @@ wait_for() {
   local end=$(( $(date +%s) + $1 )); shift
   until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
 }
-cfg() { # cfg NAME TYPE
-  local name=$1 type=$2
+cfg() { # cfg NAME TYPE [extra lines...]
+  local name=$1 type=$2; shift 2
   {
     printf 'name = "%s"\ntype = "%s"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' "$name" "$type" "$G" "$G"
     printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests"\n'
     # PVH: 96 MiB holds the kernel; tsc_mode native: see pvh_vm.sh.
     printf 'memory = 96\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
     [ "$type" = pvh ] && printf 'tsc_mode = "native"\n'
+    for l in "$@"; do printf '%s\n' "$l"; done
   } > "$work/$name.cfg"
   echo "$work/$name.cfg"
 }
@@ -57,29 +67,170 @@ console_served() {
   local d; d=$(xl domid "$1" 2>/dev/null) || return 1
   [ -n "$(xenstore-read "/local/domain/$d/console/tty" 2>/dev/null)" ]
 }
+ndomains() { xl list | awk 'NR > 1' | wc -l; }
+ndomains_is() { [ "$(ndomains)" = "$1" ]; }
+alone_named() { one_named "$1" && no_temporary "$1"; }
+paused() { case $(state "$1") in *p*) return 0 ;; *) return 1 ;; esac; }
+stopped() { case $(state "$1") in *s*|*p*) return 0 ;; *) return 1 ;; esac; }
+xlkit_lists() { "$X" list | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# The precopy is under way: the sender's progress (not a terminal: one line
+# per report) shows memory pages sent.
+precopy_begun() { grep -Eq 'memory \([1-9][0-9]*/' "$1"; }
+# A background child has exited (a zombie until waited for).
+exited() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+alive() { ! exited "$1"; }
+# finish PID: waits (bounded) for a background migration; its status in $rc.
+finish() {
+  if ! wait_for "$MIG_S" exited "$1"; then
+    bad "the migration (pid $1) ended within $MIG_S s"; kill -9 "$1" 2>/dev/null
+  fi
+  wait "$1"; rc=$?
+}
+# moved NAME SRC_DOMID: the checks after NAME moved away from domain SRC.
+moved() {
+  local n=$1 src=$2 dst
+  check "the source domain ($src) is gone" wait_for 30 domid_gone "$src"
+  check "exactly one domain is called $n" one_named "$n"
+  check "no temporary name is left (--incoming, --migratedaway)" no_temporary "$n"
+  dst=$(xl domid "$n" 2>/dev/null)
+  check "$n is a new domain ($src -> ${dst:-none})" test -n "$dst" -a "$dst" != "$src"
+  check "$n runs, not paused" wait_for 30 running "$n"
+  check "its CPU time grows" cpu_grows "$n"
+  check "xenconsoled serves its console" wait_for 10 console_served "$n"
+}
+# migration LABEL LOG CMD...: runs one migration that must succeed.
+migration() {
+  local label=$1 log=$2; shift 2
+  local t0; t0=$(date +%s.%N)
+  timeout "$MIG_S" "$@" > /dev/null 2> "$log"
+  rc=$?
+  echo "     ($label took $(secs_since "$t0") s, exit $rc)"
+  [ "$rc" = 0 ] && ok "$label exits 0" || { bad "$label exits 0 (it exited $rc)"; tail -n 20 "$log"; }
+  check "it says: Migration successful." grep -q "Migration successful." "$log"
+}
 
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
+script_t0=$(date +%s.%N)
 
-echo "== xlkit migrate of a PVH guest to this host"
+echo "== xlkit migrate of a PVH guest to this host, xlkit at both ends"
 "$X" create -e "$(cfg mg-pvh pvh)" >/dev/null 2>&1
 check "guest mg-pvh is up" wait_for "$BOOT_S" up mg-pvh
 src=$(xl domid mg-pvh 2>/dev/null)
-t0=$(date +%s.%N)
-timeout "$MIG_S" "$X" migrate -s '' mg-pvh "$X migrate-receive -e" > "$work/mig.out" 2> "$work/mig.err"
-rc=$?
-t1=$(date +%s.%N)
-echo "     (xlkit migrate took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, exit $rc)"
-[ "$rc" = 0 ] && ok "xlkit migrate exits 0" || { bad "xlkit migrate exits 0 (it exited $rc)"; tail -n 20 "$work/mig.err"; }
-check "it says: Migration successful." grep -q "Migration successful." "$work/mig.err"
+migration "xlkit migrate" "$work/mig.err" "$X" migrate -s '' mg-pvh "$X migrate-receive -e"
+moved mg-pvh "$src"
+
+echo "== xlkit migrate to xl migrate-receive"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xlkit migrate to xl" "$work/to-xl.err" "$X" migrate -s '' mg-pvh "xl migrate-receive -e"
+moved mg-pvh "$src"
+
+echo "== xl migrate to xlkit migrate-receive"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xl migrate to xlkit" "$work/from-xl.err" xl migrate -s '' mg-pvh "$X migrate-receive -e"
+moved mg-pvh "$src"
+
+echo "== the receiver killed mid-stream: the source runs on, nothing is left at the destination"
+src=$(xl domid mg-pvh 2>/dev/null)
+before=$(ndomains)
+rm -f "$work/recv.pid"
+"$X" migrate -s '' mg-pvh "echo \$\$ > $work/recv.pid; exec $X migrate-receive -e" > /dev/null 2> "$work/rk.err" &
+mpid=$!
+check "the precopy has begun" wait_for "$MIG_S" precopy_begun "$work/rk.err"
+check "the receiver is killed (SIGTERM) during it" kill "$(cat "$work/recv.pid" 2>/dev/null)"
+finish "$mpid"
+check "xlkit migrate exits 1 (it exited $rc)" test "$rc" = 1
+[ "$rc" = 1 ] || tail -n 20 "$work/rk.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== Ctrl-C of xlkit migrate during the precopy: the source runs on, nothing is left at the destination"
+before=$(ndomains)
+"$X" migrate -s '' mg-pvh "$X migrate-receive -e" > /dev/null 2> "$work/int.err" &
+mpid=$!
+check "the precopy has begun" wait_for "$MIG_S" precopy_begun "$work/int.err"
+kill -INT "$mpid"
+finish "$mpid"
+check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
+[ "$rc" = 130 ] || tail -n 20 "$work/int.err"
+check "it says the guest runs on here" grep -q "runs on here" "$work/int.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== the sender killed after the hand-over: the destination runs, the source never runs again"
+# The receiver's answers pass through `dd bs=1 count=88` (its banner, 54
+# bytes, and its Ready message, 34, each passed on as it comes: head would
+# hold them in its stdio buffer): the report after the hand-over is lost,
+# and `cat` holds the connection open, so the sender waits for a report
+# that never comes: the moment after the hand-over, held, for the kill.
+src=$(xl domid mg-pvh 2>/dev/null)
+"$X" migrate -s '' mg-pvh "{ $X migrate-receive -e | dd bs=1 count=88 status=none; cat > /dev/null; }" > /dev/null 2> "$work/sk.err" &
+mpid=$!
+handed_over() { [ "$(count_named mg-pvh--migratedaway)" = 1 ] && one_named mg-pvh && [ "$(xl domid mg-pvh 2>/dev/null)" != "$src" ] && running mg-pvh; }
+what="the hand-over happened (mg-pvh runs at the destination, the source is mg-pvh--migratedaway)"
+if wait_for "$MIG_S" handed_over; then ok "$what"; else bad "$what"; tail -n 20 "$work/sk.err"; fi
+check "the sender is still waiting for the report" alive "$mpid"
+kill -KILL "$mpid"
+finish "$mpid"
+check "the sender was killed (status $rc)" test "$rc" = 137
+dst=$(xl domid mg-pvh 2>/dev/null)
+check "mg-pvh at the destination ($src -> ${dst:-none}) runs" running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "xlkit list shows the source as mg-pvh--migratedaway" xlkit_lists mg-pvh--migratedaway
+check "mg-pvh--migratedaway is the source, domain $src" test "$(xl domid mg-pvh--migratedaway 2>/dev/null)" = "$src"
+check "it is suspended or paused, not running" stopped mg-pvh--migratedaway
+away_cpu=$(cpu_of mg-pvh--migratedaway)
+dst_cpu=$(cpu_of mg-pvh)
+# While the destination runs on for a while (a state: its CPU time 0.3 s
+# on), the source's CPU time stays the same.
+check "the destination runs 0.3 s more of CPU time" wait_for 120 cpu_above mg-pvh "$(awk -v c="$dst_cpu" 'BEGIN { print c + 0.3 }')"
+check "meanwhile the source's CPU time stays at ${away_cpu:-?} s" test -n "$away_cpu" -a "$(cpu_of mg-pvh--migratedaway)" = "$away_cpu"
+check "xlkit destroy mg-pvh--migratedaway" "$X" destroy mg-pvh--migratedaway
+check "the source domain is gone" wait_for 30 domid_gone "$src"
+check "exactly one domain is called mg-pvh, running" alone_named mg-pvh
+check "mg-pvh runs" running mg-pvh
+
+echo "== -p: the guest is left paused at the destination"
+# -p goes to the receiver in the ssh rune; a stand-in for ssh runs it here.
+printf '#!/bin/sh\n# fake ssh: HOST xlkit ARGS... -> xlkit ARGS...\necho "$*" > %s/ssh.args\nshift 2\nexec %s "$@"\n' "$work" "$X" > "$work/fakessh"
+chmod +x "$work/fakessh"
+src=$(xl domid mg-pvh 2>/dev/null)
+migration "xlkit migrate -p" "$work/p.err" "$X" migrate -p -e -s "$work/fakessh" mg-pvh localhost
+check "the rune ran 'localhost xlkit migrate-receive -e -p'" grep -qx "localhost xlkit migrate-receive -e -p" "$work/ssh.args"
 check "the source domain ($src) is gone" wait_for 30 domid_gone "$src"
 check "exactly one domain is called mg-pvh" one_named mg-pvh
-check "no temporary name is left (--incoming, --migratedaway)" no_temporary mg-pvh
-dst=$(xl domid mg-pvh 2>/dev/null)
-check "mg-pvh is a new domain ($src -> ${dst:-none})" test -n "$dst" -a "$dst" != "$src"
-check "mg-pvh runs, not paused" running mg-pvh
+check "mg-pvh is paused" paused mg-pvh
+check "xlkit unpause mg-pvh" "$X" unpause mg-pvh
+check "mg-pvh runs" wait_for 30 running mg-pvh
 check "its CPU time grows" cpu_grows mg-pvh
-check "xenconsoled serves its console" wait_for 10 console_served mg-pvh
 xl destroy mg-pvh >/dev/null 2>&1
+
+echo "== a guest with a disk and a vif keeps both"
+truncate -s 16M "$work/d.img"
+"$X" create -e "$(cfg mg-dev pvh "disk = [ '$work/d.img,raw,xvda,rw' ]" "vif = [ 'mac=00:16:3e:5a:0f:01,bridge=xenbr0' ]")" \
+  > "$work/dev.out" 2>&1 || cat "$work/dev.out"
+check "guest mg-dev is up" wait_for "$BOOT_S" up mg-dev
+be_state() { xenstore-read "/local/domain/0/backend/$1/$2/$3/state" 2>/dev/null; }
+connected() { [ "$(be_state "$1" "$2" "$3")" = 4 ]; }
+no_backends() { ! xenstore-exists "/local/domain/0/backend/vbd/$1" 2>/dev/null && ! xenstore-exists "/local/domain/0/backend/vif/$1" 2>/dev/null; }
+src=$(xl domid mg-dev 2>/dev/null)
+both_connected() { connected vbd "$1" 51712 && connected vif "$1" 0; }
+check "its vbd and vif backends are connected (state 4)" wait_for 60 both_connected "$src"
+migration "xlkit migrate of mg-dev" "$work/dev.err" "$X" migrate -s '' mg-dev "$X migrate-receive -e"
+moved mg-dev "$src"
+dst=$(xl domid mg-dev 2>/dev/null)
+[ "$dst" = "$src" ] && dst=x  # not moved: no destination
+check "the destination's vbd backend is connected (state 4)" wait_for 60 connected vbd "${dst:-x}" 51712
+check "the destination's vif backend is connected (state 4)" wait_for 60 connected vif "${dst:-x}" 0
+check "the vif is on xenbr0" bash -c "ip -o link show master xenbr0 | grep -q 'vif${dst:-x}\.0'"
+check "the source's backends are gone" wait_for 60 no_backends "$src"
+xl destroy mg-dev >/dev/null 2>&1
 
 echo "== a PV guest's live migration is refused before anything is sent"
 "$X" create -e "$(cfg mg-pv pv)" >/dev/null 2>&1
@@ -107,5 +258,5 @@ check "mg-pv's CPU time grows: its kernel runs on" cpu_grows mg-pv
 check "the source domain is gone" wait_for 60 domid_gone "$pv"
 xl destroy mg-pv >/dev/null 2>&1
 
-echo "migrate_vm: $checks checks, $fails failed"
+echo "migrate_vm: $checks checks, $fails failed, in $(secs_since "$script_t0") s"
 [ "$fails" = 0 ]

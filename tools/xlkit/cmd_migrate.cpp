@@ -1,5 +1,6 @@
-// xlkit migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] DOM HOST and
-// xlkit migrate-receive [-e] [-d]: as xl migrate and xl migrate-receive,
+// xlkit migrate [-s SSHCOMMAND] [-e|-F] [-C CONFIG] [-p] [--debug] [--non-live]
+// DOM HOST and xlkit migrate-receive [-e] [-F] [-d] [-p]: as xl migrate and
+// xl migrate-receive,
 // speaking xl's protocol (docs/migration.md; the messages in
 // migrate_protocol.hpp), so either end can be xl.
 //
@@ -141,9 +142,9 @@ void end_transport(Transport &t) {
 
 int cmd_migrate(App &app, int argc, char **argv) {
     // The precopy policy's options: long only (xl has none).
-    enum { kMaxIterations = 256, kDirtyThreshold, kMaxPrecopyTime, kMaxDowntime };
-    static const struct option longopts[] = {{"debug", no_argument, nullptr, 'D'},
-                                              {"non-live", no_argument, nullptr, 'N'},
+    enum { kMaxIterations = 0x110, kDirtyThreshold, kMaxPrecopyTime, kMaxDowntime };  // past --debug, --non-live
+    static const struct option longopts[] = {{"debug", no_argument, nullptr, 0x100},
+                                              {"non-live", no_argument, nullptr, 0x101},
                                               {"max-iterations", required_argument, nullptr, kMaxIterations},
                                               {"dirty-threshold", required_argument, nullptr, kDirtyThreshold},
                                               {"max-precopy-time", required_argument, nullptr, kMaxPrecopyTime},
@@ -155,13 +156,20 @@ int cmd_migrate(App &app, int argc, char **argv) {
     std::string config_file;
     MigratePolicy policy;
     int c, status = 0;
-    while ((c = getopt_cmd(app, argc, argv, "s:eC:h", longopts, &status)) != -1) {
+    while ((c = getopt_cmd(app, argc, argv, "s:eFC:pDh", longopts, &status)) != -1) {
         switch (c) {
         case 's': ro.ssh_command = optarg; break;
-        case 'e': ro.no_daemon = true; break;
+        // xl: -e and -F both make the receiver stay in the foreground (its
+        // -e); the sender itself never daemonises.
+        case 'e':
+        case 'F': ro.no_daemon = true; break;
         case 'C': config_file = optarg; break;
-        case 'D': ro.debug = true; break;
-        case 'N': policy.non_live = true; break;
+        case 'p': ro.pause_after = true; break;  // the receiver's -p (in the ssh rune)
+        case 'D':
+            return app.usage("-D (keep the domain id at the destination) is not supported: "
+                             "xlkit's receiver always makes the domain with a new id");
+        case 0x100: ro.debug = true; break;
+        case 0x101: policy.non_live = true; break;
         case kMaxIterations:
         case kDirtyThreshold: {
             unsigned long n = 0;
@@ -254,13 +262,15 @@ int cmd_migrate(App &app, int argc, char **argv) {
 
 int cmd_migrate_receive(App &app, int argc, char **argv) {
     static const struct option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
-    bool no_monitor = false, debug = false;
+    bool no_monitor = false, foreground = false, debug = false;
+    MigrateReceiveOptions opts;
     int c, status = 0;
-    while ((c = getopt_cmd(app, argc, argv, "edph", longopts, &status)) != -1) {
+    while ((c = getopt_cmd(app, argc, argv, "eFdph", longopts, &status)) != -1) {
         switch (c) {
         case 'e': no_monitor = true; break;
+        case 'F': foreground = true; break;  // the monitor in this process (-e wins, as in xl)
         case 'd': debug = true; break;
-        case 'p': return app.usage("-p (leave the guest paused at the destination) is not supported yet");
+        case 'p': opts.paused = true; break;
         case 'h': return print_command_help(app);
         default: return status;
         }
@@ -292,11 +302,13 @@ int cmd_migrate_receive(App &app, int argc, char **argv) {
     CreateRun run;
     run.verb = "migrate-receive";
     run.no_monitor = no_monitor;
+    run.foreground = foreground && !no_monitor;
+    run.paused = opts.paused;
     run.first_stage = "receiving the domain";
     run.units_stage = "memory";  // KiB read (domain_create_restore)
     run.unit_bytes = 1024;
     run.start = [&](AoHow how, ProgressHow reports, std::uint32_t *domid) {
-        return domain_migrate_receive(*app.ctx, cfg, domid, 0, proto_out, std::move(how), std::move(reports));
+        return domain_migrate_receive(*app.ctx, cfg, opts, domid, 0, proto_out, std::move(how), std::move(reports));
     };
     return create_domain(app, cfg, run);
 }

@@ -95,7 +95,7 @@ const Command kCommands[] = {
      "  -q           quiet: no progress display\n"
      "  --log FILE   the monitor's log file\n"},
     {"migrate", cmd_migrate,
-     "migrate [-s SSHCOMMAND] [-e] [-C CONFIG] [--debug] [--non-live] [--max-iterations N]\n"
+     "migrate [-s SSHCOMMAND] [-e] [-F] [-C CONFIG] [-p] [--debug] [--non-live] [--max-iterations N]\n"
      "              [--dirty-threshold PAGES] [--max-precopy-time SECS] [--max-downtime SECS] DOM HOST",
      "live-migrate a domain to another host",
      "Moves DOM, running, to HOST, as xl migrate does and speaking its protocol\n"
@@ -111,10 +111,14 @@ const Command kCommands[] = {
      "                 command that reaches the receiver (e.g. -s '' DOM\n"
      "                 'xlkit migrate-receive' migrates to this host)\n"
      "  -e             the receiver starts no monitor (migrate-receive -e)\n"
+     "  -F             the same as -e here (as xl: the receiver gets -e)\n"
      "  -C CONFIG      send CONFIG as the domain's configuration\n"
+     "  -p             leave the guest paused at HOST (migrate-receive -p; with\n"
+     "                 -s '' put -p in HOST's command yourself)\n"
      "  --debug        print the command run; the receiver prints the config\n"
      "  --non-live     suspend DOM first, then copy its memory once (the guest is\n"
      "                 stopped for the whole copy; no log-dirty mode needed)\n"
+     "xl's -D (keep the domain id) is refused: the receiver makes a new id.\n"
      "\n"
      "The precopy policy (xl's is fixed: 5 passes, or fewer than 50 dirty pages):\n"
      "the guest is suspended for the last copy once any bound is reached.\n"
@@ -123,7 +127,7 @@ const Command kCommands[] = {
      "  --max-precopy-time SECS   after SECS of precopy (default: no bound)\n"
      "  --max-downtime SECS       when the dirty pages would be sent within SECS\n"
      "                            at the last pass's rate (default: no bound)\n"},
-    {"migrate-receive", cmd_migrate_receive, "migrate-receive [-e] [-d]",
+    {"migrate-receive", cmd_migrate_receive, "migrate-receive [-e] [-F] [-d] [-p]",
      "receive a migrating domain (run by migrate)",
      "The receiving end of migrate (xlkit's or xl's): the protocol on stdin and\n"
      "stdout. The domain is made paused as NAME--incoming, renamed NAME and\n"
@@ -131,7 +135,9 @@ const Command kCommands[] = {
      "If anything fails before that, no domain is left here.\n"
      "\n"
      "  -e  no monitor: on_poweroff/on_reboot/on_crash are not acted on\n"
-     "  -d  debug: print the configuration received (as JSON) on stderr\n"},
+     "  -F  the monitor runs in this process, in the foreground (-e wins)\n"
+     "  -d  debug: print the configuration received (as JSON) on stderr\n"
+     "  -p  leave the guest paused after the hand-over (unpause starts it)\n"},
     {"shutdown", cmd_shutdown, "shutdown [-w] [-F] [-t SECONDS] DOM", "ask a domain to power off",
      "Asks the guest of DOM to power off (xenstore control/shutdown) and waits\n"
      "for it to acknowledge the request.\n"

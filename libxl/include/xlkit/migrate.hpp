@@ -16,6 +16,7 @@
 //   sender -> receiver   "domain is yours, you are cleared to unpause\0"
 //                        <- THE HAND-OVER POINT
 //   receiver             renames NAME--incoming -> NAME, unpauses it
+//                        (unless MigrateReceiveOptions::paused)
 //   receiver -> sender   "my copy unpause results are as follows\0" and
 //                        one byte: 0, or the receiver's -Error (8 bits)
 //   byte != 0            the receiver destroys its copy and sends
@@ -131,6 +132,20 @@ XLKIT_API Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, 
  * "handshake". Neither fd is closed; each is given its flags back. */
 XLKIT_API Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, std::uint32_t *domid, int recv_fd,
                                        int send_fd, AoHow how, ProgressHow console_how = {});
+
+/* How the receiver takes the guest over. */
+struct MigrateReceiveOptions {
+    /* Leave the guest paused after the hand-over (xl migrate-receive -p):
+     * it is renamed NAME and reported to the sender as started (byte 0),
+     * but not unpaused; domain_unpause starts it. */
+    bool paused = false;
+};
+
+/* domain_migrate_receive with options (the form above is this one with the
+ * defaults: the guest unpaused after the hand-over). */
+XLKIT_API Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, const MigrateReceiveOptions &opts,
+                                       std::uint32_t *domid, int recv_fd, int send_fd, AoHow how,
+                                       ProgressHow console_how = {});
 
 /* ---- completion-token forms ------------------------------------------------- */
 

@@ -40,7 +40,13 @@ Error fatal(XenStacks &s, const std::string &be, const std::string &msg, std::st
 std::string sharing_conflict(XenStacks &s, const DevAddr &a, const struct stat &mine, bool writes) {
     std::vector<std::string> doms;
     if (s.xs->directory(0, "/local/domain/0/backend/vbd", &doms) < 0) return {};
+    // As the block script's same_vm: two domains of the same VM (the same
+    // /vm path: the two ends of a migration to this host) may share a disk.
+    std::string my_vm;
+    (void)s.xs->read(0, "/local/domain/" + std::to_string(a.domid) + "/vm", &my_vm);
     for (const std::string &d : doms) {
+        std::string vm;
+        if (!my_vm.empty() && s.xs->read(0, "/local/domain/" + d + "/vm", &vm) == 0 && vm == my_vm) continue;
         std::vector<std::string> ids;
         if (s.xs->directory(0, "/local/domain/0/backend/vbd/" + d, &ids) < 0) continue;
         for (const std::string &id : ids) {

@@ -35,6 +35,7 @@ struct State {
     migrate::MsgRead rd;
     Error rc = Error::Success;  // the completion, once our copy is destroyed
     bool give_back = false;     // send GO back once destroyed (after the hand-over)
+    bool paused = false;        // MigrateReceiveOptions::paused: not unpaused after GO
 };
 
 // ---- Tidying up: our copy goes, then complete --------------------------------
@@ -70,7 +71,7 @@ void go_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
     XLKIT_LOG(egc.ctx, INFO, "%s: got permission, starting domain %u", kSide, st.domid);
     report_stage(egc, st.console, st.domid, "handshake", 1, 2);
     Error urc = migrate::domain_rename(egc, st.domid, st.incoming, st.name);
-    if (urc == Error::Success) {
+    if (urc == Error::Success && !st.paused) {
         XenStacks s;
         urc = xen_stacks(egc, &s);
         if (urc == Error::Success) {
@@ -152,11 +153,18 @@ Error receive_start(Egc &egc, State &st, const DomainConfig &cfg, std::uint32_t 
 
 } // namespace
 
-Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, std::uint32_t *domid, int recv_fd, int send_fd,
-                             AoHow how, ProgressHow console_how) {
+Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, const MigrateReceiveOptions &opts,
+                             std::uint32_t *domid, int recv_fd, int send_fd, AoHow how, ProgressHow console_how) {
     return ao_start<State>(ctx, std::move(how), &State::console, std::move(console_how), [&](Egc &egc, State &st) {
+        st.paused = opts.paused;
         return receive_start(egc, st, cfg, domid, recv_fd, send_fd);
     });
+}
+
+Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, std::uint32_t *domid, int recv_fd, int send_fd,
+                             AoHow how, ProgressHow console_how) {
+    return domain_migrate_receive(ctx, cfg, MigrateReceiveOptions{}, domid, recv_fd, send_fd, std::move(how),
+                                  std::move(console_how));
 }
 
 } // namespace xlkit
