@@ -11,13 +11,22 @@ bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAG
 # libtool wrapper script, the binary runs from the build tree as it is.
 bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
+# pvh-floor: a PVH domain built with libxenguest and destroyed, nothing
+# else: the CPU floor of a PVH create in both tools (bench/vm/pvh.py).
+EXTRA_PROGRAMS += bench/vm/pvh-floor
+bench_vm_pvh_floor_SOURCES = bench/vm/pvh-floor.c libxl/src/xen/xc_shim.c libxl/src/xen/acpi_pvh.c \
+	libxl/src/xen/elf_probe.c
+bench_vm_pvh_floor_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+bench_vm_pvh_floor_LDADD = $(XEN_LIBS)
+bench_vm_pvh_floor_LDFLAGS = $(AM_LDFLAGS) -no-install
+CLEANFILES += bench/vm/pvh-floor$(EXEEXT)
 EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/save.py bench/vm/syscalls.sh docs/performance-vm.md \
 	bench/vm/ab-2026-12-05/a-1.json bench/vm/ab-2026-12-05/a-2.json \
 	bench/vm/ab-2026-12-05/b-1.json bench/vm/ab-2026-12-05/b-2.json \
 	bench/vm/results-lib.json bench/vm/results-cli.json \
 	bench/vm/results-lib-run2.json bench/vm/results-cli-run2.json \
 	bench/vm/results-devices-create.json bench/vm/results-devices-hotplug.json \
-	bench/vm/results-save.json
+	bench/vm/results-save.json bench/vm/results-pvh.json
 CLEANFILES += bench/vm/xlkit-vs-libxl$(EXEEXT)
 # A live migration's downtime as the hypervisor sees it (bench/vm/migrate.py).
 EXTRA_PROGRAMS += bench/vm/xlkit-downtime
@@ -31,7 +40,7 @@ EXTRA_DIST += bench/vm/migrate.py
 # options for run.sh (e.g. --rounds 3 --runs 10).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
-.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate
+.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-pvh
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
 bench-vm: bench-vm-build
@@ -67,3 +76,13 @@ bench-vm-migrate: $(BUILT_SOURCES)
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/migrate.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
 	    --json $(abs_builddir)/bench/vm/results-migrate.json $(BENCH_VM_ARGS)
+
+# PVH create and destroy: xlkit against xl, with the libxenguest floor
+# (bench/vm/pvh.py, bench/vm/pvh-floor.c).
+bench-vm-pvh: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) bench/vm/pvh-floor$(EXEEXT)
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/pvh.py \
+	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --floor $(abs_builddir)/bench/vm/pvh-floor \
+	    --json $(abs_builddir)/bench/vm/results-pvh.json $(BENCH_VM_ARGS)

@@ -9,7 +9,13 @@ figures are medians of wall time and of the toolstack's CPU (user + system
 of the command and every child it waited for; the monitor both tools fork
 is not waited for and not counted, for either).
 
-usage: pvh.py --xlkit PATH [--runs N] [--json FILE]
+With --floor (bench/vm/pvh-floor), each run also builds the same guest with
+libxenguest alone and destroys it: no config, xenstore, console, monitor or
+stored configuration. Its build CPU is the floor of a create, the same
+library work in both tools; each tool's create CPU is also shown with the
+floor of the same run taken away (its own CPU: what the tool adds).
+
+usage: pvh.py --xlkit PATH [--floor PATH] [--runs N] [--json FILE]
 """
 import argparse
 import json
@@ -50,6 +56,7 @@ def gone(name, bound=120):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--xlkit", required=True)
+    ap.add_argument("--floor")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--json")
     a = ap.parse_args()
@@ -69,6 +76,18 @@ def main():
                 m["wall"].append(w)
                 m["cpu"].append(c)
             gone(name)
+        if a.floor:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            p = subprocess.run([a.floor, "%s/vmlinux" % GUESTS, "%s/obedient.initrd" % GUESTS, "96", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if p.returncode != 0:
+                sys.exit("pvh.py: %s failed (%d):\n%s" % (a.floor, p.returncode, p.stdout[-2000:]))
+            f = json.loads(p.stdout)
+            m = raw.setdefault("floor", {"build_cpu": [], "build_wall": [], "cpu": []})
+            m["build_cpu"].append(f["build_cpu"])
+            m["build_wall"].append(f["build_wall"])
+            m["cpu"].append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     print("| PVH, %d runs, medians | xl wall | xlkit wall | ratio | xl CPU | xlkit CPU | ratio |" % a.runs)
     print("|---|---|---|---|---|---|---|")
     med = {}
@@ -84,9 +103,26 @@ def main():
     xl, xk = both["xl"], both["xlkit"]
     print("| create + destroy | %.2f s | %.2f s | %.2fx | %.3f s | %.3f s | %.2fx |" % (
         xl["wall"], xk["wall"], xk["wall"] / xl["wall"], xl["cpu"], xk["cpu"], xk["cpu"] / xl["cpu"]))
+    if a.floor:
+        fl = raw["floor"]
+        med["floor"] = {k: statistics.median(v) for k, v in fl.items()}
+        own = {t: statistics.median([c - f for c, f in zip(raw["create"][t]["cpu"], fl["build_cpu"])])
+               for t in ("xl", "xlkit")}
+        med["create_cpu_above_floor"] = own
+        print()
+        print("| PVH create -p, CPU, %d runs, medians | xl | xlkit | ratio |" % a.runs)
+        print("|---|---|---|---|")
+        print("| the whole command | %.3f s | %.3f s | %.2fx |" % (
+            med["create"]["xl"]["cpu"], med["create"]["xlkit"]["cpu"],
+            med["create"]["xlkit"]["cpu"] / med["create"]["xl"]["cpu"]))
+        print("| floor: the libxenguest build alone (pvh-floor) | %.3f s | %.3f s | |" % (
+            med["floor"]["build_cpu"], med["floor"]["build_cpu"]))
+        print("| the tool's own (command minus the run's floor) | %.3f s | %.3f s | %.2fx |" % (
+            own["xl"], own["xlkit"], own["xlkit"] / own["xl"] if own["xl"] > 0 else float("nan")))
+        print("| pvh-floor as a whole process (with destroy) | %.3f s | | |" % med["floor"]["cpu"])
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"runs": a.runs, "raw": raw, "median": med}, f, indent=1)
+            json.dump({"runs": a.runs, "dom0_load": os.getloadavg(), "raw": raw, "median": med}, f, indent=1)
     subprocess.run(["rm", "-rf", work])
 
 

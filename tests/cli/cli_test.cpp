@@ -1387,6 +1387,32 @@ TEST_F(Cli, DryRunMapsXlKeysAndOverrides) {
     EXPECT_EQ(names(), std::vector<std::string>{"Domain-0"});
 }
 
+// xl's list form of cpuid (libxl's xend syntax): its items, joined by ';',
+// reach the hypervisor as the bits they force (the trace filter shows them).
+TEST_F(Cli, CpuidListFormIsMappedAndBuiltWithItsBits) {
+    const std::string rdtscp_off = "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    const std::string avx2_host = "7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxkxxxxx";
+    std::string c = guest_cfg("cl", "cpuid = [ '" + rdtscp_off + "',\n          '" + avx2_host + "' ]\n");
+    Result r = xlkit({"--json", "create", "-n", c});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(jstr(parse_json(r.out)->as_object(), "cpuid"), rdtscp_off + ";" + avx2_host);
+    setenv("XLKIT_FILTERS", "trace", 1);
+    r = xlkit({"-v", "create", "-e", c});
+    unsetenv("XLKIT_FILTERS");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("cpuid=" + rdtscp_off + ";0x7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxkxxxxx"), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(find("cl"));
+    // The feature form reaches it in the same shape.
+    r = xlkit({"destroy", "cl"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    setenv("XLKIT_FILTERS", "trace", 1);
+    r = xlkit({"-v", "create", "-e", c, "cpuid=\"host,rdtscp=0\""});
+    unsetenv("XLKIT_FILTERS");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("cpuid=" + rdtscp_off + ")"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, DryRunMapsPvhKeys) {
     std::string c = cfg("pvh", "name = 'pvh'\n"
                                "type = \"pvh\"\n"
@@ -1552,8 +1578,15 @@ TEST_F(Cli, BadConfigsAreOneLineErrorsNamingFileLineAndKey) {
          {"bad.cfg:3: tsc_mode: 'warp' is not a TSC mode"}},
         {"removed tsc_mode", "name = 'bad'\n" + k + "tsc_mode = 'native_paravirt'\n", {},
          {"bad.cfg:3: tsc_mode: native_paravirt was removed from Xen"}},
-        {"cpuid as a list", "name = 'bad'\n" + k + "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0' ]\n", {},
-         {"bad.cfg:3: cpuid: the list form (libxl's xend syntax) is not supported by xlkit"}},
+        {"a cpuid list item too short", "name = 'bad'\n" + k +
+             "cpuid = [ '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0',\n          '0x80000001:edx=xx0' ]\n", {},
+         {"bad.cfg:3: cpuid: item 2 '0x80000001:edx=xx0': edx: 3 letters, not 32"}},
+        {"a cpuid list item with a bad letter", "name = 'bad'\n" + k + "cpuid = [ '7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx2' ]\n",
+         {}, {"bad.cfg:3: cpuid: item 1 '7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx2': ebx: '2' (bit 0) is not 0, 1, x, k or s"}},
+        {"a cpuid list item that is no item", "name = 'bad'\n" + k + "cpuid = [ 'rdtscp=0' ]\n", {},
+         {"bad.cfg:3: cpuid: item 1 'rdtscp=0' is not \"LEAF[,SUBLEAF]:REG=BITS,...\""}},
+        {"a cpuid list item as a string", "name = 'bad'\n" + k + "cpuid = '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0'\n", {},
+         {"bad.cfg:3: cpuid: '0x1:ecx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0' is a list item: write cpuid = [ "}},
         {"unknown cpuid feature", "name = 'bad'\n" + k + "type = 'pvh'\ncpuid = 'host,warp=1'\n", {},
          {"bad.cfg:4: cpuid: unknown feature 'warp'"}},
         {"a PVH guest of a kernel without a PVH entry point", "name = 'bad'\n" + k + "type = 'pvh'\n", {},

@@ -384,6 +384,17 @@ TYPED_TEST(PvhOpsTest, BadPvhConfigsAreRefusedNamingTheField) {
     EXPECT_EQ(this->list().size(), 1u);
 }
 
+TYPED_TEST(PvhOpsTest, CpuidInTheListFormIsTakenAndABadItemRefused) {
+    auto c = this->pvh("cl");
+    c.cpuid = "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx;7,0:ebx=xxxxxxxxxxxxxxxxxxxxxx0xxxxxxxxx";
+    std::uint32_t d = 0;
+    EXPECT_EQ(this->create(c, &d), Error::Success);
+    c = this->pvh("cl-bad");
+    c.cpuid = "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx;7,0:ebx=xxxx";
+    EXPECT_EQ(this->create(c, &d), Error::Inval);
+    EXPECT_EQ(this->list().size(), 2u) << "dom0 and the first guest only";
+}
+
 TYPED_TEST(PvhOpsTest, PagingPoolCountsAgainstTheHostsFreeMemory) {
     ASSERT_EQ(sim_set_limits(this->host_.sim(), 0, 4ull * 1024 * 1024 + 128 * 1024 + 512), 0);  // dom0 + 128 MiB
     auto c = this->pvh("pool");

@@ -665,13 +665,32 @@ int load_xl_config(const char *file, const std::vector<std::string> &extra, bool
             return r.bad("tsc_mode", "native_paravirt was removed from Xen (default, always_emulate, native)");
     }
     if (r.failed()) return kLoadInvalid;
+    // cpuid: xl's two forms. The list form (libxl's xend syntax, one
+    // "LEAF[,SUBLEAF]:REG=BITS,..." per item) goes into DomainConfig::cpuid
+    // with its items joined by ';'; the create op parses both and names a
+    // bad item (xen/cpuid_policy.hpp).
     if (xlcfg_get_list(c.get(), "cpuid", &n_items) == 0) {
         r.drop_report();
-        return r.bad("cpuid", "the list form (libxl's xend syntax) is not supported by xlkit: "
-                              "write cpuid = \"host,FEATURE=VALUE,...\"");
+        std::string joined;
+        for (int i = 0; i < n_items; ++i) {
+            std::string entry = "item " + std::to_string(i + 1);
+            const char *item = xlcfg_list_item(c.get(), "cpuid", i);
+            if (!item) return r.bad("cpuid", entry + " is a list, not \"LEAF[,SUBLEAF]:REG=BITS,...\"");
+            if (std::strchr(item, ';') || !std::strchr(item, ':'))
+                return r.bad("cpuid", entry + " '" + item + "' is not \"LEAF[,SUBLEAF]:REG=BITS,...\"");
+            joined += (i ? ";" : "") + std::string(item);
+        }
+        d.cpuid = joined;
+    } else {
+        r.drop_report();
+        if (auto v = r.str("cpuid")) {
+            // As xl: a string is the feature form only.
+            if (v->find(':') != std::string::npos)
+                return r.bad("cpuid", "'" + *v + "' is a list item: write cpuid = [ \"" + *v +
+                                          "\" ], or cpuid = \"host,FEATURE=VALUE,...\"");
+            d.cpuid = *v;
+        }
     }
-    r.drop_report();
-    if (auto v = r.str("cpuid")) d.cpuid = *v;
     if (r.failed()) return kLoadInvalid;
     if (auto v = r.num("shadow_memory")) {
         if (d.type != DomainType::Pvh)

@@ -2,6 +2,12 @@
 // as Xen's public/arch-x86/cpufeatureset.h numbers them.
 #include "xen/cpuid_policy.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace xlkit::detail {
@@ -55,8 +61,11 @@ std::vector<std::string> cpuid_feature_names() {
     return v;
 }
 
-bool parse_cpuid_policy(const std::string &s, std::vector<CpuidBit> *out, std::string *why) {
-    std::vector<CpuidBit> bits;
+namespace {
+
+constexpr const char *kRegNames[] = {"eax", "ebx", "ecx", "edx"};
+
+bool parse_feature_form(const std::string &s, std::vector<CpuidBit> *bits, std::string *why) {
     std::size_t i = 0;
     bool first = true;
     while (i <= s.size()) {
@@ -96,10 +105,136 @@ bool parse_cpuid_policy(const std::string &s, std::vector<CpuidBit> *out, std::s
             *why = name + ": '" + val + "' is not 0, 1, x, k or s";
             return false;
         }
-        bits.push_back(CpuidBit{f->leaf, f->subleaf, f->reg, f->bit, val[0]});
+        bits->push_back(CpuidBit{f->leaf, f->subleaf, f->reg, f->bit, val[0]});
     }
+    return true;
+}
+
+/* A leaf or subleaf number of the list form: as strtoul(s, &end, 0) reads
+ * it (libxl's parser), but digits first (no sign, no blanks) and 32 bits. */
+bool parse_leaf_number(const std::string &item, std::size_t *at, std::uint32_t *out) {
+    const char *p = item.c_str() + *at;
+    if (!std::isdigit(static_cast<unsigned char>(*p))) return false;
+    errno = 0;
+    char *end = nullptr;
+    unsigned long long v = std::strtoull(p, &end, 0);
+    if (errno || v > UINT32_MAX) return false;
+    *at += std::size_t(end - p);
+    *out = std::uint32_t(v);
+    return true;
+}
+
+/* One list-form item; *why without the item's name (the caller adds it). */
+bool parse_xend_item(const std::string &item, std::vector<CpuidBit> *bits, std::string *why) {
+    std::size_t at = 0;
+    std::uint32_t leaf = 0, subleaf = UINT32_MAX;
+    if (!parse_leaf_number(item, &at, &leaf)) {
+        *why = "the leaf is not a 32-bit number (LEAF[,SUBLEAF]:REG=BITS,...)";
+        return false;
+    }
+    if (at < item.size() && item[at] == ',') {
+        ++at;
+        if (!parse_leaf_number(item, &at, &subleaf)) {
+            *why = "the subleaf is not a 32-bit number (LEAF[,SUBLEAF]:REG=BITS,...)";
+            return false;
+        }
+    }
+    if (at >= item.size() || item[at] != ':') {
+        *why = "no ':' after the leaf (LEAF[,SUBLEAF]:REG=BITS,...)";
+        return false;
+    }
+    ++at;
+    // As libxl: nothing after the ':' names no register and forces nothing.
+    while (at < item.size()) {
+        std::size_t j = item.find(',', at);
+        if (j == std::string::npos) j = item.size();
+        std::string reg = item.substr(at, j - at);
+        at = j + 1;
+        std::size_t eq = reg.find('=');
+        unsigned r = 4;
+        for (unsigned k = 0; k < 4; ++k)
+            if (reg.compare(0, eq, kRegNames[k]) == 0 && eq == 3) r = k;
+        if (eq == std::string::npos || r == 4) {
+            *why = "'" + reg + "' is not REG=BITS with REG one of eax, ebx, ecx, edx";
+            return false;
+        }
+        std::string v = reg.substr(eq + 1);
+        if (v.size() != 32) {
+            *why = std::string(kRegNames[r]) + ": " + std::to_string(v.size()) +
+                   " letters, not 32 (one per bit, bit 31 first)";
+            return false;
+        }
+        for (unsigned k = 0; k < 32; ++k) {
+            if (std::strchr("01xks", v[k]) == nullptr || v[k] == 0) {
+                *why = std::string(kRegNames[r]) + ": '" + std::string(1, v[k]) + "' (bit " + std::to_string(31 - k) +
+                       ") is not 0, 1, x, k or s";
+                return false;
+            }
+        }
+        for (unsigned k = 0; k < 32; ++k) bits->push_back(CpuidBit{leaf, subleaf, r, 31 - k, v[k]});
+    }
+    return true;
+}
+
+bool parse_list_form(const std::string &s, std::vector<CpuidBit> *bits, std::string *why) {
+    std::size_t i = 0;
+    for (unsigned n = 1; i <= s.size(); ++n) {
+        std::size_t j = s.find(';', i);
+        if (j == std::string::npos) j = s.size();
+        std::string item = s.substr(i, j - i);
+        i = j + 1;
+        std::string w;
+        if (!item.empty() && parse_xend_item(item, bits, &w)) continue;
+        if (item.empty()) w = "empty (each item is LEAF[,SUBLEAF]:REG=BITS,...)";
+        *why = "item " + std::to_string(n) + " '" + item + "': " + w;
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool parse_cpuid_policy(const std::string &s, std::vector<CpuidBit> *out, std::string *why) {
+    std::vector<CpuidBit> bits;
+    bool ok = s.find(':') != std::string::npos ? parse_list_form(s, &bits, why) : parse_feature_form(s, &bits, why);
+    if (!ok) return false;
     out->insert(out->end(), bits.begin(), bits.end());
     return true;
+}
+
+std::string cpuid_policy_xend(const std::vector<CpuidBit> &bits) {
+    struct Item {
+        std::uint32_t leaf, subleaf;
+        std::string regs[4];
+    };
+    std::vector<Item> items;
+    for (const CpuidBit &b : bits) {
+        auto it = std::find_if(items.begin(), items.end(),
+                               [&](const Item &i) { return i.leaf == b.leaf && i.subleaf == b.subleaf; });
+        if (it == items.end()) it = items.insert(items.end(), Item{b.leaf, b.subleaf, {}});
+        std::string &r = it->regs[b.reg & 3];
+        if (r.empty()) r.assign(32, 'x');
+        r[31 - (b.bit & 31)] = b.value;
+    }
+    std::string s;
+    char num[32];
+    for (const Item &i : items) {
+        if (!s.empty()) s += ';';
+        std::snprintf(num, sizeof num, "%#x", i.leaf);
+        s += num;
+        if (i.subleaf != UINT32_MAX) {
+            std::snprintf(num, sizeof num, ",%u", i.subleaf);
+            s += num;
+        }
+        s += ':';
+        bool first = true;
+        for (unsigned r = 0; r < 4; ++r) {
+            if (i.regs[r].empty()) continue;
+            s += std::string(first ? "" : ",") + kRegNames[r] + "=" + i.regs[r];
+            first = false;
+        }
+    }
+    return s;
 }
 
 } // namespace xlkit::detail

@@ -12,6 +12,7 @@ extern "C" {
 }
 
 #include "event/log.hpp"
+#include "xen/cpuid_policy.hpp"
 
 namespace xlkit::detail {
 
@@ -162,8 +163,11 @@ public:
     }
     int host_caps(unsigned *c) override { return core_.run("caps", "", [&] { return lower_->host_caps(c); }); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
-        return core_.run("create", "mem=" + std::to_string(b.memkb) + "kB vcpus=" + std::to_string(b.vcpus),
-                         [&] { return lower_->domain_create(b, out); });
+        std::string args = std::string(b.type == DomainBuild::Type::Pvh ? "pvh" : "pv") +
+                           " mem=" + std::to_string(b.memkb) + "kB maxmem=" + std::to_string(b.maxmemkb) +
+                           "kB vcpus=" + std::to_string(b.vcpus);
+        if (!b.cpuid.empty()) args += " cpuid=" + cpuid_policy_xend(b.cpuid);
+        return core_.run("create", args, [&] { return lower_->domain_create(b, out); });
     }
 
 private:

@@ -51,7 +51,7 @@ struct DomState {
 inline constexpr std::uint16_t kDomStateDying = 0x1, kDomStateShutdown = 0x2;
 static_assert(sizeof(DomState) == 24, "DomState has no padding");
 
-/* One CPUID bit a domain's config forces (xl's cpuid="host,FEATURE=V"). */
+/* One CPUID bit a domain's config forces (xl's cpuid, either form: cpuid_policy.hpp). */
 struct CpuidBit {
     std::uint32_t leaf = 0, subleaf = UINT32_MAX;  // UINT32_MAX: the leaf has no subleaves
     unsigned reg = 0;                              // 0 eax, 1 ebx, 2 ecx, 3 edx

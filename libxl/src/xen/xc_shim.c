@@ -166,8 +166,10 @@ int xlkit_xc_caps(xlkit_xc *x, unsigned *caps) {
 #define PVH_ACPI_PAGES 16u
 #define PAGE 4096ull
 
-/* The CPUID policy of xl's cpuid="host,FEATURE=V,...": libxenguest's
- * legacy xend form, one 32-letter string per register ('x': default). */
+/* The CPUID policy of xl's cpuid (either form: xen/cpuid_policy.hpp) as
+ * libxenguest's legacy xend list, one 32-letter string per register a bit
+ * is forced in ('x': the default policy's bit), the first letter for bit 31.
+ * Bits come in config order, so a later one for the same bit wins. */
 static struct xc_xend_cpuid *xend_cpuid(const xlkit_xc_cpuid_bit *bits, unsigned n) {
     struct xc_xend_cpuid *l = calloc(n + 1, sizeof *l);
     if (!l) return NULL;

@@ -53,7 +53,7 @@ int xlkit_xc_pause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_unpause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_destroy(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_shutdown(xlkit_xc *x, uint32_t domid, int reason);
-/* One CPUID bit forced by the domain's config (xl's cpuid="host,FEATURE=V"). */
+/* One CPUID bit forced by the domain's config (xl's cpuid, either form). */
 typedef struct {
     uint32_t leaf, subleaf; /* subleaf UINT32_MAX: the leaf has none */
     unsigned reg;           /* 0 eax, 1 ebx, 2 ecx, 3 edx */
