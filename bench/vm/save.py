@@ -13,9 +13,19 @@ command:
   cpu     user + system of the command and every child it waited for;
   helper  the same for the process libxenguest's copy runs in (xl's
           libxl-save-helper, xlkit's xlkit-save-helper), measured by a
-          wrapper both tools run it through (bash's `times` after the real
-          helper exits: the wrapper itself costs both tools the same);
-  own     cpu - helper: the toolstack's own CPU outside libxenguest.
+          small static stand-in both tools run it through
+          (bench/vm/helper_wrap.c: wait4's rusage of the real helper);
+  own     cpu - helper: the toolstack's own CPU outside libxenguest (the
+          stand-in's own CPU, mostly what the toolstack's fork cost its
+          child before the exec, is in it; "launch" shows it).
+
+Commands are run directly, without a shell.
+
+The cost of progress reporting: xlkit's checkpoint is also run with the
+helper's page-progress lines turned off and multiplied by PROGRESS_X
+(XLKIT_SAVE_HELPER_PROGRESS, tools/save-helper), so what one set of
+reports costs (CPU of the helper and of the CLI, and wall time) is
+(x - off) / PROGRESS_X, set against the copy's time (the helper's wall).
 
 xlkit save flushes the file (fsync) before it destroys the guest, xl does
 not; the "flushed" rows add to xl's figures an fsync of its file after its
@@ -30,6 +40,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -38,6 +49,7 @@ import time
 
 GUESTS = os.environ.get("XLKIT_VM_GUESTS", "/opt/xenbox/guests")
 XL_HELPER = "/usr/lib/xen-4.17/bin/libxl-save-helper"
+PROGRESS_X = 100
 
 
 def sh(cmd, **kw):
@@ -72,35 +84,38 @@ def runs_unpaused(name):
 
 
 def helper_times(log):
-    """The helper runs' CPU seconds recorded since the log was emptied, and the log."""
-    total = 0.0
+    """The helper runs recorded since the log was emptied: CPU seconds of the
+    real helpers, of the stand-ins themselves, the helpers' wall time, and
+    how many ran."""
+    helper = launch = wall = 0.0
+    n = 0
     with open(log) as f:
-        text = f.read()
-    # Per helper run: "# TOOL ARGS", the wrapper's own times, its children's.
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if not line.startswith("#") or i + 2 >= len(lines):
-            continue
-        for field in lines[i + 2].split():  # "0m0.010s"
-            m, s = field.rstrip("s").split("m")
-            total += int(m) * 60 + float(s)
+        for line in f:
+            w = line.split()  # TAG MODE helper U S self U S wall W
+            if len(w) != 10 or w[2] != "helper" or w[5] != "self" or w[8] != "wall":
+                sys.exit("save.py: bad line in the helper log: %r" % line)
+            helper += float(w[3]) + float(w[4])
+            launch += float(w[6]) + float(w[7])
+            wall += float(w[9])
+            n += 1
     open(log, "w").close()
-    return total, text
+    return helper, launch, wall, n
 
 
 def run(cmd, env, log):
+    argv = shlex.split(cmd)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, shell=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         sys.exit("save.py: %s failed (%d) after %.1f s:\n%s" % (cmd, p.returncode, wall, p.stdout[-2000:]))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    helper, seen = helper_times(log)
-    if not seen.startswith("# ") or helper <= 0:
-        sys.exit("save.py: %s: the save helper did not run through the wrapper (log: %r)" % (cmd, seen))
-    return {"wall": wall, "cpu": cpu, "helper": helper, "own": cpu - helper}
+    helper, launch, hwall, n = helper_times(log)
+    if n != 1 or helper <= 0:
+        sys.exit("save.py: %s: the save helper did not run once through the stand-in (%d runs)" % (cmd, n))
+    return {"wall": wall, "cpu": cpu, "helper": helper, "own": cpu - helper, "launch": launch, "helper_wall": hwall}
 
 
 def main():
@@ -110,6 +125,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json")
     a = ap.parse_args()
+    load_start = os.getloadavg()
+    print("load average at the start: %.2f %.2f %.2f" % load_start)
     build = os.path.abspath(os.path.join(os.path.dirname(a.xlkit), "..", ".."))
     if os.path.basename(os.path.dirname(a.xlkit)) == ".libs":
         build = os.path.dirname(build)
@@ -122,18 +139,19 @@ def main():
     work = tempfile.mkdtemp(prefix="xlkit-savebench.", dir=build)
     log = os.path.join(work, "helper-times")
     open(log, "w").close()
-    # xl runs its helper from a fixed path: a wrapper is bound over it and
+    # xl runs its helper from a fixed path: a stand-in is bound over it and
     # runs a copy of the real one.
     real_xl = os.path.join(work, "libxl-save-helper.real")
     sh("cp %s %s" % (XL_HELPER, real_xl))
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helper_wrap.c")
     wrappers = {}
     for tool, real in (("xl", real_xl), ("xlkit", xlkit_helper)):
         w = os.path.join(work, "%s-helper" % tool)
-        with open(w, "w") as f:
-            # `times` itself, not in a pipeline (a subshell has no children).
-            f.write('#!/bin/bash\necho "# %s $*" >> "%s"\n"%s" "$@"\nrc=$?\n'
-                    'times >> "%s"\nexit $rc\n' % (tool, log, real, log))
-        os.chmod(w, 0o755)
+        p = subprocess.run(["cc", "-O2", "-static", "-DREAL=\"%s\"" % real, "-DLOG=\"%s\"" % log,
+                            "-DTAG=\"%s\"" % tool, "-o", w, src], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if p.returncode != 0:
+            sys.exit("save.py: cannot build the helper stand-in:\n" + p.stdout)
         wrappers[tool] = w
     if sh("mount --bind %s %s" % (wrappers["xl"], XL_HELPER)).returncode != 0:
         sys.exit("save.py: cannot bind the wrapper over %s" % XL_HELPER)
@@ -161,6 +179,14 @@ def main():
                 for k, v in m.items():
                     raw.setdefault("checkpoint", {}).setdefault(tool, {}).setdefault(k, []).append(v)
                 wait_for("checkpointed guest running", lambda: runs_unpaused(name), 60)
+                if tool == "xlkit":
+                    # The same checkpoint with no page-progress lines, and
+                    # with PROGRESS_X times as many.
+                    for variant, n in (("off", 0), ("x", PROGRESS_X)):
+                        m = run("%s save -c %s /dev/null" % (exe, name), dict(env, XLKIT_SAVE_HELPER_PROGRESS=str(n)), log)
+                        for k, v in m.items():
+                            raw.setdefault("progress", {}).setdefault(variant, {}).setdefault(k, []).append(v)
+                        wait_for("checkpointed guest running", lambda: runs_unpaused(name), 60)
                 f = os.path.join(work, "%s.save" % tool)
                 for op, cmd in (("save", "%s save %s %s" % (exe, name, f)), ("restore", "%s restore %s" % (exe, f))):
                     m = run(cmd, env, log)
@@ -194,15 +220,31 @@ def main():
     for op in ("checkpoint", "save", "restore"):
         md = {t: {k: statistics.median(v) for k, v in raw[op][t].items()} for t in ("xl", "xlkit")}
         med[op] = md
-        for k, label in (("wall", "wall"), ("wall_durable", "wall, file flushed to disk"), ("cpu", "CPU, all"), ("helper", "CPU, copy helper"),
-                         ("own", "CPU, toolstack's own"), ("own_durable", "CPU, own, file flushed to disk")):
+        for k, label in (("wall", "wall"), ("wall_durable", "wall, file flushed to disk"), ("cpu", "CPU, all"),
+                         ("helper", "CPU, copy helper"), ("own", "CPU, toolstack's own"),
+                         ("launch", "CPU, own: the helper's launch"), ("own_durable", "CPU, own, file flushed to disk")):
             if k not in md["xl"]:
                 continue
             xl, xk = md["xl"][k], md["xlkit"][k]
             print("| %s: %s | %.3f s | %.3f s | %.2fx |" % (op, label, xl, xk, xk / xl if xl > 0 else float("nan")))
+    # Progress: what one checkpoint's reports cost, from the off and x runs.
+    pm = {v: {k: statistics.median(x) for k, x in raw["progress"][v].items()} for v in ("off", "x")}
+    pm["on"] = med["checkpoint"]["xlkit"]
+    med["progress"] = pm
+    copy = pm["on"]["helper_wall"]
+    cost = {k: (pm["x"][k] - pm["off"][k]) / PROGRESS_X for k in ("cpu", "wall")}
+    cost["copy_wall"] = copy
+    cost["cpu_share"] = cost["cpu"] / copy
+    cost["wall_share"] = cost["wall"] / copy
+    med["progress_cost"] = cost
+    print("| xlkit checkpoint, progress off / on / x%d | %.3f s | %.3f s | %.3f s | (CPU, all) |"
+          % (PROGRESS_X, pm["off"]["cpu"], pm["on"]["cpu"], pm["x"]["cpu"]))
+    print("| progress: one checkpoint's reports | CPU %.2f ms | wall %.2f ms | of the copy's %.3f s: %.2f%% / %.2f%% |"
+          % (cost["cpu"] * 1e3, cost["wall"] * 1e3, copy, 100 * cost["cpu_share"], 100 * cost["wall_share"]))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"runs": a.runs, "raw": raw, "median": med}, f, indent=1)
+            json.dump({"runs": a.runs, "progress_x": PROGRESS_X, "load_start": load_start, "load_end": os.getloadavg(),
+                       "raw": raw, "median": med}, f, indent=1)
     sh("rm -rf %s" % work)
 
 
