@@ -307,7 +307,12 @@ TEST_F(MigrateOpsTest, ThePolicysBoundsReachTheCopyAndEachPassIsReportedWithItsF
     EXPECT_EQ(pass->pass_ms, 40);
     EXPECT_EQ(pass->dirty_rate, 500);
     EXPECT_EQ(pass->downtime_ms, 3);
+    // Pages sent so far, of at least those and the dirty ones: never past
+    // its total (the per-pass "memory" reports count 256 pages).
+    EXPECT_EQ(pass->done, 256);
+    EXPECT_EQ(pass->total, 276);
     for (const EventOperationProgress &e : send_events_) {
+        EXPECT_LE(e.done, e.total) << e.stage;
         if (e.stage.rfind("pass ", 0) != 0) {
             EXPECT_EQ(e.iteration, 0) << e.stage;
         }

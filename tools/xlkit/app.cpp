@@ -1,5 +1,6 @@
 // app.cpp: the CLI's plumbing: signals, logger, progress display, the event
 // loop that drives the ctx, and JSON helpers.
+#include <algorithm>
 #include <config.h>
 
 #include <cctype>
@@ -192,7 +193,9 @@ void Progress::draw() {
     std::string line = "\r\033[K" + title_;
     if (total_ > 0) {
         const int width = 20;
-        int fill = total_ ? done_ * width / total_ : 0;
+        // Clamped: a report's done may pass its total (never draw past the end).
+        const long long d = std::clamp<long long>(done_, 0, total_);
+        const int fill = int(d * width / total_);
         line += " [" + std::string(std::size_t(fill), '#') + std::string(std::size_t(width - fill), '.') + "] " +
                 std::to_string(done_) + "/" + std::to_string(total_);
         if (!stage_.empty()) line += " " + stage_;

@@ -31,6 +31,7 @@
 // The helper is always reaped before completion: none is left. The fd is
 // made blocking for the helper and given its flags back at the end.
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -192,6 +193,8 @@ void suspended_cb(Egc &egc, GuestSuspend *gs, Error rc) {
     finish_if_done(egc, st);
 }
 
+int clamp_int(unsigned long v) { return v > unsigned(INT_MAX) ? INT_MAX : int(v); }
+
 void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
     State &st = *static_cast<State *>(cr->data);
     if (stream == 2) {
@@ -216,8 +219,12 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         pass.iteration = int(n);
         pass.dirty_pages = dirty;
         in >> pass.pass_ms >> pass.dirty_rate >> pass.downtime_ms;  // absent: -1 (an older helper)
-        std::string stage = "pass " + std::to_string(n) + ": " + std::to_string(dirty) + " pages dirty";
-        report_pass(egc, *st.progress, st.domid, stage.c_str(), int(sent), int(st.total_pages), pass);
+        // done/total: the pages sent so far, of at least those plus the
+        // ones still dirty (the "progress" lines count within one pass).
+        std::string stage = "pass " + std::to_string(n);
+        if (dirty >= 0) stage += ": " + std::to_string(dirty) + " pages dirty";
+        const unsigned long at_least = sent + (dirty > 0 ? static_cast<unsigned long>(dirty) : 0ul);
+        report_pass(egc, *st.progress, st.domid, stage.c_str(), clamp_int(sent), clamp_int(at_least), pass);
         if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
     } else if (word == "suspend") {
         egc.ctx.time_deregister(egc, st.stall);  // GuestSuspend has its own bounds
