@@ -214,17 +214,30 @@ restore_fails "a file with a corrupted record" "$saves/bad.save" "record"
 rm -f "$saves/bad.save" "$saves/empty.save" "$saves/text.save"
 
 echo "== Ctrl-C during a restore"
-"$X" restore -e "$rcfg" "$saves/r.save" > "$work/ri.out" 2>&1 &
+# The file comes through a FIFO that holds half of it and stays open (fd 7),
+# so the copy is certainly under way, waiting for more, when Ctrl-C comes
+# (from a file, on a busy host, the copy could end between seeing the
+# helper and the signal: then the restore rightly completes).
+mkfifo "$work/ri.fifo"
+exec 7<>"$work/ri.fifo"
+"$X" restore -e "$rcfg" "$work/ri.fifo" > "$work/ri.out" 2>&1 &
 pid=$!
+head -c $(( $(stat -c %s "$saves/r.save") / 2 )) "$saves/r.save" >&7 &
+hpid=$!
 if wait_for 60 helper_running; then
   kill -INT "$pid"
   wait "$pid"; st=$?
+  exec 7>&-
+  kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null
+  rm -f "$work/ri.fifo"
   check "the interrupted restore fails (status $st)" test "$st" -ne 0
   check "it says so" grep -q interrupted "$work/ri.out"
   check "no domain is left" wait_for 20 gone sv-r
   check "no save helper is left" wait_for 10 no_helper
 else
-  wait "$pid"
+  exec 7>&-
+  kill "$hpid" 2>/dev/null; wait "$pid"; wait "$hpid" 2>/dev/null
+  rm -f "$work/ri.fifo"
   bad "the restore's helper never ran: $(cat "$work/ri.out")"
 fi
 
