@@ -70,13 +70,27 @@ cpu_grows() {
   awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b + 0 > a + 0) }'
 }
 gone() { ! xl list "$1" >/dev/null 2>&1; }
-# The guest's console here since it came (xenconsoled's log, past the
-# CONSOLE_BASE lines it had before) shows two ticks, the first of them not
-# "tick 1": the count went on.
-CONSOLE_LOG=/var/log/xen/console/guest-$NAME.log
-CONSOLE_BASE=0
+# The guest's console here since it came shows two ticks, the first of them
+# not "tick 1": the count went on. xenconsoled names its log after the name
+# the domain has when it first sees it (NAME--incoming for a migrated one):
+# every guest-NAME*.log, past the lines each had when console_mark ran.
+console_mark() {
+  : > /tmp/console.base
+  local f
+  for f in /var/log/xen/console/guest-"$NAME"*.log; do
+    [ -f "$f" ] && echo "$(wc -l < "$f") $f" >> /tmp/console.base
+  done
+}
+console_new() {
+  local f n
+  for f in /var/log/xen/console/guest-"$NAME"*.log; do
+    [ -f "$f" ] || continue
+    n=$(awk -v f="$f" '$2 == f { print $1 }' /tmp/console.base 2>/dev/null)
+    tail -n +$(( ${n:-0} + 1 )) "$f"
+  done
+}
 counts_on() {
-  local t; t=$(tail -n +$((CONSOLE_BASE + 1)) "$CONSOLE_LOG" 2>/dev/null | tr -d '\r' | awk '/^tick [0-9]+$/ { print $2 }')
+  local t; t=$(console_new | tr -d '\r' | awk '/^tick [0-9]+$/ { print $2 }')
   [ "$(printf '%s\n' "$t" | grep -c .)" -ge 2 ] && [ "$(printf '%s\n' "$t" | head -1)" -gt 1 ]
 }
 show_console() { echo "--- console of $NAME"; tail -n 15 /var/log/xen/console/guest-"$NAME"*.log 2>/dev/null | tr -d '\r'; }
@@ -108,7 +122,7 @@ migrate_out() {
 migrate_in() {
   local t rc
   t=$(ms)
-  CONSOLE_BASE=$(wc -l < "$CONSOLE_LOG" 2>/dev/null || echo 0)
+  console_mark
   bash "$TWOBOX" serve "$SECS" -- $T migrate-receive
   rc=$?
   echo "time: serve and $TOOL migrate-receive ($1) took $(secs_since "$t") s (exit $rc)"
