@@ -95,6 +95,7 @@ static void lg_vmessage(xentoollog_logger *lg, xentoollog_level level, int errno
 }
 
 static unsigned long last_done = (unsigned long)-1;
+static struct timespec last_said;
 
 /* How many times each progress line is said: 1, unless
  * XLKIT_SAVE_HELPER_PROGRESS says otherwise (0: none; N: each N times).
@@ -110,14 +111,34 @@ static int progress_repeat(void) {
     return n;
 }
 
+static long ms_since(const struct timespec *t) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->tv_sec) * 1000L + (now.tv_nsec - t->tv_nsec) / 1000000L;
+}
+
+/* Whether a report of DONE of TOTAL is worth a line. libxenguest reports
+ * every batch (every 1024 pages: 24 times for a 96 MiB guest); each line
+ * wakes the library, which parses it and raises a progress event. A line
+ * is said for the first report of a pass, for its last, for each tenth of
+ * the total, and otherwise at most once a second: a bar still moves on a
+ * slow link, and a pass costs about a dozen lines. (The library's stall
+ * timer watches the data moving on the fd, not these lines.) */
+static int worth_saying(unsigned long done, unsigned long total) {
+    if (last_done == (unsigned long)-1 || done < last_done || done >= total) return 1;
+    if (done - last_done >= total / 10) return 1;
+    return ms_since(&last_said) >= 1000;
+}
+
 static void lg_progress(xentoollog_logger *lg, const char *context, const char *doing_what, int percent,
                         unsigned long done, unsigned long total) {
     (void)lg;
     (void)context;
     (void)doing_what;
     (void)percent;
-    if (done == last_done) return;
+    if (done == last_done || !worth_saying(done, total)) return;
     last_done = done;
+    clock_gettime(CLOCK_MONOTONIC, &last_said);
     for (int i = progress_repeat(); i > 0; --i) say("progress %lu %lu", done, total);
 }
 
