@@ -40,9 +40,11 @@ EXTRA_DIST += bench/vm/migrate.py
 # options for run.sh (e.g. --rounds 3 --runs 10).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
+# The CLI, and the config-parser module it loads (tools/xlkit/local.mk).
+BENCH_VM_CLI = tools/xlkit/xlkit$(EXEEXT) tools/xlkit/xlkit-xlcfg.la
 .PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-pvh
 bench-vm-build: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) tools/xlkit/xlkit$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) $(BENCH_VM_CLI)
 bench-vm: bench-vm-build
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
@@ -52,37 +54,37 @@ bench-vm: bench-vm-build
 # Disks and nics: xlkit against xl, create with 1/4/16 disks and hot-plug
 # (bench/vm/devices.py). The CLI binary itself, not its libtool wrapper.
 bench-vm-devices: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI)
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/devices.py \
-	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-devices.json $(BENCH_VM_ARGS)
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --json $(abs_builddir)/bench/vm/results-devices.json $(BENCH_VM_ARGS)
 
 # Save and restore: xlkit against xl on one guest (bench/vm/save.py).
 bench-vm-save: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) tools/save-helper/xlkit-save-helper$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT)
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/save.py \
-	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)
 
 # Live migration to this host: xlkit against xl, idle and busy guest, total
 # time and downtime (bench/vm/migrate.py).
 bench-vm-migrate: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) tools/save-helper/xlkit-save-helper$(EXEEXT) \
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT) \
 	    bench/vm/xlkit-downtime$(EXEEXT)
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/migrate.py \
-	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
 	    --json $(abs_builddir)/bench/vm/results-migrate.json $(BENCH_VM_ARGS)
 
 # PVH create and destroy: xlkit against xl, with the libxenguest floor
 # (bench/vm/pvh.py, bench/vm/pvh-floor.c).
 bench-vm-pvh: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) tools/xlkit/xlkit$(EXEEXT) bench/vm/pvh-floor$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) bench/vm/pvh-floor$(EXEEXT)
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/pvh.py \
-	    --xlkit $(abs_builddir)/tools/xlkit/.libs/xlkit --floor $(abs_builddir)/bench/vm/pvh-floor \
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --floor $(abs_builddir)/bench/vm/pvh-floor \
 	    --json $(abs_builddir)/bench/vm/results-pvh.json $(BENCH_VM_ARGS)

@@ -97,7 +97,7 @@ def one(exe, name, cfg, downtime, env, extra=""):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/.libs/xlkit)")
+    ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/xlkit)")
     ap.add_argument("--downtime", required=True, help="bench/vm/xlkit-downtime")
     ap.add_argument("--helper", help="xlkit-save-helper (default: next to the build's CLI)")
     ap.add_argument("--runs", type=int, default=3)

@@ -34,11 +34,10 @@ builddir=$(cd "$builddir" && pwd)
 out=${out:-$builddir/bench/vm}
 mkdir -p "$out"
 bench=$builddir/bench/vm/xlkit-vs-libxl
-# The CLI without its libtool wrapper script (a bash start-up per command
-# would be counted against xlkit): the real binary, with the uninstalled
-# library found through LD_LIBRARY_PATH, as an installed xlkit finds it.
-xlkit=$builddir/tools/xlkit/.libs/xlkit
-[ -x "$xlkit" ] || xlkit=$builddir/tools/xlkit/xlkit
+# The CLI is the real binary (linked statically against the library: no
+# libtool wrapper script, whose bash start-up would be counted against it);
+# xlkit-vs-libxl finds the uninstalled library through LD_LIBRARY_PATH.
+xlkit=$builddir/tools/xlkit/xlkit
 export LD_LIBRARY_PATH=$builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 for f in "$bench" "$xlkit"; do
   [ -x "$f" ] || { echo "run.sh: $f missing: make -C $builddir bench-vm-build" >&2; exit 2; }

@@ -120,7 +120,7 @@ def run(cmd, env, log):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/.libs/xlkit)")
+    ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/xlkit)")
     ap.add_argument("--helper", help="xlkit-save-helper (default: next to the build's CLI)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json")

@@ -15,7 +15,7 @@ set -uo pipefail
 B=$(cd "$1" && pwd)
 RUNS=${2:-5}
 G=${XLKIT_VM_GUESTS:-/opt/xenbox/guests}
-X=$B/tools/xlkit/.libs/xlkit
+X=$B/tools/xlkit/xlkit
 export LD_LIBRARY_PATH=$B/.libs
 export XLKIT_SAVE_HELPER=$B/tools/save-helper/xlkit-save-helper
 work=$(mktemp -d -p "$B" saveprof.XXXXXX)

@@ -1,4 +1,8 @@
-/* xlcfg.c: the C side of xlkit's xl.cfg reading (see xlcfg.h). */
+/* xlcfg.c: the C side of xlkit's xl.cfg reading (see xlcfg.h), built as
+ * the module xlkit-xlcfg.so: the only code of xlkit that links libxlutil
+ * (and through it libxenlight). The CLI loads it on its first config
+ * (xlcfg_load.c), so a command that reads none never maps either library.
+ * It exports one symbol, the table XLCFG_MODULE_SYMBOL. */
 #include "xlcfg.h"
 
 #include <errno.h>
@@ -16,6 +20,9 @@ struct xlcfg {
     size_t rtaken;      /* bytes of rbuf already handed out */
 };
 
+static void m_free(xlcfg *c);
+static int m_parse_disk_multi(xlcfg *c, int nspecs, const char *const *specs, xlcfg_disk *out);
+
 static char *take(xlcfg *c) {
     fflush(c->report);
     size_t n = c->rlen > c->rtaken ? c->rlen - c->rtaken : 0;
@@ -27,7 +34,7 @@ static char *take(xlcfg *c) {
     return s;
 }
 
-xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_r) {
+static xlcfg *m_parse(const char *source, const char *data, int len, char **report_r) {
     if (report_r) *report_r = NULL;
     xlcfg *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -38,7 +45,7 @@ xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_
     }
     c->xlu = xlu_cfg_init(c->report, source);
     if (!c->xlu) {
-        xlcfg_free(c);
+        m_free(c);
         return NULL;
     }
     int e = xlu_cfg_readdata(c->xlu, data, len);
@@ -50,13 +57,13 @@ xlcfg *xlcfg_parse(const char *source, const char *data, int len, char **report_
             *report_r = NULL;
             if (asprintf(report_r, "%s: cannot parse: %s\n", source, strerror(e)) < 0) *report_r = NULL;
         }
-        xlcfg_free(c);
+        m_free(c);
         return NULL;
     }
     return c;
 }
 
-xlcfg *xlcfg_new(const char *source) {
+static xlcfg *m_new(const char *source) {
     xlcfg *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->report = open_memstream(&c->rbuf, &c->rlen);
@@ -66,13 +73,13 @@ xlcfg *xlcfg_new(const char *source) {
     }
     c->xlu = xlu_cfg_init(c->report, source);
     if (!c->xlu) {
-        xlcfg_free(c);
+        m_free(c);
         return NULL;
     }
     return c;
 }
 
-void xlcfg_free(xlcfg *c) {
+static void m_free(xlcfg *c) {
     if (!c) return;
     if (c->xlu) xlu_cfg_destroy(c->xlu);
     if (c->report) fclose(c->report);
@@ -80,41 +87,41 @@ void xlcfg_free(xlcfg *c) {
     free(c);
 }
 
-int xlcfg_get_string(xlcfg *c, const char *key, const char **value_r) {
+static int m_get_string(xlcfg *c, const char *key, const char **value_r) {
     return xlu_cfg_get_string(c->xlu, key, value_r, 0);
 }
 
-int xlcfg_get_long(xlcfg *c, const char *key, long *value_r) {
+static int m_get_long(xlcfg *c, const char *key, long *value_r) {
     return xlu_cfg_get_long(c->xlu, key, value_r, 0);
 }
 
-int xlcfg_get_list(xlcfg *c, const char *key, int *n_r) {
+static int m_get_list(xlcfg *c, const char *key, int *n_r) {
     XLU_ConfigList *l = NULL;
     return xlu_cfg_get_list(c->xlu, key, &l, n_r, 0);
 }
 
-const char *xlcfg_list_item(xlcfg *c, const char *key, int i) {
+static const char *m_list_item(xlcfg *c, const char *key, int i) {
     XLU_ConfigList *l = NULL;
     if (xlu_cfg_get_list(c->xlu, key, &l, NULL, 1)) return NULL;
     return xlu_cfg_get_listitem(l, i);
 }
 
-int xlcfg_is_set(xlcfg *c, const char *key) {
+static int m_is_set(xlcfg *c, const char *key) {
     const char *s;
     XLU_ConfigList *l;
     /* A single value or a list: one of the two succeeds if key is set. */
     return xlu_cfg_get_string(c->xlu, key, &s, 1) != ESRCH || xlu_cfg_get_list(c->xlu, key, &l, NULL, 1) != ESRCH;
 }
 
-char *xlcfg_take_report(xlcfg *c) { return take(c); }
+static char *m_take_report(xlcfg *c) { return take(c); }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-int xlcfg_parse_disk(xlcfg *c, const char *spec, xlcfg_disk *out) {
-    return xlcfg_parse_disk_multi(c, 1, &spec, out);
+static int m_parse_disk(xlcfg *c, const char *spec, xlcfg_disk *out) {
+    return m_parse_disk_multi(c, 1, &spec, out);
 }
 
-int xlcfg_parse_disk_multi(xlcfg *c, int nspecs, const char *const *specs, xlcfg_disk *out) {
+static int m_parse_disk_multi(xlcfg *c, int nspecs, const char *const *specs, xlcfg_disk *out) {
     memset(out, 0, sizeof *out);
     libxl_device_disk d;
     libxl_device_disk_init(&d);
@@ -134,7 +141,7 @@ int xlcfg_parse_disk_multi(xlcfg *c, int nspecs, const char *const *specs, xlcfg
     return e;
 }
 
-void xlcfg_disk_free(xlcfg_disk *d) {
+static void m_disk_free(xlcfg_disk *d) {
     free(d->backend_domname);
     free(d->pdev_path);
     free(d->vdev);
@@ -142,7 +149,7 @@ void xlcfg_disk_free(xlcfg_disk *d) {
     memset(d, 0, sizeof *d);
 }
 
-int xlcfg_parse_vif_rate(xlcfg *c, const char *rate, unsigned long long *bytes_per_interval,
+static int m_parse_vif_rate(xlcfg *c, const char *rate, unsigned long long *bytes_per_interval,
                          unsigned int *interval_usecs) {
     libxl_device_nic nic;
     libxl_device_nic_init(&nic);
@@ -156,3 +163,9 @@ int xlcfg_parse_vif_rate(xlcfg *c, const char *rate, unsigned long long *bytes_p
     libxl_device_nic_dispose(&nic);
     return e;
 }
+
+__attribute__((visibility("default"))) const xlcfg_ops XLCFG_MODULE_TABLE = {
+    XLCFG_ABI_VERSION, m_parse,       m_free,        m_new,        m_get_string,     m_get_long,
+    m_get_list,        m_list_item,   m_is_set,      m_take_report, m_parse_disk,    m_parse_disk_multi,
+    m_disk_free,       m_parse_vif_rate,
+};

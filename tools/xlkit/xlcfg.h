@@ -2,6 +2,14 @@
  * uses), behind a plain C interface: libxlutil.h pulls in libxl.h, which is
  * C and not meant for pedantic C++, so only xlcfg.c includes it.
  *
+ * xlcfg.c is a module of its own (xlkit-xlcfg.so, installed in
+ * $(pkglibdir)): libxlutil brings libxenlight and its libraries with it,
+ * about a fifth of the CLI's start-up, which `list`, `pause`, `save` and
+ * every command without a config never need. The functions below are the
+ * CLI's side (xlcfg_load.c): the first call loads the module and goes
+ * through its table, xlcfg_ops. If it cannot be loaded, xlcfg_parse fails
+ * with a report that says why, the others as for ENOMEM.
+ *
  * Every function that can fail returns 0 or an errno value, as libxlutil
  * does: ESRCH "not set", EINVAL "set, but not of the wanted form", ENOMEM.
  * What libxlutil reports (syntax errors with file:line, disk specification
@@ -64,6 +72,31 @@ void xlcfg_disk_free(xlcfg_disk *disk);
  * what libxl gets as rate_bytes_per_interval and rate_interval_usecs. */
 int xlcfg_parse_vif_rate(xlcfg *cfg, const char *rate, unsigned long long *bytes_per_interval,
                          unsigned int *interval_usecs);
+
+/* The module's one export: its functions, in the order of the
+ * declarations above. abi is XLCFG_ABI_VERSION: a module of another build
+ * is refused rather than called through a table of another shape. */
+#define XLCFG_ABI_VERSION 1
+#define XLCFG_MODULE_TABLE xlkit_xlcfg_ops
+#define XLCFG_MODULE_SYMBOL "xlkit_xlcfg_ops"
+#define XLCFG_MODULE_NAME "xlkit-xlcfg.so"
+typedef struct xlcfg_ops {
+    int abi;
+    xlcfg *(*parse)(const char *source, const char *data, int len, char **report_r);
+    void (*free)(xlcfg *cfg);
+    xlcfg *(*new_empty)(const char *source);
+    int (*get_string)(xlcfg *cfg, const char *key, const char **value_r);
+    int (*get_long)(xlcfg *cfg, const char *key, long *value_r);
+    int (*get_list)(xlcfg *cfg, const char *key, int *n_r);
+    const char *(*list_item)(xlcfg *cfg, const char *key, int i);
+    int (*is_set)(xlcfg *cfg, const char *key);
+    char *(*take_report)(xlcfg *cfg);
+    int (*parse_disk)(xlcfg *cfg, const char *spec, xlcfg_disk *out);
+    int (*parse_disk_multi)(xlcfg *cfg, int nspecs, const char *const *specs, xlcfg_disk *out);
+    void (*disk_free)(xlcfg_disk *disk);
+    int (*parse_vif_rate)(xlcfg *cfg, const char *rate, unsigned long long *bytes_per_interval,
+                          unsigned int *interval_usecs);
+} xlcfg_ops;
 
 #ifdef __cplusplus
 }
