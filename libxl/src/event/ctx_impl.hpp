@@ -206,7 +206,7 @@ private:
     UniqueFd epfd_;
     std::vector<EvFd *> fd_table_;       // by fd
     TimerHeap timers_;
-    IList<EvImmediate, &EvImmediate::hook_> immediates_;
+    ImmediateQueue immediates_;
     IList<Poller, &Poller::hook_> waiting_;
     IList<Poller, &Poller::hook_> idle_pollers_;
 
@@ -226,7 +226,7 @@ private:
     std::uint64_t fire_batch_seq_ = 0;
 
     // immediates
-    IList<EvImmediate, &EvImmediate::hook_> posted_;
+    ImmediateQueue posted_;
 
     // wake-ups and the baton
     UniqueFd wakefd_;

@@ -8,32 +8,30 @@ void CtxImpl::immediate_register(Egc &egc, EvImmediate &ev, EvImmediate::Func fu
     (void)egc;
     if (ev.queued()) return;
     ev.func_ = func;
-    ev.posted_ = false;
-    immediates_.push_back(ev);
+    ev.where_ = EvImmediate::Where::Registered;
+    immediates_.push(ev);
 }
 
 void CtxImpl::immediate_post(Egc &egc, EvImmediate &ev, EvImmediate::Func func) {
     (void)egc;
     if (ev.queued()) return;
     ev.func_ = func;
-    ev.posted_ = true;
-    posted_.push_back(ev);
+    ev.where_ = EvImmediate::Where::Posted;
+    posted_.push(ev);
     wake();
 }
 
 void CtxImpl::immediate_deregister(Egc &egc, EvImmediate &ev) {
     (void)egc;
     if (!ev.queued()) return;
-    if (ev.posted_)
-        posted_.erase(posted_.iterator_to(ev));
-    else
-        immediates_.erase(immediates_.iterator_to(ev));
+    (ev.where_ == EvImmediate::Where::Posted ? posted_ : immediates_).erase(ev);
+    ev.where_ = EvImmediate::Where::Idle;
 }
 
 void CtxImpl::run_immediates(Egc &egc) {
     while (!immediates_.empty()) {
-        EvImmediate &ev = immediates_.front();
-        immediates_.pop_front();
+        EvImmediate &ev = immediates_.pop();
+        ev.where_ = EvImmediate::Where::Idle;
         ev.func_(egc, &ev);
     }
 }

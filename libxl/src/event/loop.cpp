@@ -81,10 +81,9 @@ void CtxImpl::wake_cb(Egc &egc, EvFd *ev, int fd, short events, short revents) {
     c.wake_pending_.store(false, std::memory_order_release);
     // Posted immediates now run in this (the loop's) thread.
     while (!c.posted_.empty()) {
-        EvImmediate &im = c.posted_.front();
-        c.posted_.pop_front();
-        im.posted_ = false;
-        c.immediates_.push_back(im);
+        EvImmediate &im = c.posted_.pop();
+        im.where_ = EvImmediate::Where::Registered;
+        c.immediates_.push(im);
     }
 }
 
