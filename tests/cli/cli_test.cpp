@@ -434,6 +434,29 @@ TEST_F(Cli, CreatePausedThenUnpause) {
     EXPECT_EQ(find("p1")->state, "running");
 }
 
+// Xen's config parser is a module (tools/xlkit/xlcfg_load.c): a command that
+// reads no config never loads it, and one that does, without it, says which
+// module it could not load and creates nothing.
+TEST_F(Cli, OnlyCommandsThatReadAConfigNeedTheParserModule) {
+    std::uint32_t d = create(guest_cfg("guest1"));
+    ASSERT_GT(d, 0u);
+    const std::string missing = host_.dir() + "/no-such/xlkit-xlcfg.so";
+    setenv("XLKIT_XLCFG_MODULE", missing.c_str(), 1);
+    Result list = xlkit({"list"});
+    Result pause = xlkit({"pause", "guest1"});
+    Result unpause = xlkit({"unpause", "guest1"});
+    Result made = xlkit({"create", "-p", guest_cfg("guest2")});
+    unsetenv("XLKIT_XLCFG_MODULE");
+    EXPECT_EQ(list.status, 0) << list.err;
+    EXPECT_NE(list.out.find("guest1"), std::string::npos);
+    EXPECT_EQ(pause.status, 0) << pause.err;
+    EXPECT_EQ(unpause.status, 0) << unpause.err;
+    EXPECT_NE(made.status, 0);
+    EXPECT_NE(made.err.find(missing), std::string::npos) << made.err;
+    EXPECT_FALSE(find("guest2")) << "nothing is created without the parser";
+    EXPECT_EQ(find("guest1")->state, "running");
+}
+
 // ---- save ------------------------------------------------------------------------
 // The memory copy is a stand-in (tests/ops/data/fake-save-helper): what is
 // checked is the file's framing, the handshake and what happens to the domain.

@@ -490,12 +490,13 @@ bool App::resolve(const std::string &dom, std::uint32_t *domid, std::string *nam
         (void)fail("no domain '" + dom + "'", rc);
         return false;
     }
-    if (name_r) {
-        xlkit::DomainInfo info;
-        name_r->clear();
-        if (xlkit::domain_info(*ctx, *domid, &info) == Error::Success) *name_r = info.name;
-    }
+    if (name_r) *name_r = name_of(*domid);
     return true;
+}
+
+std::string App::name_of(std::uint32_t domid) {
+    xlkit::DomainInfo info;
+    return xlkit::domain_info(*ctx, domid, &info) == Error::Success ? info.name : std::string();
 }
 
 void App::print_json(const std::string &doc) {

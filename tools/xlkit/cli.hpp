@@ -161,6 +161,8 @@ public:
     /* Resolves DOM (name or domid); on failure prints the error, returns
      * false. *name_r gets the domain's name. */
     bool resolve(const std::string &dom, std::uint32_t *domid, std::string *name_r = nullptr);
+    /* The domain's name, "" if it has none or is gone. */
+    std::string name_of(std::uint32_t domid);
 
     /* Prints a JSON document (one line) to stdout. */
     void print_json(const std::string &doc);

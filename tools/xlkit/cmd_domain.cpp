@@ -170,12 +170,15 @@ int simple_op(App &app, int argc, char **argv, const char *verb,
     std::string dom;
     if (!one_dom(app, argc, argv, &dom, &status)) return status;
     if (!app.open_ctx()) return kExitFail;
+    // The name is read only where it is shown (a failure, --json): as xl's
+    // pause, the operation itself needs none, and reading it is a xenstore
+    // connection, about a sixth of the command's CPU in a PV dom0.
     std::uint32_t domid;
-    std::string name;
-    if (!app.resolve(dom, &domid, &name)) return kExitFail;
+    if (!app.resolve(dom, &domid, nullptr)) return kExitFail;
     Error rc = app.run_op([&](AoHow how) { return op(*app.ctx, domid, std::move(how)); });
-    if (rc != Error::Success) return app.fail(std::string("cannot ") + verb + " " + domain_label(domid, name), rc);
-    if (app.g.json) app.print_json(result_json(app, domid, name, ",\"status\":\"ok\""));
+    if (rc != Error::Success)
+        return app.fail(std::string("cannot ") + verb + " " + domain_label(domid, app.name_of(domid)), rc);
+    if (app.g.json) app.print_json(result_json(app, domid, app.name_of(domid), ",\"status\":\"ok\""));
     return kExitOk;
 }
 
