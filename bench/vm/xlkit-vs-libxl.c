@@ -17,6 +17,11 @@
  * about MS milliseconds. Each figure is the median over the rounds of the
  * per-iteration time. xenstored's own work (a separate process) appears in
  * the wall-clock time only.
+ * Where an operation has one, its floor runs in the same rounds as a third
+ * side: the hypercalls the answer needs, made through libxenctrl with a
+ * handle kept open and nothing else (pause + unpause: xc_domain_pause and
+ * xc_domain_unpause; domain_info and list_domain: one getdomaininfolist).
+ * What neither library can go below; "xlkit ÷ floor" is what xlkit adds.
  *
  * cli: each (XLKIT_CMD, XL_CMD) pair is run N times, alternately xlkit
  * first and xl first; a command is split on spaces (no shell), its output
@@ -42,6 +47,7 @@
 
 #include <libxl.h>
 #include <libxl_utils.h>
+#include <xenctrl.h>
 #include <xentoollog.h>
 #include <xlkit.h>
 
@@ -79,6 +85,7 @@ struct env {
     xentoollog_logger *lg;
     libxl_ctx *lx;
     xlkit_ctx *xk;
+    xc_interface *xc; /* the floor's */
     uint32_t domid;
 };
 
@@ -198,24 +205,43 @@ static void xk_ctx_info(struct env *e) {
     xlkit_ctx_free(c);
 }
 
+/* floors: libxenctrl alone */
+
+static void fl_list(struct env *e) {
+    static xc_domaininfo_t buf[256];
+    int n = xc_domain_getinfolist(e->xc, 0, 256, buf);
+    if (n < 2) die("xc_domain_getinfolist failed (%d domains)", n);
+}
+
+static void fl_info(struct env *e) {
+    xc_domaininfo_t info;
+    if (xc_domain_getinfolist(e->xc, e->domid, 1, &info) != 1 || info.domain != e->domid)
+        die("xc_domain_getinfolist of domain %u failed", e->domid);
+}
+
+static void fl_pause(struct env *e) {
+    CHECK("xc_domain_pause", xc_domain_pause(e->xc, e->domid));
+    CHECK("xc_domain_unpause", xc_domain_unpause(e->xc, e->domid));
+}
+
 typedef void op_fn(struct env *);
 
 static const struct op {
     const char *name, *what;
-    op_fn *lx, *xk;
-    int targeted; /* 0: information only */
+    op_fn *lx, *xk, *fl; /* fl: the floor, or NULL */
+    int targeted;        /* 0: information only */
 } ops[] = {
-    {"list_domain", "`list_domain` + `dominfo_list_free`", lx_list, xk_list, 1},
-    {"domain_info", "`domain_info` of the guest + `dominfo_dispose`", lx_info, xk_info, 1},
+    {"list_domain", "`list_domain` + `dominfo_list_free`", lx_list, xk_list, fl_list, 1},
+    {"domain_info", "`domain_info` of the guest + `dominfo_dispose`", lx_info, xk_info, fl_info, 1},
     {"pause_unpause_sync", "`domain_pause` + `domain_unpause`, `ao_how` NULL", lx_pause_sync,
-     xk_pause_sync, 1},
+     xk_pause_sync, fl_pause, 1},
     {"pause_unpause_event",
      "`domain_pause` + `domain_unpause`, event mode (`callback` NULL, `event_wait` for each "
      "OPERATION_COMPLETE)",
-     lx_pause_event, xk_pause_event, 1},
-    {"ctx_alloc_free", "`ctx_alloc` + `ctx_free`", lx_ctx, xk_ctx, 1},
+     lx_pause_event, xk_pause_event, fl_pause, 1},
+    {"ctx_alloc_free", "`ctx_alloc` + `ctx_free`", lx_ctx, xk_ctx, NULL, 1},
     {"ctx_alloc_info_free", "`ctx_alloc` + `domain_info` + `ctx_free` (a one-shot tool)",
-     lx_ctx_info, xk_ctx_info, 0},
+     lx_ctx_info, xk_ctx_info, NULL, 0},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
@@ -271,9 +297,11 @@ static int cmd_lib(int argc, char **argv) {
     if (!e.lg) die("cannot create a logger");
     CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&e.lx, LIBXL_VERSION, 0, e.lg));
     CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&e.xk, XLKIT_VERSION, 0, e.lg));
+    e.xc = xc_interface_open(e.lg, e.lg, 0);
+    if (!e.xc) die("xc_interface_open failed");
 
     struct result {
-        double cpu[2], wall[2]; /* [0] libxl, [1] xlkit */
+        double cpu[3], wall[3]; /* [0] libxl, [1] xlkit, [2] floor (if any) */
         long iters;
     } res[NOPS];
     double load_cpu = 0, load_wall = 0;
@@ -285,36 +313,44 @@ static int cmd_lib(int argc, char **argv) {
         for (int i = 0; i < 3; ++i) {
             o->lx(&e);
             o->xk(&e);
+            if (o->fl) o->fl(&e);
         }
         struct sample a = run_batch(o->lx, &e, 3), b = run_batch(o->xk, &e, 3);
         double per = a.wall > b.wall ? a.wall : b.wall;
         long n = (long)(batch_ms * 1e6 / (per > 1 ? per : 1));
         if (n < 3) n = 3;
         if (n > 1000000) n = 1000000;
-        double cpu[2][100], wall[2][100];
+        /* The sides take turns: libxl, xlkit (and the floor) in an order
+         * that rotates from round to round. */
+        int sides = o->fl ? 3 : 2;
+        double cpu[3][100], wall[3][100];
         for (int r = 0; r < rounds; ++r)
-            for (int j = 0; j < 2; ++j) {
-                int impl = (r % 2) ? 1 - j : j;
-                struct sample s = run_batch(impl ? o->xk : o->lx, &e, n);
+            for (int j = 0; j < sides; ++j) {
+                int impl = (r % 2) ? sides - 1 - (j + r / 2) % sides : (j + r / 2) % sides;
+                op_fn *f = impl == 0 ? o->lx : impl == 1 ? o->xk : o->fl;
+                struct sample s = run_batch(f, &e, n);
                 cpu[impl][r] = s.cpu;
                 wall[impl][r] = s.wall;
                 load_cpu += s.cpu * (double)n;
                 load_wall += s.wall * (double)n;
             }
-        for (int impl = 0; impl < 2; ++impl) {
+        res[k].cpu[2] = res[k].wall[2] = 0;
+        for (int impl = 0; impl < sides; ++impl) {
             res[k].cpu[impl] = median(cpu[impl], rounds);
             res[k].wall[impl] = median(wall[impl], rounds);
         }
         res[k].iters = n;
-        fprintf(stderr, "  %-22s libxl %10.0f ns  xlkit %10.0f ns CPU (%ld iterations x %d rounds)\n",
-                o->name, res[k].cpu[0], res[k].cpu[1], n, rounds);
+        fprintf(stderr, "  %-22s libxl %10.0f ns  xlkit %10.0f ns  floor %10.0f ns CPU (%ld iterations x %d rounds)\n",
+                o->name, res[k].cpu[0], res[k].cpu[1], res[k].cpu[2], n, rounds);
     }
 
     xlkit_ctx_free(e.xk);
     libxl_ctx_free(e.lx);
+    xc_interface_close(e.xc);
 
-    printf("| Operation | libxl CPU | xlkit CPU | xlkit ÷ libxl | Target | Met | libxl wall | xlkit wall | wall ratio |\n");
-    printf("|---|---:|---:|---:|---|:---:|---:|---:|---:|\n");
+    printf("| Operation | libxl CPU | xlkit CPU | xlkit ÷ libxl | Target | Met | libxl wall | xlkit wall | wall ratio "
+           "| floor CPU | libxl ÷ floor | xlkit ÷ floor |\n");
+    printf("|---|---:|---:|---:|---|:---:|---:|---:|---:|---:|---:|---:|\n");
     int met = 0, targeted = 0;
     for (size_t k = 0; k < NOPS; ++k) {
         char lc[32], xc[32], lw[32], xw[32];
@@ -328,10 +364,17 @@ static int cmd_lib(int argc, char **argv) {
             targeted++;
             met += ok;
         }
-        printf("| %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× |\n", ops[k].what, lc, xc, ratio,
+        printf("| %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× |", ops[k].what, lc, xc, ratio,
                ops[k].targeted ? "≤ 0.5× libxl" : "(information)",
                ops[k].targeted ? (ok ? "**yes**" : "**no**") : "—", lw, xw,
                res[k].wall[1] / res[k].wall[0]);
+        if (ops[k].fl) {
+            char fc[32];
+            fmt_time(fc, sizeof fc, res[k].cpu[2]);
+            printf(" %s | %.2f× | %.2f× |\n", fc, res[k].cpu[0] / res[k].cpu[2], res[k].cpu[1] / res[k].cpu[2]);
+        } else {
+            printf(" — | — | — |\n");
+        }
     }
     printf("\nTargets met: %d of %d. Wall ÷ CPU over every batch: %.2f.\n", met, targeted,
            load_cpu > 0 ? load_wall / load_cpu : 0);
@@ -349,10 +392,10 @@ static int cmd_lib(int argc, char **argv) {
             fprintf(f,
                     ", \"iterations\": %ld, \"targeted\": %s, \"libxl_cpu_ns\": %.0f, "
                     "\"xlkit_cpu_ns\": %.0f, \"libxl_wall_ns\": %.0f, \"xlkit_wall_ns\": %.0f, "
-                    "\"ratio_cpu\": %.3f}%s\n",
+                    "\"floor_cpu_ns\": %.0f, \"floor_wall_ns\": %.0f, \"ratio_cpu\": %.3f}%s\n",
                     res[k].iters, ops[k].targeted ? "true" : "false", res[k].cpu[0], res[k].cpu[1],
-                    res[k].wall[0], res[k].wall[1], res[k].cpu[1] / res[k].cpu[0],
-                    k + 1 < NOPS ? "," : "");
+                    res[k].wall[0], res[k].wall[1], res[k].cpu[2], res[k].wall[2],
+                    res[k].cpu[1] / res[k].cpu[0], k + 1 < NOPS ? "," : "");
         }
         fprintf(f, "  ]\n}\n");
         fclose(f);
