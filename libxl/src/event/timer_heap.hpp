@@ -1,7 +1,9 @@
 // TimerHeap: an indexed 4-ary min-heap of EvTime, ordered by (deadline, seq).
 //
 // Entries cache the deadline next to the pointer so sifting touches only the
-// heap array; each EvTime records its index, so removal of any timer is
+// heap array (16 bytes an entry: a node's four children share one cache
+// line; the arming sequence number, which orders equal deadlines FIFO, is
+// read from the timer itself, only on a tie); each EvTime records its index, so removal of any timer is
 // O(log n). The array grows geometrically and never shrinks, so once a ctx has
 // seen its peak number of timers, arm/cancel/fire allocate nothing.
 #pragma once
@@ -20,11 +22,11 @@ public:
     std::size_t size() const noexcept { return v_.size(); }
     Nanos next_deadline() const noexcept { return v_.empty() ? kNever : v_[0].deadline; }
     EvTime *top() const noexcept { return v_[0].t; }
-    std::uint64_t top_seq() const noexcept { return v_[0].seq; }
+    std::uint64_t top_seq() const noexcept { return v_[0].t->seq_; }
     void reserve(std::size_t n) { v_.reserve(n); }
 
     void push(EvTime *t) {
-        v_.push_back(Entry{t->deadline_, t->seq_, t});
+        v_.push_back(Entry{t->deadline_, t});
         sift_up(static_cast<std::uint32_t>(v_.size() - 1), v_.back());
     }
 
@@ -46,13 +48,13 @@ public:
 private:
     struct Entry {
         Nanos deadline;
-        std::uint64_t seq;
         EvTime *t;
     };
+    static_assert(sizeof(Entry) == 16);
     static constexpr std::uint32_t kD = 4;
     static std::uint32_t parent(std::uint32_t i) noexcept { return (i - 1) / kD; }
     static bool less(const Entry &a, const Entry &b) noexcept {
-        return a.deadline < b.deadline || (a.deadline == b.deadline && a.seq < b.seq);
+        return a.deadline < b.deadline || (a.deadline == b.deadline && a.t->seq_ < b.t->seq_);
     }
     void place(std::uint32_t i, const Entry &e) noexcept {
         v_[i] = e;
