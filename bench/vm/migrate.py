@@ -77,7 +77,11 @@ def one(exe, name, cfg, downtime, env, extra=""):
     cmd = "%s migrate %s -s '' %s '%s migrate-receive'" % (exe, extra, name, exe)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    m = sh(cmd, env=env)
+    try:
+        m = sh(cmd, env=env, timeout=600)
+    except subprocess.TimeoutExpired:
+        poll.kill()
+        sys.exit("migrate.py: %s did not end within 600 s" % cmd)
     total = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out, _ = poll.communicate(timeout=660)
