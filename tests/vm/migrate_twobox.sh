@@ -64,10 +64,16 @@ xs_up() {
   [ "$(xenstore-read "/local/domain/$d/data/xenbox-state" 2>/dev/null)" = up ]
 }
 running() { local s; s=$(state_of "$1"); [ -n "$s" ] && case $s in *p*|*s*|*c*|*d*) return 1 ;; esac; }
+# Its CPU time (xl list's, in tenths of a second) passes its first reading
+# within 60 s: an idle guest ticking once a second can take several seconds
+# to use a tenth, more on a busy host, so this waits for the growth rather
+# than comparing two readings a fixed time apart.
+cpu_above() { awk -v a="$2" -v b="$(cpu_of "$1")" 'BEGIN { exit !(b != "" && b + 0 > a + 0) }'; }
 cpu_grows() {
-  local a b; a=$(cpu_of "$1"); sleep 3; b=$(cpu_of "$1")
-  echo "     cpu time $a -> $b s"
-  awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b + 0 > a + 0) }'
+  local a; a=$(cpu_of "$1")
+  [ -n "$a" ] && wait_for 60 cpu_above "$1" "$a"; local rc=$?
+  echo "     cpu time $a -> $(cpu_of "$1") s"
+  return $rc
 }
 gone() { ! xl list "$1" >/dev/null 2>&1; }
 # The guest's console here since it came shows two ticks, the first of them
