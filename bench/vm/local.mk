@@ -44,7 +44,7 @@ BENCH_VM_ARGS =
 BENCH_VM_CLI = tools/xlkit/xlkit$(EXEEXT) tools/xlkit/xlkit-xlcfg.la
 .PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-pvh
 bench-vm-build: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) $(BENCH_VM_CLI)
+	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT)
 bench-vm: bench-vm-build
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \

@@ -66,6 +66,11 @@ step "library: xlkit against libxl $(pkg-config --modversion xenlight 2>/dev/nul
 "$bench" lib --domid "$domid" --rounds "$rounds" --batch-ms "$batch_ms" \
   --json "$out/results-lib.json" | tee "$out/results-lib.md"
 
+step "library: a checkpoint (suspend + resume, as save -c) through each, no process start"
+XLKIT_SAVE_HELPER=$builddir/tools/save-helper/xlkit-save-helper \
+  "$bench" checkpoint --domid "$domid" --runs 7 --json "$out/results-checkpoint.json" \
+  | tee "$out/results-checkpoint.md"
+
 step "CLI: xlkit against xl ($runs runs each, medians)"
 "$bench" cli --runs "$runs" --json "$out/results-cli.json" -- \
   list "$xlkit list" "xl list" \
@@ -81,6 +86,8 @@ sed -i "s|$xlkit|xlkit|g" "$out/results-cli.json"
     "dom0 $(uname -r), $(nproc) vCPU; guest obedient (domain $domid)."
   echo
   cat "$out/results-lib.md"
+  echo
+  cat "$out/results-checkpoint.md"
   echo
   cat "$out/results-cli.md"
 } > "$out/results.md"

@@ -6,6 +6,19 @@
  *   xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...
  *   xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (one side alone, for
  *       strace -c -f or perf; OP as in the JSON: list_domain, domain_info, ...)
+ *   xlkit-vs-libxl checkpoint --domid D [--runs N] [--json FILE] [--only libxl|xlkit]
+ *
+ * checkpoint: what `save -c DOM /dev/null` does, through each library in
+ * one process (libxl_domain_suspend then libxl_domain_resume with
+ * suspend_cancel, as xl's save -c; the same calls renamed for xlkit), the
+ * two alternating N times. Per run: the process's own CPU (RUSAGE_SELF:
+ * every thread of the toolstack library, hypercalls included), the copy
+ * helper's (RUSAGE_CHILDREN: libxl-save-helper or xlkit-save-helper, reaped
+ * by the library) and the wall time; medians. This is the toolstack's own
+ * CPU of a checkpoint without a process start, which the CLI's figures
+ * (bench/vm/save.py) are mostly made of. The guest must be a PV or PVH
+ * guest that answers suspend requests; XLKIT_SAVE_HELPER names xlkit's
+ * helper in a build tree.
  *
  * lib: both libraries get one context each, for the whole run (as a
  * toolstack keeps its ctx). Each operation runs in R rounds; in a round each
@@ -447,6 +460,115 @@ static int cmd_loop(int argc, char **argv) {
     return 0;
 }
 
+/* ---- a checkpoint through each library -------------------------------------------- */
+
+static double tv_s(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
+
+struct ckpt {
+    double self, child, wall; /* seconds */
+};
+
+static struct ckpt checkpoint_once(struct env *e, int xk) {
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die("open /dev/null: %s", strerror(errno));
+    struct rusage s0, c0, s1, c1;
+    getrusage(RUSAGE_SELF, &s0);
+    getrusage(RUSAGE_CHILDREN, &c0);
+    double w0 = now_ns(CLOCK_MONOTONIC);
+    if (xk) {
+        CHECK("xlkit_domain_suspend", xlkit_domain_suspend(e->xk, e->domid, fd, 0, NULL));
+        CHECK("xlkit_domain_resume", xlkit_domain_resume(e->xk, e->domid, 1, NULL));
+    } else {
+        CHECK("libxl_domain_suspend", libxl_domain_suspend(e->lx, e->domid, fd, 0, NULL));
+        CHECK("libxl_domain_resume", libxl_domain_resume(e->lx, e->domid, 1, NULL));
+    }
+    double w1 = now_ns(CLOCK_MONOTONIC);
+    getrusage(RUSAGE_SELF, &s1);
+    getrusage(RUSAGE_CHILDREN, &c1);
+    close(fd);
+    struct ckpt r;
+    r.self = tv_s(s1.ru_utime) + tv_s(s1.ru_stime) - tv_s(s0.ru_utime) - tv_s(s0.ru_stime);
+    r.child = tv_s(c1.ru_utime) + tv_s(c1.ru_stime) - tv_s(c0.ru_utime) - tv_s(c0.ru_stime);
+    r.wall = (w1 - w0) / 1e9;
+    return r;
+}
+
+static int cmd_checkpoint(int argc, char **argv) {
+    long domid = -1;
+    int runs = 7;
+    const char *json = NULL;
+    int only = -1; /* --only: one side alone (for strace -c -f), no table */
+    for (int i = 0; i < argc; ++i) {
+        if (!strcmp(argv[i], "--domid") && i + 1 < argc)
+            domid = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = !strcmp(argv[++i], "xlkit") ? 1 : !strcmp(argv[i], "libxl") ? 0 : -2;
+        else
+            die("checkpoint: unknown argument %s", argv[i]);
+    }
+    if (only == -2) die("checkpoint: --only libxl or xlkit");
+    if (domid <= 0) die("checkpoint: --domid of a running guest (not 0) is required");
+    if (runs < 1 || runs > 100) die("checkpoint: --runs from 1 to 100");
+    struct env e = {.domid = (uint32_t)domid};
+    e.lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!e.lg) die("cannot create a logger");
+    CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&e.lx, LIBXL_VERSION, 0, e.lg));
+    CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&e.xk, XLKIT_VERSION, 0, e.lg));
+    if (only >= 0) {
+        for (int r = 0; r < runs; ++r) {
+            struct ckpt c = checkpoint_once(&e, only);
+            fprintf(stderr, "  run %d %s own %.3f s  helper %.3f s  wall %.3f s\n", r + 1, only ? "xlkit" : "libxl",
+                    c.self, c.child, c.wall);
+        }
+        xlkit_ctx_free(e.xk);
+        libxl_ctx_free(e.lx);
+        xtl_logger_destroy(e.lg);
+        return 0;
+    }
+    /* one untimed checkpoint each: both open what they open on first use */
+    (void)checkpoint_once(&e, 0);
+    (void)checkpoint_once(&e, 1);
+    double self[2][100], child[2][100], wall[2][100];
+    for (int r = 0; r < runs; ++r)
+        for (int j = 0; j < 2; ++j) {
+            int xk = (r % 2) ? 1 - j : j;
+            struct ckpt c = checkpoint_once(&e, xk);
+            self[xk][r] = c.self;
+            child[xk][r] = c.child;
+            wall[xk][r] = c.wall;
+            fprintf(stderr, "  run %d %-5s own %.3f s  helper %.3f s  wall %.3f s\n", r + 1, xk ? "xlkit" : "libxl",
+                    c.self, c.child, c.wall);
+        }
+    double m[2][3];
+    for (int k = 0; k < 2; ++k) {
+        m[k][0] = median(self[k], runs);
+        m[k][1] = median(child[k], runs);
+        m[k][2] = median(wall[k], runs);
+    }
+    xlkit_ctx_free(e.xk);
+    libxl_ctx_free(e.lx);
+    xtl_logger_destroy(e.lg);
+    printf("| checkpoint (suspend + resume, %d runs, medians) | libxl | xlkit | xlkit ÷ libxl |\n", runs);
+    printf("|---|---:|---:|---:|\n");
+    static const char *what[3] = {"CPU, the toolstack's own (the process)", "CPU, the copy helper",
+                                  "wall"};
+    for (int i = 0; i < 3; ++i)
+        printf("| %s | %.3f s | %.3f s | %.2f× |\n", what[i], m[0][i], m[1][i], m[1][i] / m[0][i]);
+    if (json) {
+        FILE *f = fopen(json, "w");
+        if (!f) die("cannot write %s: %s", json, strerror(errno));
+        fprintf(f, "{\"runs\": %d, \"domid\": %ld, \"libxl\": {\"own_cpu_s\": %.4f, \"helper_cpu_s\": %.4f, "
+                   "\"wall_s\": %.4f}, \"xlkit\": {\"own_cpu_s\": %.4f, \"helper_cpu_s\": %.4f, \"wall_s\": %.4f}}\n",
+                runs, domid, m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2]);
+        fclose(f);
+    }
+    return 0;
+}
+
 /* ---- the CLI against xl ------------------------------------------------------- */
 
 static struct sample run_cmd(const char *cmd) {
@@ -557,10 +679,12 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "lib")) return cmd_lib(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "cli")) return cmd_cli(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "loop")) return cmd_loop(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "checkpoint")) return cmd_checkpoint(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]\n"
             "       xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...\n"
             "       xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (for strace -c, perf)\n"
+            "       xlkit-vs-libxl checkpoint --domid D [--runs N] [--json FILE]\n"
             "(in dom0 of real Xen; see bench/vm/run.sh and docs/performance-vm.md)\n");
     return 2;
 }
