@@ -1,11 +1,12 @@
 // TimerHeap: an indexed 4-ary min-heap of EvTime, ordered by (deadline, seq).
 //
 // Entries cache the deadline next to the pointer so sifting touches only the
-// heap array (16 bytes an entry: a node's four children share one cache
-// line; the arming sequence number, which orders equal deadlines FIFO, is
-// read from the timer itself, only on a tie); each EvTime records its index, so removal of any timer is
-// O(log n). The array grows geometrically and never shrinks, so once a ctx has
-// seen its peak number of timers, arm/cancel/fire allocate nothing.
+// heap array: 16 bytes an entry, so a node's four children share one cache
+// line. The arming sequence number, which orders equal deadlines FIFO, is
+// read from the timer itself, only on a tie. Each EvTime records its index,
+// so removal of any timer is O(log n). The array grows geometrically and
+// never shrinks, so once a ctx has seen its peak number of timers,
+// arm/cancel/fire allocate nothing.
 #pragma once
 
 #include <cassert>
