@@ -197,7 +197,17 @@ echo "== cpuid in xl's list form"
 XEN_CPUID=${XLKIT_XEN_CPUID:-/usr/lib/xen-4.17/bin/xen-cpuid}
 LIST_CPUID='cpuid = [ "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx", "7,0:ebx=xxxxxxxxxxxxxxxxxxxxxx0xxxxxxxxx" ]'
 # policy_of NAME: its policy, without the first line ("Domain D policy: ...").
-policy_of() { "$XEN_CPUID" -p "$(xl domid "$1")" > "$work/$1.policy.all" 2>&1 && tail -n +2 "$work/$1.policy.all" > "$work/$1.policy"; }
+# Never with an empty domid (xen-cpuid -p alone prints the host's policies):
+# once in a loaded CI run `xl domid` did not find a guest created a moment
+# before (xlkit and a later `xl domid` both found it), so the name is looked
+# up until it resolves, within 30 s.
+domid_of() { xl domid "$1" 2>/dev/null; }
+policy_of() {
+  local d
+  wait_for 30 domid_of "$1" >/dev/null || { echo "     xl domid $1: not found within 30 s"; return 1; }
+  d=$(domid_of "$1")
+  "$XEN_CPUID" -p "$d" > "$work/$1.policy.all" 2>&1 && tail -n +2 "$work/$1.policy.all" > "$work/$1.policy"
+}
 # reg_of NAME LEAF SUBLEAF INDEX: one register (0 eax .. 3 edx) of a leaf in
 # xen-cpuid's "  LLLLLLLL:SSSSSSSS -> eax:ebx:ecx:edx" lines.
 reg_of() { awk -v k="$2:$3" -v i="$(($4 + 1))" '$1 == k && $2 == "->" { split($3, r, ":"); print r[i] }' "$work/$1.policy"; }
