@@ -180,7 +180,7 @@ kill -KILL "$mpid"
 finish "$mpid"
 check "the sender was killed (status $rc)" test "$rc" = 137
 dst=$(xl domid mg-pvh 2>/dev/null)
-check "mg-pvh at the destination ($src -> ${dst:-none}) runs" running mg-pvh
+check "mg-pvh at the destination ($src -> ${dst:-none}) runs" wait_for 30 running mg-pvh
 check "its CPU time grows" cpu_grows mg-pvh
 check "xlkit list shows the source as mg-pvh--migratedaway" xlkit_lists mg-pvh--migratedaway
 check "mg-pvh--migratedaway is the source, domain $src" test "$(xl domid mg-pvh--migratedaway 2>/dev/null)" = "$src"
@@ -194,7 +194,7 @@ check "meanwhile the source's CPU time stays at ${away_cpu:-?} s" test -n "$away
 check "xlkit destroy mg-pvh--migratedaway" "$X" destroy mg-pvh--migratedaway
 check "the source domain is gone" wait_for 30 domid_gone "$src"
 check "exactly one domain is called mg-pvh, running" alone_named mg-pvh
-check "mg-pvh runs" running mg-pvh
+check "mg-pvh runs" wait_for 30 running mg-pvh
 
 echo "== -p: the guest is left paused at the destination"
 # -p goes to the receiver in the ssh rune; a stand-in for ssh runs it here.
@@ -242,7 +242,7 @@ check "xlkit migrate of a PV guest exits 1" test "$rc" = 1
 check "the error names shadow paging" grep -q "shadow paging" "$work/pv.err"
 check "no receiver was started" test ! -e "$work/started"
 check "mg-pv runs on, the same domain" test "$(xl domid mg-pv 2>/dev/null)" = "$pv"
-check "mg-pv is not paused or suspended" running mg-pv
+check "mg-pv is not paused or suspended" wait_for 30 running mg-pv
 check "exactly one domain is called mg-pv" one_named mg-pv
 
 echo "== the same PV guest moves with --non-live (suspended first, then copied)"

@@ -73,7 +73,7 @@ echo "     (xlkit save took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s)"
 check "sv-a is gone after the save" gone sv-a
 check "the file starts with xl's header" bash -c "head -c 27 '$saves/a.save' | grep -q 'Xen saved domain, xl format'"
 check "xl restore reads xlkit's file" xl restore "$saves/a.save"
-check "sv-a runs again under its name" running sv-a
+check "sv-a runs again under its name" wait_for 30 running sv-a
 check "sv-a's kernel runs on: it answers a shutdown" answers sv-a
 rm -f "$saves/a.save"
 
@@ -81,7 +81,7 @@ echo "== save -c and -p leave the guest"
 "$X" create "$(cfg sv-c obedient)" >/dev/null 2>&1
 check "guest sv-c is up" wait_for "$BOOT_S" up sv-c
 check "xlkit save -c sv-c" "$X" save -c sv-c "$saves/c.save"
-check "sv-c runs on after save -c" running sv-c
+check "sv-c runs on after save -c" wait_for 30 running sv-c
 rm -f "$saves/c.save"
 check "xlkit save -p sv-c" "$X" save -p sv-c "$saves/p.save"
 check "sv-c is paused after save -p" paused sv-c
@@ -101,7 +101,7 @@ left_running() { # left_running LABEL
   check "$1: no save helper is left" wait_for 10 no_helper
   check "$1: no request is left in control/shutdown" no_request
   check "$1: no other domain ($(xl list | wc -l) lines in xl list, $ndom before)" test "$(xl list | wc -l)" = "$ndom"
-  check "$1: sv-c runs on" running sv-c
+  check "$1: sv-c runs on" wait_for 30 running sv-c
   check "$1: its counter goes on" ticks_on sv-c
 }
 # a. A guest that cannot acknowledge the suspend request (paused): the
@@ -154,7 +154,7 @@ if wait_for 60 bigger_than "$saves/i.save" 4194304; then
   check "it says so" grep -q interrupted "$work/i.out"
   check "the half-written file is removed" test ! -e "$saves/i.save"
   check "no save helper is left" wait_for 10 no_helper
-  check "sv-i runs on" running sv-i
+  check "sv-i runs on" wait_for 30 running sv-i
   check "sv-i's kernel runs on: it answers a shutdown" answers sv-i
 else
   wait "$pid"
@@ -179,7 +179,7 @@ t0=$(date +%s.%N)
 check "xlkit restore reads xlkit's file (the configuration saved in it)" "$X" restore "$saves/r.save"
 t1=$(date +%s.%N)
 echo "     (xlkit restore took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s)"
-check "sv-r runs again under its name" running sv-r
+check "sv-r runs again under its name" wait_for 30 running sv-r
 check "sv-r has its memory (96 MiB, xl list says $(mem sv-r))" test "$(mem sv-r)" = 96
 check "sv-r has its vcpus (1, xl list says $(vcpus sv-r))" test "$(vcpus sv-r)" = 1
 check "sv-r keeps its uuid" test "$(xl list -v sv-r 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$uuid_before"
@@ -256,7 +256,7 @@ xuuid=$(xl list -v sv-x 2>/dev/null | awk 'NR == 2 { print $7 }')
 check "xl save sv-x" xl save sv-x "$saves/x.save"
 check "sv-x is gone after xl save" gone sv-x
 check "xlkit restore reads xl's file (and xl's configuration in it)" "$X" restore "$saves/x.save"
-check "sv-x runs again under its name" running sv-x
+check "sv-x runs again under its name" wait_for 30 running sv-x
 check "sv-x has its memory (96 MiB, xl list says $(mem sv-x))" test "$(mem sv-x)" = 96
 check "sv-x keeps its uuid" test "$(xl list -v sv-x 2>/dev/null | awk 'NR == 2 { print $7 }')" = "$xuuid"
 check "sv-x's kernel runs on: it answers a shutdown" answers sv-x
@@ -272,7 +272,7 @@ check "PVH guest sv-h is up" wait_for "$BOOT_S" up sv-h
 check "xlkit save sv-h (PVH)" "$X" save sv-h "$saves/h.save"
 check "sv-h is gone after the save" gone sv-h
 check "xlkit restore of a PVH guest" "$X" restore "$saves/h.save"
-check "sv-h runs again under its name" running sv-h
+check "sv-h runs again under its name" wait_for 30 running sv-h
 check "sv-h's kernel runs on: it answers a shutdown" answers sv-h
 rm -f "$saves/h.save"
 
@@ -295,7 +295,7 @@ our_loops() { losetup -a 2>/dev/null | grep -c "$work/d[12].img" || true; }
 check "xlkit save sv-d" "$X" save sv-d "$saves/d.save"
 check "sv-d is gone, and its loop devices with it" bash -c "! xl list sv-d >/dev/null 2>&1 && [ \$(losetup -a | grep -c '$work/d[12].img') = 0 ]"
 check "xlkit restore sv-d" "$X" restore "$saves/d.save"
-check "sv-d runs again" running sv-d
+check "sv-d runs again" wait_for 30 running sv-d
 check "both disks are back and Connected (xl block-list)" wait_for 120 disks_connected sv-d 2
 check "its vif is back with its mac and Connected (xl network-list)" wait_for 120 nic_connected sv-d
 check "each disk on a loop device again" test "$(our_loops)" = 2
