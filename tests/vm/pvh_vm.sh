@@ -57,21 +57,32 @@ state_has() { case "$(state_of "$1")" in *"$2"*) return 0 ;; esac; return 1; }
 # reboot)" a second or two after the create; the second boot comes up); it
 # is shown by early_reboots below, not hidden.
 guest_up() {
-  local d tty
-  wait_for 60 domid_of "$1" >/dev/null || return 1
-  d=$(domid_of "$1") || return 1
-  tty=$(xenstore-read "/local/domain/$d/console/tty") || return 1
-  python3 - "$tty" "$BOOT_S" <<'PY'
+  local d tty end=$(( $(date +%s) + BOOT_S )) rc
+  while [ "$(date +%s)" -lt "$end" ]; do
+    wait_for 60 domid_of "$1" >/dev/null || return 1
+    d=$(domid_of "$1") || continue
+    tty=$(xenstore-read "/local/domain/$d/console/tty" 2>/dev/null) || { sleep 0.5; continue; }
+    python3 - "$tty" "$(( end - $(date +%s) ))" <<'PY'
 import os, select, sys, termios, time, tty
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
-tty.setraw(fd, termios.TCSANOW)
+try:
+    fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(fd, termios.TCSANOW)
+except OSError:
+    sys.exit(2)  # the console went away: the domain is being restarted
 end, seen = time.time() + float(sys.argv[2]), b""
 while time.time() < end and b": up" not in seen:
     if select.select([fd], [], [], 0.2)[0]:
         try: seen += os.read(fd, 4096)
         except BlockingIOError: pass
+        except OSError: sys.exit(2)  # as above
 sys.exit(0 if b": up" in seen else 1)
 PY
+    rc=$?
+    [ "$rc" = 2 ] || return "$rc"
+    echo "     the console of $1 (domain $d) went away: it was restarted; waiting for the new one"
+    sleep 0.5
+  done
+  return 1
 }
 # xs_up NAME: the guest's init wrote data/xenbox-state = up (it has registered
 # its shutdown watch by then).
