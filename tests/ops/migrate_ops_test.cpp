@@ -506,13 +506,36 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     unsetenv("XLKIT_FAKE_SAVE_ARGS");
 }
 
-// The library's hand-over messages are xl's, as the CLI's protocol has them.
+// The hand-over's messages byte for byte as Xen 4.17's xl sends them
+// (tools/xl/xl_migrate.c: sizeof the array, so the NUL goes too).
 TEST(MigrateHandshake, MessagesAreXlsBytesWithTheirNul) {
     namespace m = xlkit::detail::migrate;
+    using namespace std::string_literals;
+    EXPECT_EQ(m::kReady, "domain received, ready to unpause\0"s);
     EXPECT_EQ(m::kReady.size(), 34u);
+    EXPECT_EQ(m::kPermissionToGo, "domain is yours, you are cleared to unpause\0"s);
     EXPECT_EQ(m::kPermissionToGo.size(), 44u);
+    EXPECT_EQ(m::kReport, "my copy unpause results are as follows\0"s);
     EXPECT_EQ(m::kReport.size(), 39u);
-    EXPECT_EQ(m::kReady.back(), '\0');
+    EXPECT_EQ(m::kIncomingSuffix, "--incoming");
+    EXPECT_EQ(m::kMigratedAwaySuffix, "--migratedaway");
+}
+
+TEST(MigrateHandshake, TheReportCarriesTheNegatedErrorAsOneByte) {
+    namespace m = xlkit::detail::migrate;
+    using namespace std::string_literals;
+    EXPECT_EQ(m::report_with_status(Error::Success), "my copy unpause results are as follows\0\0"s);
+    const std::string fail = m::report_with_status(Error::Fail);
+    ASSERT_EQ(fail.size(), 40u);
+    EXPECT_EQ(static_cast<unsigned char>(fail.back()), static_cast<unsigned char>(-static_cast<int>(Error::Fail)));
+}
+
+TEST(MigrateHandshake, TheStatusByteReadsAsXlsSignedChar) {
+    namespace m = xlkit::detail::migrate;
+    EXPECT_EQ(m::status_from_byte(0), 0);
+    EXPECT_EQ(m::status_from_byte(3), 3);
+    EXPECT_EQ(m::status_from_byte(0xff), -1);
+    EXPECT_NE(m::status_from_byte(static_cast<std::uint8_t>(m::report_with_status(Error::Fail).back())), 0);
 }
 
 } // namespace

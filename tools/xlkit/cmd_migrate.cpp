@@ -1,8 +1,8 @@
 // xlkit migrate [-s SSHCOMMAND] [-e|-F] [-C CONFIG] [-p] [--debug] [--non-live]
 // DOM HOST and xlkit migrate-receive [-e] [-F] [-d] [-p]: as xl migrate and
 // xl migrate-receive,
-// speaking xl's protocol (docs/migration.md; the messages in
-// migrate_protocol.hpp), so either end can be xl.
+// speaking xl's protocol (docs/migration.md; the banner and the rune in
+// migrate_protocol.hpp, the hand-over in the library), so either end can be xl.
 //
 // The sender runs `sh -c RUNE` (migrate_protocol::rune: `exec ssh HOST
 // xlkit migrate-receive`, or with -s '' HOST itself as the whole command)
@@ -55,7 +55,7 @@ bool write_all(int fd, std::string_view s) {
 /* Reads the banner byte by byte (the header must not be read past), up to
  * timeout_ms: "" or what went wrong. */
 std::string read_banner(int fd, int timeout_ms) {
-    mp::Expect e(mp::Message::Banner);
+    mp::Expect e(mp::banner());
     int left = timeout_ms;
     while (e.state() == mp::Expect::State::Matching) {
         struct pollfd p = {fd, POLLIN, 0};
@@ -286,7 +286,7 @@ int cmd_migrate_receive(App &app, int argc, char **argv) {
     } closer{proto_out};
     std::signal(SIGPIPE, SIG_IGN);
     std::fprintf(stderr, "migration target: Ready to receive domain.\n");
-    if (!write_all(proto_out, mp::wire(mp::Message::Banner)))
+    if (!write_all(proto_out, mp::banner()))
         return app.fail_msg(std::string("writing the banner: ") + std::strerror(errno));
     std::string json, err;
     if (!read_xl_header(0, "<incoming migration stream>", &json, &err)) return app.fail_msg(err);

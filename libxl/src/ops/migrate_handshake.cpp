@@ -14,6 +14,15 @@
 
 namespace xlkit::detail::migrate {
 
+std::string report_with_status(Error rc) {
+    std::string out(kReport);
+    out.push_back(static_cast<char>(static_cast<std::uint8_t>(-static_cast<int>(rc))));
+    return out;
+}
+
+int status_from_byte(std::uint8_t byte) { return static_cast<int>(static_cast<std::int8_t>(byte)); }
+
+
 namespace {
 
 void give_flags_back(MsgRead &r) {

@@ -15,13 +15,20 @@ namespace xlkit::detail::migrate {
 
 using namespace std::string_view_literals;
 
-/* xl's bytes (tools/xl/xl_migrate.c), the NUL included. The CLI's
- * migrate_protocol has the same (a test compares them). */
+/* xl's bytes (tools/xl/xl_migrate.c), the NUL included. The banner before
+ * them is the CLI's (tools/xlkit/migrate_protocol.hpp). */
 constexpr std::string_view kReady = "domain received, ready to unpause\0"sv;
 constexpr std::string_view kPermissionToGo = "domain is yours, you are cleared to unpause\0"sv;
 constexpr std::string_view kReport = "my copy unpause results are as follows\0"sv;
 constexpr std::string_view kIncomingSuffix = "--incoming"sv;
 constexpr std::string_view kMigratedAwaySuffix = "--migratedaway"sv;
+
+/* The receiver's report: kReport, then one status byte, -rc truncated to
+ * 8 bits as xl writes it (0: the guest runs here). */
+std::string report_with_status(Error rc);
+/* The status byte as xl's sender reads it: a C char (signed on x86), 0 for
+ * success. */
+int status_from_byte(std::uint8_t byte);
 
 /* MsgRead: read exactly one expected message (then `extra` bytes more,
  * into tail) from fd, never a byte beyond it.

@@ -83,8 +83,8 @@ void go_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
         }
     }
     Error wrc = migrate::msg_write(egc, st.send_fd,
-                                   std::string(migrate::kReport) + char(static_cast<unsigned char>(-int(urc))),
-                                   "success/failure report", kSide);
+                                   migrate::report_with_status(urc), "success/failure report",
+                                   kSide);
     if (urc != Error::Success) {
         destroy_copy_and_complete(egc, st, urc, true);
         return;

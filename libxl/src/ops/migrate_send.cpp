@@ -92,7 +92,7 @@ void report_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
         undefined(egc, st, rc == Error::Timedout ? rc : Error::Fail);
         return;
     }
-    int status = static_cast<int>(static_cast<signed char>(r->tail[0]));
+    int status = migrate::status_from_byte(static_cast<std::uint8_t>(r->tail[0]));
     if (status == 0) {
         XLKIT_LOG(egc.ctx, INFO, "%s: target reports successful startup", kSide);
         if (domain_destroy_nested(egc, st.ao, source_destroyed, &st, st.domid) != Error::Success) {
