@@ -184,10 +184,13 @@ XLKIT_API int xlkit_domain_migrate_send(xlkit_ctx *ctx, uint32_t domid, int send
                                         const xlkit_asyncprogress_how *aop_progress_how);
 /* The receiver's side: the domain d_config describes is made from the
  * stream on recv_fd, paused, as NAME--incoming, and taken over (renamed
- * NAME, unpaused) when the sender hands it over; *domid is set once the
- * stream has been received. On any failure nothing is left here. */
+ * NAME, unpaused unless options->paused) when the sender hands it over;
+ * *domid is set once the stream has been received. options: NULL for the
+ * defaults (see the IDL's migrate_receive_options). On any failure nothing
+ * is left here. */
 XLKIT_API int xlkit_domain_migrate_receive(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
-                                           int recv_fd, int send_fd, const xlkit_asyncop_how *ao_how,
+                                           int recv_fd, int send_fd, const xlkit_migrate_receive_options *options,
+                                           const xlkit_asyncop_how *ao_how,
                                            const xlkit_asyncprogress_how *aop_console_how);
 
 /* xlkit addition: completes when the domain is dying or gone, or

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "idl/_types_internal.hpp"
 #include "ops/migrate_handshake.hpp"
 #include "ops/save_format.hpp"
 #include "support/guest_agent.hpp"
@@ -495,7 +496,7 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     EXPECT_EQ(xlkit_domain_migrate_send(nullptr, other, src_fd_, src_fd_, nullptr, nullptr, nullptr),
               XLKIT_ERROR_INVAL);
     uint32_t d = 0;
-    EXPECT_EQ(xlkit_domain_migrate_receive(c, nullptr, &d, dst_fd_, dst_fd_, nullptr, nullptr), XLKIT_ERROR_INVAL);
+    EXPECT_EQ(xlkit_domain_migrate_receive(c, nullptr, &d, dst_fd_, dst_fd_, nullptr, nullptr, nullptr), XLKIT_ERROR_INVAL);
     EXPECT_EQ(s.calls, 1);
     char ch;
     EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
@@ -504,6 +505,49 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     xlkit_ctx_free(c);
     unsetenv("XLKIT_HYPERVISOR");
     unsetenv("XLKIT_FAKE_SAVE_ARGS");
+}
+
+// The C API's receiver, as an embedder with its own transport calls it,
+// with options (migrate_receive_options from the IDL): left paused after
+// the hand-over, as xl migrate-receive -p.
+TEST_F(MigrateOpsTest, TheCApiReceiverTakesTheGuestOverPausedWhenAsked) {
+    ASSERT_EQ(setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1), 0);
+    xlkit_ctx *c = nullptr;
+    ASSERT_EQ(xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, nullptr), 0);
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    xlkit_domain_config cfg;
+    xlkit_domain_config_init(&cfg);
+    ASSERT_EQ(xlkit::detail::to_c(config(), &cfg), Error::Success);
+    xlkit_migrate_receive_options opts;
+    xlkit_migrate_receive_options_init(&opts);
+    opts.paused = true;
+    CSend r;  // its done() is all the receiver needs
+    xlkit_asyncop_how how{};
+    how.callback = CSend::done;
+    how.u.for_callback = &r;
+    std::uint32_t got = 0;
+    send_async(src);
+    ASSERT_EQ(xlkit_domain_migrate_receive(c, &cfg, &got, dst_fd_, dst_fd_, &opts, &how, nullptr), 0);
+    std::vector<pollfd> fds(64);
+    for (int i = 0; i < 2000 && !(r.calls && sent_); ++i) {
+        (void)ctx_->run_once(0);
+        int nfds = int(fds.size()), timeout = 5;
+        ASSERT_EQ(xlkit_osevent_beforepoll(c, &nfds, fds.data(), &timeout, timeval{}), 0);
+        if (poll(fds.data(), nfds_t(nfds), timeout) >= 0) xlkit_osevent_afterpoll(c, nfds, fds.data(), timeval{});
+    }
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.rc, 0);
+    EXPECT_EQ(send_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, got);
+    EXPECT_EQ(g[0].state, DomainState::Paused) << "left paused after the hand-over";
+    xlkit_migrate_receive_options_dispose(&opts);
+    xlkit_domain_config_dispose(&cfg);
+    xlkit_ctx_free(c);
+    unsetenv("XLKIT_HYPERVISOR");
 }
 
 // The hand-over's messages byte for byte as Xen 4.17's xl sends them

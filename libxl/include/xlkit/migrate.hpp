@@ -133,13 +133,9 @@ XLKIT_API Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, 
 XLKIT_API Error domain_migrate_receive(Ctx &ctx, const DomainConfig &cfg, std::uint32_t *domid, int recv_fd,
                                        int send_fd, AoHow how, ProgressHow console_how = {});
 
-/* How the receiver takes the guest over. */
-struct MigrateReceiveOptions {
-    /* Leave the guest paused after the hand-over (xl migrate-receive -p):
-     * it is renamed NAME and reported to the sender as started (byte 0),
-     * but not unpaused; domain_unpause starts it. */
-    bool paused = false;
-};
+/* MigrateReceiveOptions (xlkit/types.hpp, from the IDL's
+ * migrate_receive_options): how the receiver takes the guest over; paused
+ * leaves it paused after the hand-over (xl migrate-receive -p). */
 
 /* domain_migrate_receive with options (the form above is this one with the
  * defaults: the guest unpaused after the hand-over). */
