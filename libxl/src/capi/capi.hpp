@@ -5,6 +5,7 @@
 #include <xlkit.h>
 #include <xlkit/ao.hpp>
 #include <xlkit/ctx.hpp>
+#include <xlkit/progress.hpp>
 
 struct xlkit__ctx {
     std::unique_ptr<xlkit::Ctx> cxx;
@@ -36,6 +37,10 @@ struct CCallback {
 /* Convert a C ao_how (NULL: synchronous) into the C++ AoHow, keeping the
  * identity xlkit_ao_abort matches on. */
 AoHow to_cxx(xlkit_ctx *ctx, const xlkit_asyncop_how *how);
+/* Convert a C progress how (NULL: no progress reports) into ProgressHow:
+ * events queued for_event, or the callback with each event converted to C
+ * (events.cpp). */
+ProgressHow to_cxx_progress(xlkit_ctx *ctx, const xlkit_asyncprogress_how *how);
 
 } // namespace xlkit::capi
 

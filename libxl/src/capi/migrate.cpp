@@ -6,10 +6,6 @@
 using xlkit::Error;
 using xlkit::rc_of;
 
-namespace xlkit::capi {
-// events.cpp
-xlkit::ProgressHow to_cxx_progress(xlkit_ctx *ctx, const xlkit_asyncprogress_how *how);
-} // namespace xlkit::capi
 
 extern "C" {
 
