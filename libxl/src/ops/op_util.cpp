@@ -50,34 +50,39 @@ void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_c
     out->cpupool = d.cpupool;
 }
 
-void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total) {
-    if (!p.wanted()) return;
-    auto ev = std::make_unique<Event>();
-    ev->domid = domid;
+namespace {
+
+EventOperationProgress stage_of(const char *stage, int done, int total) {
     EventOperationProgress op;
     op.stage = stage;
     op.done = done;
     op.total = total;
+    return op;
+}
+
+void report_op(Egc &egc, Progress &p, std::uint32_t domid, EventOperationProgress op) {
+    auto ev = std::make_unique<Event>();
+    ev->domid = domid;
     ev->u = std::move(op);
     p.report(egc, std::move(ev));
+}
+
+} // namespace
+
+void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total) {
+    if (p.wanted()) report_op(egc, p, domid, stage_of(stage, done, total));
 }
 
 void report_pass(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total,
                  const PrecopyPass &pass) {
     if (!p.wanted()) return;
-    auto ev = std::make_unique<Event>();
-    ev->domid = domid;
-    EventOperationProgress op;
-    op.stage = stage;
-    op.done = done;
-    op.total = total;
+    EventOperationProgress op = stage_of(stage, done, total);
     op.iteration = pass.iteration;
     op.dirty_pages = pass.dirty_pages;
     op.pass_ms = pass.pass_ms;
     op.dirty_rate = pass.dirty_rate;
     op.downtime_ms = pass.downtime_ms;
-    ev->u = std::move(op);
-    p.report(egc, std::move(ev));
+    report_op(egc, p, domid, std::move(op));
 }
 
 // ---- DeathWait ---------------------------------------------------------------
