@@ -64,6 +64,7 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/xen/hv_xenctrl.cpp \
 	libxl/src/xen/xc_resume.c \
 	libxl/src/xen/xc_shim.c \
+	libxl/src/xen/xg_lazy.c \
 	libxl/src/xen/xen_ctx.cpp \
 	libxl/src/xen/xs_libxenstore.cpp \
 	libxl/src/xen/xswait.cpp
@@ -109,6 +110,7 @@ noinst_HEADERS += \
 	libxl/src/xen/hypervisor.hpp \
 	libxl/src/xen/xc_resume.h \
 	libxl/src/xen/xc_shim.h \
+	libxl/src/xen/xg_lazy.h \
 	libxl/src/xen/xen_ctx.hpp \
 	libxl/src/xen/xenstore.hpp \
 	libxl/src/xen/xswait.hpp

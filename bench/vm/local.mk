@@ -17,7 +17,7 @@ EXTRA_PROGRAMS += bench/vm/pvh-floor
 bench_vm_pvh_floor_SOURCES = bench/vm/pvh-floor.c libxl/src/xen/xc_shim.c libxl/src/xen/acpi_pvh.c \
 	libxl/src/xen/elf_probe.c
 bench_vm_pvh_floor_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-bench_vm_pvh_floor_LDADD = $(XEN_LIBS)
+bench_vm_pvh_floor_LDADD = $(XENGUEST_LIBS) $(XEN_LIBS)
 bench_vm_pvh_floor_LDFLAGS = $(AM_LDFLAGS) -no-install
 CLEANFILES += bench/vm/pvh-floor$(EXEEXT)
 EXTRA_DIST += bench/vm/run.sh bench/vm/ab.sh bench/vm/devices.py bench/vm/pvh.py bench/vm/save.py bench/vm/syscalls.sh docs/performance-vm.md \

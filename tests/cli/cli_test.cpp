@@ -457,6 +457,16 @@ TEST_F(Cli, OnlyCommandsThatReadAConfigNeedTheParserModule) {
     EXPECT_EQ(find("guest1")->state, "running");
 }
 
+// libxenguest (the domain builder and its compressors) is loaded by the
+// library when a domain is built (xen/xg_lazy.h), not by every start.
+TEST_F(Cli, TheCliStartsWithoutLibxenguest) {
+    setenv("LD_TRACE_LOADED_OBJECTS", "1", 1);  // ld.so lists what it would load, as ldd
+    Result r = xlkit({"--version"});
+    unsetenv("LD_TRACE_LOADED_OBJECTS");
+    EXPECT_NE(r.out.find("libxenctrl"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("libxenguest"), std::string::npos) << r.out;
+}
+
 // ---- save ------------------------------------------------------------------------
 // The memory copy is a stand-in (tests/ops/data/fake-save-helper): what is
 // checked is the file's framing, the handshake and what happens to the domain.

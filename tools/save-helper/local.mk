@@ -4,4 +4,4 @@
 pkglibexec_PROGRAMS = tools/save-helper/xlkit-save-helper
 tools_save_helper_xlkit_save_helper_SOURCES = tools/save-helper/save_helper.c tools/save-helper/precopy_policy.h
 tools_save_helper_xlkit_save_helper_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tools_save_helper_xlkit_save_helper_LDADD = $(XEN_LIBS)
+tools_save_helper_xlkit_save_helper_LDADD = $(XENGUEST_LIBS) $(XEN_LIBS)

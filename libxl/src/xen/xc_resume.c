@@ -6,8 +6,12 @@
 #include <xenctrl.h>
 #include <xenguest.h>
 
+#include "xen/xg_lazy.h"
+
 int xlkit_xc_domain_resume(uint32_t domid) {
     /* A logger that says nothing: the caller reports the error. */
+    const struct xlkit_xg *xg = xlkit_xg_get(NULL);
+    if (!xg) return -ELIBACC; /* xlkit_xg_get's message: the builder's, when it ran */
     xentoollog_logger *lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
     errno = 0;
     xc_interface *xch = xc_interface_open(lg, lg, 0);
@@ -23,7 +27,7 @@ int xlkit_xc_domain_resume(uint32_t domid) {
     else if (!(info.flags & XEN_DOMINF_shutdown) ||
              ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) != SHUTDOWN_suspend)
         r = -EINVAL;
-    else if (xc_domain_resume(xch, domid, 1) < 0)
+    else if (xg->xc_domain_resume(xch, domid, 1) < 0)
         r = errno ? -errno : -EIO;
     xc_interface_close(xch);
     if (lg) xtl_logger_destroy(lg);

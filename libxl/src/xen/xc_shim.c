@@ -13,6 +13,7 @@
 
 #include "xen/acpi_pvh.h"
 #include "xen/elf_probe.h"
+#include "xen/xg_lazy.h"
 
 struct xlkit_xc {
     xc_interface *xch;
@@ -27,6 +28,16 @@ const char *xlkit_xc_failed_step(const xlkit_xc *x) { return x->why[0] ? x->why 
 
 /* Run one build step; on failure remember its name. */
 #define STEP(call) do { x->step = #call; errno = 0; if (call) goto fail; } while (0)
+/* The same for a libxenguest function, called through xg (xg_lazy.h). */
+#define XG_STEP(fn, ...) do { x->step = #fn "(" #__VA_ARGS__ ")"; errno = 0; if (xg->fn(__VA_ARGS__)) goto fail; } while (0)
+
+/* xc_dom_p2m (an inline in xenguest.h that calls xc_dom_translated
+ * directly), through xg: a translated (PVH) guest's frames are its own. */
+static xen_pfn_t dom_p2m(const struct xlkit_xg *xg, struct xc_dom_image *dom, xen_pfn_t pfn) {
+    if (xg->xc_dom_translated(dom)) return pfn;
+    if (pfn >= dom->total_pages) return INVALID_MFN;
+    return dom->pv_p2m[pfn];
+}
 
 static int fail(void) { return errno ? -errno : -EIO; }
 
@@ -220,7 +231,8 @@ static int pvh_hw_describe(xlkit_xc *x, struct xc_dom_image *dom, uint32_t d, ui
     /* As libxl: a Linux that does not promise to read the start info's
      * rsdp_paddr wherever it points finds the RSDP by the BIOS search, in
      * the last 64 bytes below 1 MiB. */
-    if (strcmp(xc_dom_guest_os(dom), "linux") != 0 || xc_dom_feature_get(dom, XENFEAT_linux_rsdp_unrestricted))
+    const struct xlkit_xg *xg = xlkit_xg_get(NULL); /* loaded: the build began with it */
+    if (strcmp(xg->xc_dom_guest_os(dom), "linux") != 0 || xg->xc_dom_feature_get(dom, XENFEAT_linux_rsdp_unrestricted))
         dom->acpi_modules[0].guest_addr_out = PVH_ACPI_BASE + table_pages * PAGE;
     else
         dom->acpi_modules[0].guest_addr_out = 0x100000 - 64;
@@ -250,6 +262,12 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     const bool pvh = a->type == XLKIT_XC_TYPE_PVH;
     x->why[0] = 0;
     x->step = NULL;
+    const char *no_xg = NULL;
+    const struct xlkit_xg *xg = xlkit_xg_get(&no_xg);
+    if (!xg) {
+        snprintf(x->why, sizeof x->why, "%s", no_xg);
+        return -ELIBACC;
+    }
     struct xc_dom_image *dom = NULL;
     struct xc_xend_cpuid *xend = NULL;
     struct pvh_hw hw;
@@ -263,10 +281,10 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     x->step = "xc_dom_allocate";
     errno = 0;
     if (!a->restore) {
-    dom = xc_dom_allocate(x->xch, a->cmdline ? a->cmdline : "", NULL);
+    dom = xg->xc_dom_allocate(x->xch, a->cmdline ? a->cmdline : "", NULL);
     if (!dom) goto fail;
-    STEP(xc_dom_kernel_file(dom, a->kernel));
-    if (a->ramdisk && *a->ramdisk) STEP(xc_dom_module_file(dom, a->ramdisk, NULL));
+    XG_STEP(xc_dom_kernel_file, dom, a->kernel);
+    if (a->ramdisk && *a->ramdisk) XG_STEP(xc_dom_module_file, dom, a->ramdisk, NULL);
     if (pvh) {
         r = xlkit_pvh_image_check(dom->kernel_blob, dom->kernel_size, dom->num_modules ? dom->modules[0].size : 0,
                                   a->memkb, a->kernel, x->why, sizeof x->why);
@@ -333,7 +351,7 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     }
     /* A brand-new domain gets the default CPUID policy, as libxl does, with
      * the config's changes; invariant TSC only where the TSC is emulated. */
-    STEP(xc_cpuid_apply_policy(x->xch, d, false, NULL, 0, true, a->tsc_mode == 1, false, xend, NULL));
+    XG_STEP(xc_cpuid_apply_policy, x->xch, d, false, NULL, 0, true, a->tsc_mode == 1, false, xend, NULL);
 
     dom->flags = 0;
     dom->console_evtchn = (unsigned)cp;
@@ -358,10 +376,10 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     } else {
         dom->container_type = XC_DOM_PV_CONTAINER;
     }
-    STEP(xc_dom_boot_xen_init(dom, x->xch, d));
+    XG_STEP(xc_dom_boot_xen_init, dom, x->xch, d);
     x->step = "xc_dom_parse_image(dom)";
     errno = 0;
-    if (xc_dom_parse_image(dom)) {
+    if (xg->xc_dom_parse_image(dom)) {
         const xc_error *e = xc_get_last_error(x->xch);
         if (pvh && e && strstr(e->message, "HVM container")) {
             snprintf(x->why, sizeof x->why,
@@ -373,30 +391,30 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
         }
         goto fail;
     }
-    STEP(xc_dom_mem_init(dom, (unsigned)((pvh ? a->maxmemkb : a->memkb) / 1024)));
-    STEP(xc_dom_boot_mem_init(dom));
+    XG_STEP(xc_dom_mem_init, dom, (unsigned)((pvh ? a->maxmemkb : a->memkb) / 1024));
+    XG_STEP(xc_dom_boot_mem_init, dom);
     if (pvh && (r = pvh_hw_describe(x, dom, d, a->vcpus, &hw)) < 0) goto out;
-    STEP(xc_dom_build_image(dom));
-    STEP(xc_dom_boot_image(dom));
-    STEP(xc_dom_gnttab_init(dom));
+    XG_STEP(xc_dom_build_image, dom);
+    XG_STEP(xc_dom_boot_image, dom);
+    XG_STEP(xc_dom_gnttab_init, dom);
     if (pvh) {
         out->store_mfn = dom->xenstore_pfn;
         out->console_mfn = dom->console_pfn;
     } else {
-        out->store_mfn = xc_dom_p2m(dom, dom->xenstore_pfn);
-        out->console_mfn = xc_dom_p2m(dom, dom->console_pfn);
+        out->store_mfn = dom_p2m(xg, dom, dom->xenstore_pfn);
+        out->console_mfn = dom_p2m(xg, dom, dom->console_pfn);
     }
     out->store_port = (unsigned)sp;
     out->console_port = (unsigned)cp;
     out->domid = d;
-    xc_dom_release(dom);
+    xg->xc_dom_release(dom);
     xend_cpuid_free(xend);
     free(hw.tables);
     return 0;
 fail:
     r = fail();
 out:
-    if (dom) xc_dom_release(dom);
+    if (dom) xg->xc_dom_release(dom);
     xend_cpuid_free(xend);
     free(hw.tables);
     if (made) (void)xc_domain_destroy(x->xch, d);
