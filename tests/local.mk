@@ -5,7 +5,7 @@ noinst_HEADERS += tests/support/ctx_fixture.hpp tests/support/test_ops.hpp tests
 	tests/support/watch_rec.hpp tests/support/pipe.hpp tests/support/sim_support.hpp \
 	tests/support/xen_host.hpp tests/support/guest_agent.hpp tests/support/tiny_elf.hpp tests/capi/scenarios.h
 EXTRA_DIST += tests/vm/cli_vm.sh tests/vm/devices_vm.sh tests/vm/pvh_vm.sh tests/vm/run.sh tests/vm/soak.sh tests/vm/save_vm.sh tests/vm/migrate_vm.sh \
-	tests/vm/twobox.sh tests/vm/migrate_twobox.sh \
+	tests/vm/twobox.sh tests/vm/migrate_twobox.sh tests/vm/pvh_boot_loop.sh \
 	tests/ops/data/fake-save-helper
 
 if BUILD_GTEST_SUITES
@@ -76,7 +76,8 @@ tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp
 	tests/xen/xen_sim_test.cpp tests/ops/domain_ops_test.cpp tests/ops/device_ops_test.cpp \
 	tests/ops/suspend_ops_test.cpp tests/ops/save_ops_test.cpp tests/ops/restore_ops_test.cpp \
 	tests/ops/migrate_ops_test.cpp \
-	tests/xen/acpi_pvh_test.cpp tests/xen/elf_probe_test.cpp tests/xen/cpuid_policy_test.cpp
+	tests/xen/acpi_pvh_test.cpp tests/xen/elf_probe_test.cpp tests/xen/cpuid_policy_test.cpp \
+	tests/xen/xg_lazy_test.cpp tests/xen/xg_lazy_probe.c
 tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
 tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
