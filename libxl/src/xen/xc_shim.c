@@ -262,11 +262,15 @@ int xlkit_xc_build(xlkit_xc *x, const xlkit_xc_build_args *a, xlkit_xc_built *ou
     const bool pvh = a->type == XLKIT_XC_TYPE_PVH;
     x->why[0] = 0;
     x->step = NULL;
-    const char *no_xg = NULL;
-    const struct xlkit_xg *xg = xlkit_xg_get(&no_xg);
-    if (!xg) {
-        snprintf(x->why, sizeof x->why, "%s", no_xg);
-        return -ELIBACC;
+    /* A restore's domain is made empty (the stream fills it): no builder. */
+    const struct xlkit_xg *xg = NULL;
+    if (!a->restore) {
+        const char *no_xg = NULL;
+        xg = xlkit_xg_get(&no_xg);
+        if (!xg) {
+            snprintf(x->why, sizeof x->why, "%s", no_xg);
+            return -ELIBACC;
+        }
     }
     struct xc_dom_image *dom = NULL;
     struct xc_xend_cpuid *xend = NULL;
