@@ -109,6 +109,18 @@ protected:
         for (int i = 0; i < 2000 && !p(); ++i) (void)ctx_->run_once(5);
         return p();
     }
+    // The fixture's C++ ctx and a C ctx c, the latter through the
+    // application's poll loop (beforepoll / afterpoll), until p() holds.
+    template <class Pred>
+    void drive_both(xlkit_ctx *c, Pred p) {
+        std::vector<pollfd> fds(64);
+        for (int i = 0; i < 2000 && !p(); ++i) {
+            (void)ctx_->run_once(0);
+            int nfds = int(fds.size()), timeout = 5;
+            ASSERT_EQ(xlkit_osevent_beforepoll(c, &nfds, fds.data(), &timeout, timeval{}), 0);
+            if (poll(fds.data(), nfds_t(nfds), timeout) >= 0) xlkit_osevent_afterpoll(c, nfds, fds.data(), timeval{});
+        }
+    }
     std::vector<DomainInfo> called(const std::string &name) {
         std::vector<DomainInfo> l, out;
         EXPECT_EQ(list_domain(*ctx_, &l), Error::Success);
@@ -461,13 +473,7 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     ph.for_callback = &s;
     ASSERT_EQ(xlkit_domain_migrate_send(c, src, src_fd_, src_fd_, &policy, &how, &ph), 0);
     receive_async();
-    std::vector<pollfd> fds(64);
-    for (int i = 0; i < 2000 && !(s.calls && received_); ++i) {
-        (void)ctx_->run_once(0);
-        int nfds = int(fds.size()), timeout = 5;
-        ASSERT_EQ(xlkit_osevent_beforepoll(c, &nfds, fds.data(), &timeout, timeval{}), 0);
-        if (poll(fds.data(), nfds_t(nfds), timeout) >= 0) xlkit_osevent_afterpoll(c, nfds, fds.data(), timeval{});
-    }
+    drive_both(c, [&] { return s.calls && received_; });
     EXPECT_EQ(s.calls, 1);
     EXPECT_EQ(s.rc, 0);
     EXPECT_EQ(recv_rc_, Error::Success);
@@ -530,13 +536,7 @@ TEST_F(MigrateOpsTest, TheCApiReceiverTakesTheGuestOverPausedWhenAsked) {
     std::uint32_t got = 0;
     send_async(src);
     ASSERT_EQ(xlkit_domain_migrate_receive(c, &cfg, &got, dst_fd_, dst_fd_, &opts, &how, nullptr), 0);
-    std::vector<pollfd> fds(64);
-    for (int i = 0; i < 2000 && !(r.calls && sent_); ++i) {
-        (void)ctx_->run_once(0);
-        int nfds = int(fds.size()), timeout = 5;
-        ASSERT_EQ(xlkit_osevent_beforepoll(c, &nfds, fds.data(), &timeout, timeval{}), 0);
-        if (poll(fds.data(), nfds_t(nfds), timeout) >= 0) xlkit_osevent_afterpoll(c, nfds, fds.data(), timeval{});
-    }
+    drive_both(c, [&] { return r.calls && sent_; });
     EXPECT_EQ(r.calls, 1);
     EXPECT_EQ(r.rc, 0);
     EXPECT_EQ(send_rc_, Error::Success);
