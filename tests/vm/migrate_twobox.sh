@@ -100,6 +100,14 @@ counts_on() {
   [ "$(printf '%s\n' "$t" | grep -c .)" -ge 2 ] && [ "$(printf '%s\n' "$t" | head -1)" -gt 1 ]
 }
 show_console() { echo "--- console of $NAME"; tail -n 15 /var/log/xen/console/guest-"$NAME"*.log 2>/dev/null | tr -d '\r'; }
+# show_death: what a failed migration leaves to read: the guest's console,
+# its monitor's log (xlkit's or xl's) and the hypervisor's last words (a
+# guest that died before the migration began shows there).
+show_death() {
+  show_console
+  echo "--- monitor log of $NAME"; tail -n 15 /var/log/xlkit/"$NAME".log /var/log/xen/xl-"$NAME".log 2>/dev/null
+  echo "--- xl dmesg"; xl dmesg 2>/dev/null | grep -v "HVM.*save:\|HVM.*restore:" | tail -n 25
+}
 
 finish() {
   [ "$fails" = 0 ] || { echo "$TWOBOX_ROLE: $fails check(s) failed"; exit 1; }
@@ -120,7 +128,10 @@ migrate_out() {
   timeout "$SECS" $T migrate -s '' "$NAME" "bash $TWOBOX connect"
   rc=$?
   echo "time: $TOOL migrate ($1) took $(secs_since "$t") s (exit $rc, ${MEM} MiB guest)"
-  [ "$rc" = 0 ] && ok "$TOOL migrate exits 0 ($1)" || bad "$TOOL migrate exits 0 ($1; it exited $rc)"
+  [ "$rc" = 0 ] && ok "$TOOL migrate exits 0 ($1)" || {
+    bad "$TOOL migrate exits 0 ($1; it exited $rc)"; show_death
+    bash "$TWOBOX" abort-peer  # a receiver never reached need not wait out SECS
+  }
   check "the guest is gone from here ($1)" wait_for 30 gone "$NAME"
 }
 # migrate_in WHICH: receive the guest on the first GO connection, then check
