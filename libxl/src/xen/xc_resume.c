@@ -9,9 +9,10 @@
 #include "xen/xg_lazy.h"
 
 int xlkit_xc_domain_resume(uint32_t domid) {
-    /* A logger that says nothing: the caller reports the error. */
+    /* ELIBACC: libxenguest cannot be loaded (xg_lazy.h). */
     const struct xlkit_xg *xg = xlkit_xg_get(NULL);
-    if (!xg) return -ELIBACC; /* xlkit_xg_get's message: the builder's, when it ran */
+    if (!xg) return -ELIBACC;
+    /* A logger that says nothing: the caller reports the error. */
     xentoollog_logger *lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
     errno = 0;
     xc_interface *xch = xc_interface_open(lg, lg, 0);
