@@ -52,6 +52,8 @@ protected:
         dst_fd_ = sv[1];
     }
     void TearDown() override {
+        if (c_) xlkit_ctx_free(c_);
+        unsetenv("XLKIT_HYPERVISOR");
         if (ctx_) {
             EXPECT_EQ(ao_inflight(*ctx_), 0u);
         }
@@ -109,6 +111,14 @@ protected:
         for (int i = 0; i < 2000 && !p(); ++i) (void)ctx_->run_once(5);
         return p();
     }
+    // A C API ctx on the same sim host, as a libxl user makes one (freed
+    // in TearDown); nullptr if it cannot be made.
+    xlkit_ctx *c_ctx() {
+        if (!c_ && setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1) == 0) {
+            EXPECT_EQ(xlkit_ctx_alloc(&c_, XLKIT_VERSION, 0, nullptr), 0);
+        }
+        return c_;
+    }
     // The fixture's C++ ctx and a C ctx c, the latter through the
     // application's poll loop (beforepoll / afterpoll), until p() holds.
     template <class Pred>
@@ -141,6 +151,7 @@ protected:
 
     Host host_;
     std::unique_ptr<Ctx> ctx_;
+    xlkit_ctx *c_ = nullptr;
     std::string dir_;
     int src_fd_ = -1, dst_fd_ = -1;
     std::stop_source stop_send_;
@@ -454,9 +465,8 @@ struct CSend {
 TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     const std::string args = dir_ + "/helper-args";
     ASSERT_EQ(setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1), 0);
-    ASSERT_EQ(setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1), 0);
-    xlkit_ctx *c = nullptr;
-    ASSERT_EQ(xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, nullptr), 0);
+    xlkit_ctx *c = c_ctx();
+    ASSERT_NE(c, nullptr);
     std::uint32_t src = create_source();
     GuestAgent agent(host_.sim(), src, true);
     ASSERT_TRUE(agent.ready());
@@ -508,8 +518,6 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
     EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), -1) << "nothing was sent";
     EXPECT_EQ(state(other), DomainState::Running);
     xlkit_migrate_policy_dispose(&policy);
-    xlkit_ctx_free(c);
-    unsetenv("XLKIT_HYPERVISOR");
     unsetenv("XLKIT_FAKE_SAVE_ARGS");
 }
 
@@ -517,9 +525,8 @@ TEST_F(MigrateOpsTest, TheCApiMigratesWithAPolicyAndReportsEachPass) {
 // with options (migrate_receive_options from the IDL): left paused after
 // the hand-over, as xl migrate-receive -p.
 TEST_F(MigrateOpsTest, TheCApiReceiverTakesTheGuestOverPausedWhenAsked) {
-    ASSERT_EQ(setenv("XLKIT_HYPERVISOR", ("sim:" + host_.dir()).c_str(), 1), 0);
-    xlkit_ctx *c = nullptr;
-    ASSERT_EQ(xlkit_ctx_alloc(&c, XLKIT_VERSION, 0, nullptr), 0);
+    xlkit_ctx *c = c_ctx();
+    ASSERT_NE(c, nullptr);
     std::uint32_t src = create_source();
     GuestAgent agent(host_.sim(), src, true);
     ASSERT_TRUE(agent.ready());
@@ -546,8 +553,6 @@ TEST_F(MigrateOpsTest, TheCApiReceiverTakesTheGuestOverPausedWhenAsked) {
     EXPECT_EQ(g[0].state, DomainState::Paused) << "left paused after the hand-over";
     xlkit_migrate_receive_options_dispose(&opts);
     xlkit_domain_config_dispose(&cfg);
-    xlkit_ctx_free(c);
-    unsetenv("XLKIT_HYPERVISOR");
 }
 
 // The hand-over's messages byte for byte as Xen 4.17's xl sends them
