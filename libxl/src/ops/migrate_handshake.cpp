@@ -22,7 +22,6 @@ std::string report_with_status(Error rc) {
 
 int status_from_byte(std::uint8_t byte) { return static_cast<int>(static_cast<std::int8_t>(byte)); }
 
-
 namespace {
 
 void give_flags_back(MsgRead &r) {
