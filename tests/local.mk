@@ -77,7 +77,8 @@ tests_xen_sim_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp
 	tests/ops/suspend_ops_test.cpp tests/ops/save_ops_test.cpp tests/ops/restore_ops_test.cpp \
 	tests/ops/migrate_ops_test.cpp \
 	tests/xen/acpi_pvh_test.cpp tests/xen/elf_probe_test.cpp tests/xen/cpuid_policy_test.cpp \
-	tests/xen/xg_lazy_test.cpp tests/xen/xg_lazy_probe.c
+	tests/xen/xg_lazy_test.cpp tests/xen/xg_lazy_probe.c \
+	tests/xen/xg_lazy_unloadable.c tests/xen/xg_lazy_foreign.c
 tests_xen_sim_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS) \
 	-DXLKIT_FAKE_SAVE_HELPER=\"$(abs_top_srcdir)/tests/ops/data/fake-save-helper\"
 tests_xen_sim_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
