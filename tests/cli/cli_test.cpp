@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/cli_support.hpp"
@@ -889,28 +891,60 @@ TEST_F(CliMigrate, AReceiverGivenDashPLeavesTheGuestPaused) {
     EXPECT_EQ(find("guest1")->state, "running");
 }
 
+// A stand-in for ssh: records its arguments in DIR/ssh-args and runs the
+// receiver here. Returns its path.
+std::string fake_ssh(const std::string &dir) {
+    const std::string ssh = dir + "/fake-ssh", args = dir + "/ssh-args";
+    std::FILE *f = std::fopen(ssh.c_str(), "w");
+    if (!f) return "";
+    std::fprintf(f, "#!/bin/sh\necho \"$*\" > '%s'\nshift 2\nexec '%s' \"$@\"\n", args.c_str(), XLKIT_BIN);
+    std::fclose(f);
+    return chmod(ssh.c_str(), 0755) == 0 ? ssh : "";
+}
+
 // The sender's -p, -e and -F reach the receiver through the ssh rune (xl's:
-// -F and -e both become the receiver's -e). A stand-in for ssh records its
-// arguments and runs the receiver here.
+// -F and -e both become the receiver's -e).
 TEST_F(CliMigrate, TheSendersDashPAndDashFReachTheReceiverInTheSshRune) {
     std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
     ASSERT_GT(d, 0u);
     GuestAgent agent(host_.sim(), d, true);
     ASSERT_TRUE(agent.ready());
-    const std::string ssh = host_.dir() + "/fake-ssh", args = host_.dir() + "/ssh-args";
-    {
-        std::FILE *f = std::fopen(ssh.c_str(), "w");
-        ASSERT_NE(f, nullptr);
-        std::fprintf(f, "#!/bin/sh\necho \"$*\" > '%s'\nshift 2\nexec '%s' \"$@\"\n", args.c_str(), XLKIT_BIN);
-        std::fclose(f);
-        ASSERT_EQ(chmod(ssh.c_str(), 0755), 0);
-    }
+    const std::string ssh = fake_ssh(host_.dir());
+    ASSERT_FALSE(ssh.empty());
     setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
     Result r = xlkit({"migrate", "-F", "-p", "-s", ssh, "guest1", "otherhost"});
     unsetenv("XLKIT_SAVE_HELPER");
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(read_file(args), "otherhost xlkit migrate-receive -e -p\n");
+    EXPECT_EQ(read_file(host_.dir() + "/ssh-args"), "otherhost xlkit migrate-receive -e -p\n");
     EXPECT_EQ(find("guest1")->state, "paused");
+}
+
+// As with xl, the sender's -v and -T reach the receiver; with -T every log
+// line of both sides starts with the time, to the millisecond (xl: to the
+// second), and the pid, so one stderr shows the two sides' steps in order.
+TEST_F(CliMigrate, WithDashTBothSidesLogLinesCarryTheTimeToTheMillisecondAndThePid) {
+    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+    ASSERT_GT(d, 0u);
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    const std::string ssh = fake_ssh(host_.dir());
+    ASSERT_FALSE(ssh.empty());
+    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+    Result r = xlkit({"-T", "-v", "migrate", "-F", "-s", ssh, "guest1", "otherhost"});
+    unsetenv("XLKIT_SAVE_HELPER");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(host_.dir() + "/ssh-args"), "otherhost xlkit -T -v migrate-receive -e\n");
+    const std::regex stamped(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+ \[(\d+)\] )");
+    std::set<std::string> pids;
+    std::istringstream lines(r.err);
+    std::size_t n = 0;
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, stamped)) pids.insert(m[1]);
+        if (line.find("migration") != std::string::npos) ++n;
+    }
+    EXPECT_GT(n, 0u) << r.err;
+    EXPECT_EQ(pids.size(), 2u) << "the sender's and the receiver's lines, each stamped:\n" << r.err;
 }
 
 // xl's -D keeps the domain id at the destination; xlkit's receiver cannot

@@ -87,6 +87,7 @@ struct Logger::Impl {
     // How many ReportViews show hotplug script lines (their log lines are
     // then not printed).
     std::atomic<int> quiet_lines{0};
+    bool timestamps = false;
 };
 
 namespace {
@@ -117,6 +118,17 @@ __attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, 
     }
     if (!impl->stdio) return;
     Progress::suspend_current();
+    if (impl->timestamps) {
+        struct timespec ts;
+        struct tm tm;
+        char date[64];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        localtime_r(&ts.tv_sec, &tm);
+        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+        char zone[16];
+        std::strftime(zone, sizeof zone, "%Z", &tm);
+        std::fprintf(stderr, "%s.%03ld %s ", date, ts.tv_nsec / 1000000, zone);  // then xentoollog's [pid]
+    }
     va_list ap;
     va_copy(ap, al);
     xtl_logv(reinterpret_cast<xentoollog_logger *>(impl->stdio), level, errnoval, context, format, ap);
@@ -128,10 +140,12 @@ void shim_destroy(xentoollog_logger *) {}
 
 } // namespace
 
-Logger::Logger(int verbose) : impl_(std::make_unique<Impl>()), verbose_(verbose) {
+Logger::Logger(int verbose, bool timestamps) : impl_(std::make_unique<Impl>()), verbose_(verbose) {
     // Warnings and worse by default (errors go into the error line);
     // everything down to debug with -v.
-    impl_->stdio = xtl_createlogger_stdiostream(stderr, verbose > 0 ? XTL_DEBUG : XTL_WARN, 0);
+    impl_->stdio = xtl_createlogger_stdiostream(stderr, verbose > 0 ? XTL_DEBUG : XTL_WARN,
+                                                timestamps ? XTL_STDIOSTREAM_SHOW_PID : 0);
+    impl_->timestamps = timestamps;
     impl_->print_errors = verbose > 0;
     auto *s = new XtlShim;
     s->vt.vmessage = shim_vmessage;
@@ -166,7 +180,13 @@ double now_s() {
 }
 } // namespace
 
-Progress::Progress() : tty_(isatty(2) == 1) {}
+namespace {
+bool g_force_redraw = false;
+} // namespace
+
+void Progress::force_redraw(bool on) noexcept { g_force_redraw = on; }
+
+Progress::Progress() : tty_(g_force_redraw || isatty(2) == 1) {}
 
 Progress::~Progress() { end(); }
 
@@ -275,7 +295,7 @@ std::string App::hypervisor_spec() const {
 
 bool App::open_ctx() {
     if (ctx) return true;
-    if (!log) log = std::make_unique<Logger>(g.verbose);
+    if (!log) log = std::make_unique<Logger>(g.verbose, g.timestamps);
     xlkit::CtxOptions o;
     o.logger = log->xtl();
     o.hypervisor = g.hypervisor;
@@ -530,13 +550,15 @@ int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const str
     // The command's own options first: a global one it also defines (none
     // does today) stays the command's.
     std::string so = std::string(":") + shortopts;
-    if (!std::strchr(shortopts, 'v')) so += "v";
+    for (const char *g = "vtT"; *g; ++g)
+        if (!std::strchr(shortopts, *g)) so += *g;
     std::vector<struct option> all;
     for (const struct option *o = longopts; o && o->name; ++o) all.push_back(*o);
     for (const struct option &g : kGlobalLongopts)
         if (!has_long(longopts, g.name)) all.push_back(g);
     all.push_back({nullptr, 0, nullptr, 0});
     const bool own_v = std::strchr(shortopts, 'v') != nullptr;
+    const bool own_t = std::strchr(shortopts, 't') != nullptr, own_T = std::strchr(shortopts, 'T') != nullptr;
     for (;;) {
         int c = getopt_long(argc, argv, so.c_str(), all.data(), nullptr);
         if (c == '?' || c == ':') {
@@ -553,6 +575,11 @@ int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const str
         }
         if (c == 'v' && !own_v) {
             app.g.verbose++;
+        } else if (c == 't' && !own_t) {
+            app.g.progress_cr = true;
+            Progress::force_redraw(true);
+        } else if (c == 'T' && !own_T) {
+            app.g.timestamps = true;
         } else if (c == kOptJson) {
             app.g.json = true;
         } else if (c == kOptVerbose) {

@@ -50,7 +50,9 @@ void reset();
  * (DEBUG with -v). */
 class Logger {
 public:
-    explicit Logger(int verbose);
+    /* timestamps: each line starts with the date and time to the
+     * millisecond and the pid (xl -T shows the second). */
+    Logger(int verbose, bool timestamps);
     ~Logger();
     Logger(const Logger &) = delete;
     Logger &operator=(const Logger &) = delete;
@@ -75,10 +77,14 @@ private:
 
 // ---- progress display -----------------------------------------------------
 
-/* One long operation's progress on stderr: on a terminal a redrawn bar (when
- * the stages are known) or a spinner, otherwise one plain line per stage. */
+/* One long operation's progress on stderr: on a terminal (or with -t) a
+ * redrawn bar (when the stages are known) or a spinner, otherwise one plain
+ * line per stage. */
 class Progress {
 public:
+    /* -t: draw as on a terminal whatever stderr is (a migration receiver's
+     * stderr is the sender's ssh channel, which ends on a terminal). */
+    static void force_redraw(bool on) noexcept;
     Progress();
     ~Progress();
     bool tty() const noexcept { return tty_; }
@@ -123,6 +129,8 @@ private:
 struct Globals {
     bool json = false;
     int verbose = 0;
+    bool timestamps = false;   // -T: each log line starts with the time (ms) and pid
+    bool progress_cr = false;  // -t: progress redrawn with \r even when stderr is no terminal
     std::string hypervisor;  // --hypervisor; empty: XLKIT_HYPERVISOR, else xenctrl
 };
 

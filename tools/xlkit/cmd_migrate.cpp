@@ -219,6 +219,12 @@ int cmd_migrate(App &app, int argc, char **argv) {
     if (Error rc = domain_migrate_check(*app.ctx, domid, policy); rc != Error::Success)
         return app.fail("cannot migrate " + label + " (it runs on)", rc);
 
+    // As xl: the receiver logs as verbosely as we do, with timestamps if we
+    // show them. Unlike xl, it draws its progress in place (-t) only when
+    // asked with -t: on our terminal it would fight our own bar.
+    ro.verbose = unsigned(app.g.verbose);
+    ro.timestamps = app.g.timestamps;
+    ro.tty = app.g.progress_cr;
     const std::string rune = mp::rune(host, ro);
     if (ro.debug) std::fprintf(stderr, "migration sender: running '%s'\n", rune.c_str());
     std::signal(SIGPIPE, SIG_IGN);  // a receiver gone is an error, not a kill

@@ -217,7 +217,7 @@ const Command *find_command(const std::string &name) {
 
 void print_usage(FILE *f) {
     std::fprintf(f,
-                 "usage: xlkit [--json] [-v] [--hypervisor=SPEC] COMMAND [ARGS...]\n"
+                 "usage: xlkit [--json] [-v] [-t] [-T] [--hypervisor=SPEC] COMMAND [ARGS...]\n"
                  "\n"
                  "Commands:\n");
     for (const Command &c : kCommands) std::fprintf(f, "  %-14s %s\n", c.name, c.summary);
@@ -226,6 +226,8 @@ void print_usage(FILE *f) {
                  "Global options (before or after the command):\n"
                  "  --json              machine-readable JSON output for every command\n"
                  "  -v, --verbose       verbose logging (the library's debug messages)\n"
+                 "  -t                  progress redrawn in place even when stderr is no terminal\n"
+                 "  -T                  timestamps (to the millisecond) and pid on log lines\n"
                  "  --hypervisor=SPEC   \"xenctrl\" (real Xen) or \"sim:DIR\" (the sim host);\n"
                  "                      default: $XLKIT_HYPERVISOR, else xenctrl\n"
                  "  --version           print the version\n"
@@ -295,8 +297,14 @@ int main(int argc, char **argv) {
             app.g.json = true;
         } else if (a == "--verbose") {
             app.g.verbose++;
-        } else if (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos) {
-            app.g.verbose += int(a.size()) - 1;  // -v, -vv, ...
+        } else if (a.size() >= 2 && a[0] == '-' && a.find_first_not_of("vtT", 1) == std::string::npos) {
+            // -v, -vv, -t, -T, and clusters of them (xl's getopt "vftTN")
+            for (char f : a.substr(1)) {
+                if (f == 'v') app.g.verbose++;
+                else if (f == 't') app.g.progress_cr = true;
+                else app.g.timestamps = true;
+            }
+            if (app.g.progress_cr) Progress::force_redraw(true);
         } else if (a.rfind("--hypervisor=", 0) == 0) {
             app.g.hypervisor = a.substr(std::strlen("--hypervisor="));
             if (app.g.hypervisor.empty()) return app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
