@@ -67,9 +67,13 @@ protected:
         unsetenv("XLKIT_FAKE_SAVE");
         unsetenv("XLKIT_FAKE_RESTORE");
     }
+    // The guest's config as a migration carries it: with the guest's uuid
+    // (the source is made with it too), by which a receiver on the sender's
+    // host tells the sender's domain from another guest of the same name.
     DomainConfig config() {
         DomainConfig c;
         c.name = "guest";
+        for (std::size_t i = 0; i < c.uuid.bytes.size(); ++i) c.uuid.bytes[i] = std::uint8_t(0xa0 + i);
         c.type = DomainType::Pvh;
         c.kernel = dir_ + "/pvh";
         c.memory = c.maxmem = 128;
@@ -361,6 +365,56 @@ TEST_F(MigrateOpsTest, TheDefaultPolicyPassesNoBoundsToTheCopy) {
     std::istringstream words(line);
     std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
     EXPECT_EQ(w.size(), 5u) << line;  // save IO_FD DOMID LIVE DEBUG
+}
+
+// Without a uuid the receiver cannot tell a sender on this host from another
+// guest called NAME before the stream: it renames after GO and before the
+// unpause, as xl does, and the migration works the same.
+TEST_F(MigrateOpsTest, AReceiverGivenNoUuidRenamesFirstAsXlAndTakesTheGuestOver) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    const std::size_t before = domains();
+    send_async(src);
+    DomainConfig c = config();
+    c.uuid = Uuid{};
+    ASSERT_EQ(domain_migrate_receive(*ctx_, c, &dst_domid_, dst_fd_, dst_fd_, AoHow::callback([this](Error e) {
+                                         recv_rc_ = e;
+                                         received_ = true;
+                                     })),
+              Error::Success);
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, dst_domid_);
+    EXPECT_EQ(g[0].state, DomainState::Running);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+}
+
+// xl finds that NAME is taken at the receiver only after the whole stream
+// (and sends the guest back); xlkit before reading anything. A sender on the
+// same host is not a clash: its domain has the guest's uuid.
+TEST_F(MigrateOpsTest, AReceiverWhoseNameIsAnotherGuestsHereRefusesBeforeReadingAnything) {
+    std::uint32_t src = create_source();
+    DomainConfig other = config();
+    other.name = "taken";
+    other.uuid.bytes[0] ^= 0xff;
+    std::uint32_t o = 0;
+    ASSERT_EQ(domain_create_new(*ctx_, other, false, &o), Error::Success);
+    const std::size_t before = domains();
+    const char byte = 'x';
+    ASSERT_EQ(write(src_fd_, &byte, 1), 1);
+    DomainConfig c = config();
+    c.name = "taken";
+    std::uint32_t d = 0;
+    EXPECT_EQ(domain_migrate_receive(*ctx_, c, &d, dst_fd_, dst_fd_, AoHow{}), Error::Inval);
+    EXPECT_EQ(domains(), before) << "nothing made";
+    char ch;
+    EXPECT_EQ(recv(dst_fd_, &ch, 1, MSG_DONTWAIT), 1) << "nothing read";
+    EXPECT_EQ(state(src), DomainState::Running);
+    EXPECT_EQ(state(o), DomainState::Running);
 }
 
 TEST_F(MigrateOpsTest, BadRequestsFailAtInitiationAndSendNothing) {

@@ -11,12 +11,15 @@
 //
 //   sender -> receiver   the stream (live: precopy passes, then the guest
 //                        is suspended and the rest is sent)
-//   receiver -> sender   "domain received, ready to unpause\0"
 //   sender               renames its domain NAME -> NAME--migratedaway
+//                        (xl: after the next message; both are before GO)
+//   receiver -> sender   "domain received, ready to unpause\0"
 //   sender -> receiver   "domain is yours, you are cleared to unpause\0"
 //                        <- THE HAND-OVER POINT
-//   receiver             renames NAME--incoming -> NAME, unpauses it
-//                        (unless MigrateReceiveOptions::paused)
+//   receiver             unpauses it (unless MigrateReceiveOptions::paused),
+//                        then renames NAME--incoming -> NAME (xl: the other
+//                        way round; renames are not downtime here; NAME was
+//                        found free before the stream)
 //   receiver -> sender   "my copy unpause results are as follows\0" and
 //                        one byte: 0, or the receiver's -Error (8 bits)
 //   byte != 0            the receiver destroys its copy and sends
@@ -81,15 +84,16 @@ XLKIT_API Error domain_migrate_check(Ctx &ctx, std::uint32_t domid, const Migrat
  *   Streaming --fails, aborted (the receiver closed, a timeout, ...)-->
  *          complete(its error); the guest is resumed if it was suspended:
  *          the SOURCE RUNS ON
- *   Streaming --done--> AwaitReady (the guest is suspended): read Ready
- *   AwaitReady --wrong bytes, EOF, timeout, abort--> the guest resumed;
- *          complete(Fail / Timedout / Aborted): the SOURCE RUNS ON
- *   AwaitReady --Ready--> rename NAME -> NAME--migratedaway (failing: the
- *          guest resumed, complete(Fail), the source runs on); write GO
- *          (not written in full: renamed back, resumed, complete(Fail): the
- *          SOURCE RUNS ON, since a receiver, xl's too, runs the guest only
- *          after the whole message and otherwise destroys its copy):
- *          HandedOver (no longer abortable)
+ *   Streaming --done--> rename NAME -> NAME--migratedaway (failing: the
+ *          guest resumed, complete(Fail), the source runs on); AwaitReady
+ *          (the guest is suspended): read Ready
+ *   AwaitReady --wrong bytes, EOF, timeout, abort--> renamed back to NAME,
+ *          the guest resumed; complete(Fail / Timedout / Aborted): the
+ *          SOURCE RUNS ON
+ *   AwaitReady --Ready--> write GO (not written in full: renamed back,
+ *          resumed, complete(Fail): the SOURCE RUNS ON, since a receiver,
+ *          xl's too, runs the guest only after the whole message and
+ *          otherwise destroys its copy): HandedOver (no longer abortable)
  *   HandedOver --report byte 0--> the source domain is destroyed;
  *          complete(Success): the DESTINATION RUNS the guest
  *   HandedOver --report byte != 0--> await GO back (the receiver destroys
@@ -111,7 +115,9 @@ XLKIT_API Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, 
  * *domid is set once the stream has been received (not on a failure).
  *
  *   Start --bad cfg or fds (as domain_create_restore), a name ending in
- *          --incoming or --migratedaway--> fails: nothing made or read
+ *          --incoming or --migratedaway, NAME taken here by a domain of
+ *          another uuid (a sender on this host has the guest's)--> fails:
+ *          nothing made or read
  *   Start --> Restoring: domain_create_restore(NAME--incoming, paused)
  *   Restoring --fails / aborted (the sender closed mid-stream, ...)-->
  *          complete(its error): the half-made domain destroyed; nothing
@@ -119,8 +125,12 @@ XLKIT_API Error domain_migrate_send(Ctx &ctx, std::uint32_t domid, int send_fd, 
  *   Restoring --done--> write Ready; AwaitGo: read GO
  *   AwaitGo --writing Ready fails, wrong bytes, EOF, timeout, abort-->
  *          our copy destroyed; complete(Fail / Timedout / Aborted)
- *   AwaitGo --GO--> (no longer abortable) rename NAME--incoming -> NAME,
- *          unpause; write the report and its byte:
+ *   AwaitGo --GO--> (no longer abortable) unpause (unless paused), then
+ *          rename NAME--incoming -> NAME (once unpaused, a failed rename
+ *          is logged and the guest runs on under the temporary name: the
+ *          report is 0; a cfg without a uuid is renamed first, as xl
+ *          does, since the Start check could not tell a local sender from
+ *          another guest); write the report and its byte:
  *          0 --> complete(Success): THIS SIDE RUNS the guest (a report
  *              that cannot be written is logged: the sender then leaves
  *              its copy suspended, undefined on its side)

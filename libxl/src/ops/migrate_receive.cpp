@@ -36,6 +36,7 @@ struct State {
     Error rc = Error::Success;  // the completion, once our copy is destroyed
     bool give_back = false;     // send GO back once destroyed (after the hand-over)
     bool paused = false;        // MigrateReceiveOptions::paused: not unpaused after GO
+    bool name_checked = false;  // NAME found free at the start: unpause before the rename
 };
 
 // ---- Tidying up: our copy goes, then complete --------------------------------
@@ -60,7 +61,7 @@ void destroy_copy_and_complete(Egc &egc, State &st, Error rc, bool give_back) {
     }
 }
 
-// ---- AwaitGo: then rename, unpause, report -------------------------------------
+// ---- AwaitGo: then unpause and rename (see go_cb), report ----------------------
 
 void go_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
     State &st = *static_cast<State *>(r->data);
@@ -69,8 +70,14 @@ void go_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
         return;
     }
     XLKIT_LOG(egc.ctx, INFO, "%s: got permission, starting domain %u", kSide, st.domid);
-    report_stage(egc, st.console, st.domid, "handshake", 1, 2);
-    Error urc = migrate::domain_rename(egc, st.domid, st.incoming, st.name);
+    // When NAME was free at the start (name_free_here), unpaused first, then
+    // renamed (xl renames first): the rename's xenstore round trips are then
+    // not downtime. Once the guest has run here it is this side's whatever
+    // the rename does: a rename that fails (a domain called NAME made here
+    // since the start) leaves it running under its temporary name, logged,
+    // and reported as a success so that the sender never resumes its copy.
+    Error urc = Error::Success;
+    if (!st.name_checked) urc = migrate::domain_rename(egc, st.domid, st.incoming, st.name);
     if (urc == Error::Success && !st.paused) {
         XenStacks s;
         urc = xen_stacks(egc, &s);
@@ -82,6 +89,15 @@ void go_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
             }
         }
     }
+    if (urc == Error::Success && st.name_checked) {
+        Error nrc = migrate::domain_rename(egc, st.domid, st.incoming, st.name);
+        if (nrc != Error::Success && !st.paused)
+            XLKIT_LOG(egc.ctx, WARN, "%s: domain %u runs here under its temporary name '%s' (the rename failed)",
+                      kSide, st.domid, st.incoming.c_str());
+        else
+            urc = nrc;
+    }
+    report_stage(egc, st.console, st.domid, "handshake", 1, 2);
     Error wrc = migrate::msg_write(egc, st.send_fd,
                                    migrate::report_with_status(urc), "success/failure report",
                                    kSide);
@@ -126,6 +142,34 @@ void restored(Egc &egc, Ao *nested, Error rc) {
         destroy_copy_and_complete(egc, st, rrc, false);
 }
 
+/* NAME must be free on this host, but for the sender's own domain when the
+ * migration is to this host: that one has the guest's uuid. Checked before
+ * anything is received (xl finds a clash after the whole stream, and then
+ * sends the guest back). *checked: the answer is sure (the config has a
+ * uuid); without one a local sender cannot be told apart, and the clash is
+ * left to the rename after GO, made before the unpause as xl does. */
+Error name_free_here(Egc &egc, const DomainConfig &cfg, bool *checked) {
+    *checked = false;
+    if (cfg.uuid == Uuid{}) return Error::Success;
+    XenStacks s;
+    if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
+    const std::string ours = "/vm/" + to_string(cfg.uuid);
+    std::vector<std::string> doms;
+    if (s.xs->directory(0, "/local/domain", &doms) < 0) return Error::Success;
+    for (const std::string &d : doms) {
+        std::string name, vm;
+        if (s.xs->read(0, "/local/domain/" + d + "/name", &name) < 0 || name != cfg.name) continue;
+        if (s.xs->read(0, "/local/domain/" + d + "/vm", &vm) == 0 && vm == ours) continue;  // the sender's
+        XLKIT_LOG(egc.ctx, ERROR,
+                  "migrate-receive: name: domain %s here is called '%s' already (another guest: its uuid differs); "
+                  "nothing was received",
+                  d.c_str(), cfg.name.c_str());
+        return Error::Inval;
+    }
+    *checked = true;
+    return Error::Success;
+}
+
 Error receive_start(Egc &egc, State &st, const DomainConfig &cfg, std::uint32_t *domid, int recv_fd, int send_fd) {
     st.recv_fd = recv_fd;
     st.send_fd = send_fd;
@@ -141,6 +185,7 @@ Error receive_start(Egc &egc, State &st, const DomainConfig &cfg, std::uint32_t 
         XLKIT_LOG(egc.ctx, ERROR, "migrate-receive: send_fd %d is not open for writing", send_fd);
         return Error::Inval;
     }
+    if (Error rc = name_free_here(egc, cfg, &st.name_checked); rc != Error::Success) return rc;
     st.incoming = cfg.name + std::string(migrate::kIncomingSuffix);
     DomainConfig c = cfg;
     c.name = st.incoming;

@@ -112,15 +112,10 @@ void report_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
 void ready_cb(Egc &egc, migrate::MsgRead *r, Error rc) {
     State &st = *static_cast<State *>(r->data);
     if (rc != Error::Success) {
-        fail_and_resume(egc, st, rc, false);
+        fail_and_resume(egc, st, rc, true);
         return;
     }
     XLKIT_LOG(egc.ctx, INFO, "%s: target has acknowledged transfer", kSide);
-    std::string away = st.name + std::string(migrate::kMigratedAwaySuffix);
-    if (Error rrc = migrate::domain_rename(egc, st.domid, st.name, away); rrc != Error::Success) {
-        fail_and_resume(egc, st, Error::Fail, false);
-        return;
-    }
     // The hand-over point: from the first byte of GO on the receiver may
     // run the guest, so this side never resumes it on its own again.
     XLKIT_LOG(egc.ctx, INFO, "%s: giving target permission to start", kSide);
@@ -153,8 +148,18 @@ void streamed(Egc &egc, Ao *nested, Error rc) {
         return;
     }
     report_stage(egc, st.progress, st.domid, "handshake", 0, 2);
+    // The guest is suspended and sent: renamed away now, while the receiver
+    // still introduces its copy, rather than after its Ready, where the
+    // rename's xenstore round trips (tens of ms under emulation) would
+    // count in the downtime. xl renames after Ready; both are before GO,
+    // the only order that matters (a receiver on this host takes NAME).
+    std::string away = st.name + std::string(migrate::kMigratedAwaySuffix);
+    if (Error rrc = migrate::domain_rename(egc, st.domid, st.name, away); rrc != Error::Success) {
+        fail_and_resume(egc, st, Error::Fail, false);
+        return;
+    }
     if (Error rrc = await(egc, st, migrate::kReady, "ready message", 0, true, ready_cb); rrc != Error::Success)
-        fail_and_resume(egc, st, rrc, false);
+        fail_and_resume(egc, st, rrc, true);
 }
 
 Error check_policy(Egc &egc, const MigratePolicy &p) {
