@@ -5,11 +5,12 @@
  *   xlkit-downtime SRC_DOMID TIMEOUT_SECS
  *
  * Polls every domain (xc_domain_getinfolist) about every 0.2 ms and prints
- *   suspended MS running MS downtime MS
+ *   suspended MS running MS downtime MS suspended_at S running_at S
  * milliseconds from its start: when SRC_DOMID first stopped running (shut
  * down with reason suspend, dying, or gone), when a domain created since
  * the start first ran (not paused, not shut down) after that, and their
- * difference: the time the guest ran nowhere. Exit 0; 1 if either was not
+ * difference: the time the guest ran nowhere; then the two instants in
+ * seconds since the epoch, to line them up with `xlkit -T`'s log lines. Exit 0; 1 if either was not
  * seen within TIMEOUT_SECS; 2 for a usage error. Its polling costs one CPU
  * while it runs, equally for the tools compared. */
 #include <errno.h>
@@ -24,6 +25,12 @@
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -61,6 +68,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     const double t0 = now_ms();
+    const double wall0 = wall_ms();  /* the same instant on the clock log lines show (xlkit -T) */
     double suspended = -1, running = -1;
     struct timespec gap = {0, 200000};
     while (running < 0 && now_ms() - t0 < limit) {
@@ -87,6 +95,7 @@ int main(int argc, char **argv) {
                 suspended < 0 ? "the source never stopped" : "no new domain ran");
         return 1;
     }
-    printf("suspended %.1f running %.1f downtime %.1f\n", suspended, running, running - suspended);
+    printf("suspended %.1f running %.1f downtime %.1f suspended_at %.3f running_at %.3f\n", suspended, running,
+           running - suspended, (wall0 + suspended) / 1e3, (wall0 + running) / 1e3);
     return 0;
 }

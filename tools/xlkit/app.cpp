@@ -92,6 +92,19 @@ struct Logger::Impl {
 
 namespace {
 
+// -T: "2026-12-06 02:31:57.077 UTC " (and "[pid] ") before a line on stderr.
+void print_stamp(bool pid) {
+    struct timespec ts;
+    struct tm tm;
+    char date[64], zone[16];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+    std::strftime(zone, sizeof zone, "%Z", &tm);
+    std::fprintf(stderr, "%s.%03ld %s ", date, ts.tv_nsec / 1000000, zone);
+    if (pid) std::fprintf(stderr, "[%ld] ", long(getpid()));
+}
+
 struct XtlShim {
     xentoollog_logger vt;  // first: the library calls through it
     Logger::Impl *impl;
@@ -118,17 +131,7 @@ __attribute__((format(printf, 5, 0))) void shim_vmessage(xentoollog_logger *lg, 
     }
     if (!impl->stdio) return;
     Progress::suspend_current();
-    if (impl->timestamps) {
-        struct timespec ts;
-        struct tm tm;
-        char date[64];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        localtime_r(&ts.tv_sec, &tm);
-        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
-        char zone[16];
-        std::strftime(zone, sizeof zone, "%Z", &tm);
-        std::fprintf(stderr, "%s.%03ld %s ", date, ts.tv_nsec / 1000000, zone);  // then xentoollog's [pid]
-    }
+    if (impl->timestamps) print_stamp(false);  // then xentoollog's [pid]
     va_list ap;
     va_copy(ap, al);
     xtl_logv(reinterpret_cast<xentoollog_logger *>(impl->stdio), level, errnoval, context, format, ap);
@@ -182,9 +185,11 @@ double now_s() {
 
 namespace {
 bool g_force_redraw = false;
+bool g_stamp_lines = false;
 } // namespace
 
 void Progress::force_redraw(bool on) noexcept { g_force_redraw = on; }
+void Progress::stamp_lines(bool on) noexcept { g_stamp_lines = on; }
 
 Progress::Progress() : tty_(g_force_redraw || isatty(2) == 1) {}
 
@@ -250,6 +255,7 @@ void Progress::stage(const std::string &name, int done, int total) {
     if (tty_) {
         draw();
     } else {
+        if (g_stamp_lines) print_stamp(true);
         if (total > 0)
             std::fprintf(stderr, "%s: %s (%d/%d)\n", title_.c_str(), name.c_str(), done, total);
         else
@@ -259,13 +265,10 @@ void Progress::stage(const std::string &name, int done, int total) {
 }
 
 void Progress::note(const std::string &msg) {
-    if (tty_) {
-        suspend_current();
-        std::fprintf(stderr, "%s: %s\n", title_.c_str(), msg.c_str());
-        if (active_) draw();
-    } else {
-        std::fprintf(stderr, "%s: %s\n", title_.c_str(), msg.c_str());
-    }
+    if (tty_) suspend_current();
+    if (g_stamp_lines) print_stamp(true);
+    std::fprintf(stderr, "%s: %s\n", title_.c_str(), msg.c_str());
+    if (tty_ && active_) draw();
     std::fflush(stderr);
 }
 
@@ -580,6 +583,7 @@ int getopt_cmd(App &app, int argc, char **argv, const char *shortopts, const str
             Progress::force_redraw(true);
         } else if (c == 'T' && !own_T) {
             app.g.timestamps = true;
+            Progress::stamp_lines(true);
         } else if (c == kOptJson) {
             app.g.json = true;
         } else if (c == kOptVerbose) {

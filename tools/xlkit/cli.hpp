@@ -85,6 +85,8 @@ public:
     /* -t: draw as on a terminal whatever stderr is (a migration receiver's
      * stderr is the sender's ssh channel, which ends on a terminal). */
     static void force_redraw(bool on) noexcept;
+    /* -T: lines printed (not redrawn ones) start with the time and pid. */
+    static void stamp_lines(bool on) noexcept;
     Progress();
     ~Progress();
     bool tty() const noexcept { return tty_; }

@@ -305,6 +305,7 @@ int main(int argc, char **argv) {
                 else app.g.timestamps = true;
             }
             if (app.g.progress_cr) Progress::force_redraw(true);
+            if (app.g.timestamps) Progress::stamp_lines(true);
         } else if (a.rfind("--hypervisor=", 0) == 0) {
             app.g.hypervisor = a.substr(std::strlen("--hypervisor="));
             if (app.g.hypervisor.empty()) return app.usage("--hypervisor needs a value (xenctrl or sim:DIR)");
