@@ -10,9 +10,13 @@
 //   Start    --> Building   the domain builder runs in a worker thread (it
 //                           unpacks and loads the kernel: seconds under
 //                           emulation), so the ctx keeps serving events
-//   Building (restore) --the empty domain made--> Stream: the saved stream
+//   Building (restore) --the empty domain made--> its xenstore entries
+//            but the ring references written (in a migration, this is
+//            during the precopy, not downtime); Stream: the saved stream
 //            is read into it (RestoreStream); its store and console frames
 //            come back from xc_domain_restore --stream read--> as built
+//            (the two ring references are what is left to write; the
+//            stored configuration is written before the stream too)
 //   Stream   --bad stream / failed / timed out / aborted--> the domain is
 //            destroyed, complete(rc)
 //   Start    --a disk or nic spec fails its add's checks--> create_fail
@@ -162,15 +166,34 @@ Error check_config(Egc &egc, const DomainConfig &c, bool restoring) {
     return rc;
 }
 
+// Which of a new domain's xenstore entries write_entries writes: all of
+// them once it is built; for a restore, all but the two ring references
+// before the stream (they are not downtime when it is a migration's), and
+// the ring references, which come with the stream, after it.
+enum class Entries { All, AllButRings, Rings };
+
 // The xenstore entries of a new domain (libxl__build_post and the device
 // entries of its disks).
-Error write_entries(Egc &egc, XenCtx &x, State &st) {
+Error write_entries(Egc &egc, XenCtx &x, State &st, Entries which) {
     const std::uint32_t d = st.built.domid;
     const std::string dp = dom_path(d);
     const std::string uuid = uuid_string(st.build.uuid);
     const std::string vm = "/vm/" + uuid;
     const DomainConfig &c = st.cfg;
     const bool pvh = c.type == DomainType::Pvh;
+    auto rings = [&](Xenstore &s, XsTxn t) {
+        return s.write(t, dp + "/store/ring-ref", std::to_string(st.built.store_mfn)) < 0 ||
+               s.write(t, dp + "/console/ring-ref", std::to_string(st.built.console_mfn)) < 0;
+    };
+    if (which == Entries::Rings) {
+        // Two writes, no transaction: the rest is there, and xenconsoled
+        // and xenstored act on the domain only once it is introduced.
+        Xenstore *s = nullptr;
+        if (Error rc = x.xs(egc, &s); rc != Error::Success) return rc;
+        if (!rings(*s, 0)) return Error::Success;
+        XLKIT_LOG(egc.ctx, ERROR, "create: domain %u: cannot write its store and console ring references", d);
+        return Error::Fail;
+    }
     return xs_transact(egc, x, "create: xenstore entries", [&](Xenstore &s, XsTxn t) {
         auto w = [&](const std::string &p, const std::string &v) { return s.write(t, p, v) < 0; };
         if (s.mkdir(t, dp) < 0 || s.set_perms_for(t, dp, d, false) < 0) return Error::Fail;
@@ -178,9 +201,8 @@ Error write_entries(Egc &egc, XenCtx &x, State &st) {
                     w(dp + "/memory/static-max", std::to_string(st.build.maxmemkb)) ||
                     w(dp + "/memory/target", std::to_string(st.build.memkb)) ||
                     w(dp + "/store/port", std::to_string(st.built.store_port)) ||
-                    w(dp + "/store/ring-ref", std::to_string(st.built.store_mfn)) ||
+                    (which == Entries::All && rings(s, t)) ||
                     w(dp + "/console/port", std::to_string(st.built.console_port)) ||
-                    w(dp + "/console/ring-ref", std::to_string(st.built.console_mfn)) ||
                     w(dp + "/console/type", "xenconsoled") || w(dp + "/console/output", "pty") ||
                     w(dp + "/console/limit", "1048576") || w(vm + "/name", c.name) || w(vm + "/uuid", uuid) ||
                     w("/libxl/" + std::to_string(d) + "/type", pvh ? "pvh" : "pv");
@@ -227,7 +249,9 @@ void undo(Egc &egc, State &st) {
 void launch(Egc &egc, State &st) {
     XenStacks s;
     Error rc = xen_stacks(egc, &s);
-    if (rc == Error::Success) {
+    // A restore's was stored before its stream; again only if its devices
+    // have since been given devids and macs.
+    if (rc == Error::Success && (!st.restore || !st.cfg.disks.empty() || !st.cfg.nics.empty())) {
         std::string why;
         rc = userdata_store(*s.x, st.built.domid, uuid_of(st), st.cfg, &why);
         if (rc != Error::Success)
@@ -364,6 +388,22 @@ void built_cb(Egc &egc, EvImmediate *im) {
     }
     if (st.domid_out) *st.domid_out = st.built.domid;
     if (st.restore) {
+        XenStacks s;
+        Error wrc = xen_stacks(egc, &s);
+        if (wrc == Error::Success) wrc = write_entries(egc, *s.x, st, Entries::AllButRings);
+        if (wrc == Error::Success) {
+            // Its stored configuration too (fsynced: tens of ms under
+            // emulation), which undo() removes if the restore fails.
+            std::string why;
+            wrc = userdata_store(*s.x, st.built.domid, uuid_of(st), st.cfg, &why);
+            if (wrc != Error::Success)
+                XLKIT_LOG(egc.ctx, ERROR, "create: domain %u's configuration: %s", st.built.domid, why.c_str());
+        }
+        if (wrc != Error::Success) {
+            undo(egc, st);
+            finish(egc, st, wrc);
+            return;
+        }
         RestoreStream &rs = st.stream;
         rs.ao = st.ao;
         rs.progress = st.console;
@@ -391,7 +431,7 @@ void domain_made(Egc &egc, State &st) {
     XenStacks s;
     Error rc = xen_stacks(egc, &s);
     if (rc == Error::Success && st.ao->aborting()) rc = Error::Aborted;
-    if (rc == Error::Success) rc = write_entries(egc, *s.x, st);
+    if (rc == Error::Success) rc = write_entries(egc, *s.x, st, st.restore ? Entries::Rings : Entries::All);
     if (rc == Error::Success) {
         int r = s.xs->introduce_domain(st.built.domid, st.built.store_mfn, st.built.store_port);
         if (r < 0) rc = s.x->xs_error(egc, r, "introduce", std::to_string(st.built.domid));
