@@ -22,10 +22,15 @@ void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_c
     out->domid = d.domid;
     std::memcpy(out->uuid.bytes.data(), d.uuid, 16);
     std::string name;
-    if (s.xs && s.x->domain_name(egc, *s.xs, d.domid, d.uuid, may_cache, &name) == 0)
+    const int nr = s.xs ? s.x->domain_name(egc, *s.xs, d.domid, d.uuid, may_cache, &name) : -ENOENT;
+    if (nr == 0)
         out->name = name;
     else if (d.domid == 0)
         out->name = "Domain-0";
+    // A domain without a name node is normal (being made or destroyed); a
+    // read that failed otherwise makes a lookup by name miss it: said here.
+    if (nr < 0 && nr != -ENOENT && d.domid != 0)
+        XLKIT_LOGE(egc.ctx, WARN, -nr, "cannot read the name of domain %u", d.domid);
     // Xen only knows "HVM container": a PVH one is told by the type the
     // toolstack recorded (libxl__domain_type reads the same node).
     out->domain_type = d.hvm ? DomainType::Hvm : DomainType::Pv;
