@@ -185,6 +185,26 @@ TEST_F(SaveFailTest, AGuestThatDoesNotAcknowledgeTimesOutAndRunsOn) {
     EXPECT_EQ(info(d).state, DomainState::Running);
 }
 
+// The guest shut down (not suspended) while its memory was being copied:
+// the suspend the helper then asks for fails, and the helper is told so, not
+// only sent SIGTERM, which a helper not yet blocked reading the answer takes
+// without waking (the save then hung until killed).
+TEST_F(SaveFailTest, AGuestThatShutDownDuringTheCopyFailsTheSaveWithoutAHang) {
+    const std::string go = host_.dir() + "/fake-save-go";
+    setenv("XLKIT_FAKE_SAVE", "deaf-wait", 1);
+    setenv("XLKIT_FAKE_SAVE_GO", go.c_str(), 1);
+    std::uint32_t d = create("gone-down");
+    save_async(d, 10000);
+    ASSERT_EQ(sim_domain_shutdown(host_.sim(), d, 0 /* poweroff */), 0);
+    std::FILE *f = std::fopen(go.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+    EXPECT_TRUE(drive_until([&] { return finished_; })) << "the save hung";
+    EXPECT_EQ(result_, Error::Inval);
+    unsetenv("XLKIT_FAKE_SAVE_GO");
+    (void)std::remove(go.c_str());
+}
+
 TEST_F(SaveFailTest, BadRequestsFailAtInitiation) {
     std::uint32_t d = create("bad");
     EXPECT_EQ(domain_suspend(*ctx_, 4242, fd_, 0, AoHow{}), Error::DomainNotfound);

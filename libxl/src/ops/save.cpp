@@ -242,6 +242,11 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         st.suspending = true;
         if (Error rc = guest_suspend_start(egc, st.gs); rc != Error::Success) {
             st.suspending = false;
+            // Answered, not only signalled: the helper's SIGTERM handler may
+            // run before it blocks reading this answer, and would then wait
+            // for it for ever (seen on real Xen: a migration that hung until
+            // killed, its guest shut down before the suspend).
+            tell_helper(st, "fail\n");
             stop_copy(egc, st, rc);
         }
     } else {
