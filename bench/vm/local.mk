@@ -37,7 +37,8 @@ CLEANFILES += bench/vm/xlkit-downtime$(EXEEXT)
 EXTRA_DIST += bench/vm/migrate.py
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
-# options for run.sh (e.g. --rounds 3 --runs 10).
+# options for run.sh (e.g. --rounds 3 --runs 10). bench-vm-migrate's box
+# may run an hour (a guest boot per row: 15 rows with --runs 3).
 XENBOX_FLAGS =
 BENCH_VM_ARGS =
 # The CLI, and the config-parser module it loads (tools/xlkit/local.mk).
@@ -73,7 +74,7 @@ bench-vm-save: $(BUILT_SOURCES)
 bench-vm-migrate: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT) \
 	    bench/vm/xlkit-downtime$(EXEEXT)
-	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	$(top_srcdir)/tools/hosts/xenbox/xenbox --timeout 3600 $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/migrate.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \

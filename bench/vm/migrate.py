@@ -84,9 +84,14 @@ def one(exe, name, cfg, downtime, env, extra=""):
         sys.exit("migrate.py: %s did not end within 600 s" % cmd)
     total = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out, _ = poll.communicate(timeout=660)
     if m.returncode != 0:
-        sys.exit("migrate.py: %s failed (%d) after %.1f s:\n%s" % (cmd, m.returncode, total, m.stdout[-3000:]))
+        # Said now: the poller would wait its 600 s for a stop that may
+        # never come.
+        poll.kill()
+        poll.communicate()
+        state = sh("xl list; xl dmesg | tail -20").stdout
+        sys.exit("migrate.py: %s failed (%d) after %.1f s:\n%s\n%s" % (cmd, m.returncode, total, m.stdout[-3000:], state))
+    out, _ = poll.communicate(timeout=660)
     if poll.returncode != 0:
         sys.exit("migrate.py: the downtime poller failed: " + out)
     f = out.split()
