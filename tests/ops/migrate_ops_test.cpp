@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <gtest/gtest.h>
 #include <stop_token>
@@ -98,7 +99,8 @@ protected:
                                       })),
                   Error::Success);
     }
-    void receive_async(bool close_when_done = false, MigrateReceiveOptions opts = {}) {
+    void receive_async(bool close_when_done = false, MigrateReceiveOptions opts = {},
+                       std::optional<DomainConfig> cfg = std::nullopt) {
         AoHow how = AoHow::callback([this, close_when_done](Error e) {
             recv_rc_ = e;
             received_ = true;
@@ -107,7 +109,8 @@ protected:
                 dst_fd_ = -1;
             }
         });
-        ASSERT_EQ(domain_migrate_receive(*ctx_, config(), opts, &dst_domid_, dst_fd_, dst_fd_, std::move(how)),
+        ASSERT_EQ(domain_migrate_receive(*ctx_, cfg ? *cfg : config(), opts, &dst_domid_, dst_fd_, dst_fd_,
+                                         std::move(how)),
                   Error::Success);
     }
     template <class Pred>
@@ -378,11 +381,7 @@ TEST_F(MigrateOpsTest, AReceiverGivenNoUuidRenamesFirstAsXlAndTakesTheGuestOver)
     send_async(src);
     DomainConfig c = config();
     c.uuid = Uuid{};
-    ASSERT_EQ(domain_migrate_receive(*ctx_, c, &dst_domid_, dst_fd_, dst_fd_, AoHow::callback([this](Error e) {
-                                         recv_rc_ = e;
-                                         received_ = true;
-                                     })),
-              Error::Success);
+    receive_async(false, {}, c);
     ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
     EXPECT_EQ(send_rc_, Error::Success);
     EXPECT_EQ(recv_rc_, Error::Success);
