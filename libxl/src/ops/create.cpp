@@ -506,16 +506,11 @@ Error create_start(Egc &egc, State &st, const DomainConfig &cfg, bool paused, st
         st.name_reserved = false;
         return frc;
     };
-    std::vector<std::string> doms;
-    if (s.xs->directory(0, "/local/domain", &doms) == 0)
-        for (const std::string &d : doms) {
-            std::string name;
-            if (s.xs->read(0, "/local/domain/" + d + "/name", &name) == 0 && name == cfg.name) {
-                XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
-                          cfg.name.c_str(), d.c_str());
-                return fail_early(Error::Inval);
-            }
-        }
+    for (const std::string &d : domains_named(*s.xs, 0, cfg.name)) {
+        XLKIT_LOG(egc.ctx, ERROR, "domain config: name: a domain called '%s' exists already (domid %s)",
+                  cfg.name.c_str(), d.c_str());
+        return fail_early(Error::Inval);
+    }
     const bool pvh = cfg.type == DomainType::Pvh;
     const std::uint64_t maxmem_kb = (cfg.maxmem ? cfg.maxmem : cfg.memory) * 1024;
     const std::uint64_t shadow_kb = !pvh ? 0 : cfg.shadow_memory ? cfg.shadow_memory * 1024 : default_shadow_kb(maxmem_kb, cfg.vcpus);

@@ -143,16 +143,11 @@ Error domain_rename(Egc &egc, std::uint32_t domid, const std::string &from, cons
                       from.c_str());
             return Error::Inval;
         }
-        std::vector<std::string> doms;
-        if (xs.directory(t, "/local/domain", &doms) == 0)
-            for (const std::string &d : doms) {
-                std::string name;
-                if (d != std::to_string(domid) && xs.read(t, "/local/domain/" + d + "/name", &name) == 0 &&
-                    name == to) {
-                    XLKIT_LOG(egc.ctx, ERROR, "rename of domain %u to '%s': domain %s has that name", domid,
-                              to.c_str(), d.c_str());
-                    return Error::Inval;
-                }
+        for (const std::string &d : domains_named(xs, t, to))
+            if (d != std::to_string(domid)) {
+                XLKIT_LOG(egc.ctx, ERROR, "rename of domain %u to '%s': domain %s has that name", domid, to.c_str(),
+                          d.c_str());
+                return Error::Inval;
             }
         if (xs.write(t, dom_path(domid) + "/name", to) < 0) return Error::Fail;
         std::string vm;

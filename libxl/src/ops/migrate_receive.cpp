@@ -154,11 +154,8 @@ Error name_free_here(Egc &egc, const DomainConfig &cfg, bool *checked) {
     XenStacks s;
     if (Error rc = xen_stacks(egc, &s); rc != Error::Success) return rc;
     const std::string ours = "/vm/" + to_string(cfg.uuid);
-    std::vector<std::string> doms;
-    if (s.xs->directory(0, "/local/domain", &doms) < 0) return Error::Success;
-    for (const std::string &d : doms) {
-        std::string name, vm;
-        if (s.xs->read(0, "/local/domain/" + d + "/name", &name) < 0 || name != cfg.name) continue;
+    for (const std::string &d : domains_named(*s.xs, 0, cfg.name)) {
+        std::string vm;
         if (s.xs->read(0, "/local/domain/" + d + "/vm", &vm) == 0 && vm == ours) continue;  // the sender's
         XLKIT_LOG(egc.ctx, ERROR,
                   "migrate-receive: name: domain %s here is called '%s' already (another guest: its uuid differs); "

@@ -17,6 +17,16 @@ Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out) 
     return Error::Success;
 }
 
+std::vector<std::string> domains_named(Xenstore &xs, XsTxn t, const std::string &name) {
+    std::vector<std::string> doms, out;
+    if (xs.directory(t, "/local/domain", &doms) < 0) return out;
+    for (const std::string &d : doms) {
+        std::string n;
+        if (xs.read(t, "/local/domain/" + d + "/name", &n) == 0 && n == name) out.push_back(d);
+    }
+    return out;
+}
+
 void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_cache, DomainInfo *out) {
     *out = DomainInfo{};
     out->domid = d.domid;

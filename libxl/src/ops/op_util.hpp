@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ao/ao.hpp"
 #include "ao/ao_start.hpp"
@@ -24,6 +25,11 @@ Error query_domain(Egc &egc, Hypervisor &hv, std::uint32_t domid, DomInfo *out);
  * name (XenCtx::domain_name; may_cache: a name asked for again may be
  * kept, watched). */
 void fill_domain_info(Egc &egc, const XenStacks &s, const DomInfo &d, bool may_cache, DomainInfo *out);
+
+/* The domains (their /local/domain entries, as domids in text) whose
+ * name node reads `name`, read in transaction t (0: none). Create, the
+ * migration receiver and the hand-over's rename each check a name with it. */
+std::vector<std::string> domains_named(Xenstore &xs, XsTxn t, const std::string &name);
 
 /* A progress report naming a stage (OPERATION_PROGRESS). */
 void report_stage(Egc &egc, Progress &p, std::uint32_t domid, const char *stage, int done, int total);
