@@ -742,6 +742,32 @@ protected:
                              "cpuid = \"host,rdtscp=0\"\n");
     }
     const std::string receiver_ = std::string(XLKIT_BIN) + " migrate-receive -e";
+
+    // A stand-in for ssh: records its arguments in DIR/ssh-args and runs the
+    // receiver here. Returns its path.
+    static std::string fake_ssh(const std::string &dir) {
+        const std::string ssh = dir + "/fake-ssh", args = dir + "/ssh-args";
+        std::FILE *f = std::fopen(ssh.c_str(), "w");
+        if (!f) return "";
+        std::fprintf(f, "#!/bin/sh\necho \"$*\" > '%s'\nshift 2\nexec '%s' \"$@\"\n", args.c_str(), XLKIT_BIN);
+        std::fclose(f);
+        return chmod(ssh.c_str(), 0755) == 0 ? ssh : "";
+    }
+
+    // A running PVH guest1 migrated to "otherhost" through the stand-in:
+    // xlkit ARGS... -s SSH guest1 otherhost.
+    void migrate_by_fake_ssh(std::vector<std::string> args, Result *r) {
+        std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
+        ASSERT_GT(d, 0u);
+        GuestAgent agent(host_.sim(), d, true);
+        ASSERT_TRUE(agent.ready());
+        const std::string ssh = fake_ssh(host_.dir());
+        ASSERT_FALSE(ssh.empty());
+        for (const char *a : {"-s", ssh.c_str(), "guest1", "otherhost"}) args.emplace_back(a);
+        setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
+        *r = xlkit(args);
+        unsetenv("XLKIT_SAVE_HELPER");
+    }
 };
 
 TEST_F(CliMigrate, ALocalMigrationLeavesOneRunningDomainWithTheName) {
@@ -891,29 +917,11 @@ TEST_F(CliMigrate, AReceiverGivenDashPLeavesTheGuestPaused) {
     EXPECT_EQ(find("guest1")->state, "running");
 }
 
-// A stand-in for ssh: records its arguments in DIR/ssh-args and runs the
-// receiver here. Returns its path.
-std::string fake_ssh(const std::string &dir) {
-    const std::string ssh = dir + "/fake-ssh", args = dir + "/ssh-args";
-    std::FILE *f = std::fopen(ssh.c_str(), "w");
-    if (!f) return "";
-    std::fprintf(f, "#!/bin/sh\necho \"$*\" > '%s'\nshift 2\nexec '%s' \"$@\"\n", args.c_str(), XLKIT_BIN);
-    std::fclose(f);
-    return chmod(ssh.c_str(), 0755) == 0 ? ssh : "";
-}
-
 // The sender's -p, -e and -F reach the receiver through the ssh rune (xl's:
 // -F and -e both become the receiver's -e).
 TEST_F(CliMigrate, TheSendersDashPAndDashFReachTheReceiverInTheSshRune) {
-    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
-    ASSERT_GT(d, 0u);
-    GuestAgent agent(host_.sim(), d, true);
-    ASSERT_TRUE(agent.ready());
-    const std::string ssh = fake_ssh(host_.dir());
-    ASSERT_FALSE(ssh.empty());
-    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
-    Result r = xlkit({"migrate", "-F", "-p", "-s", ssh, "guest1", "otherhost"});
-    unsetenv("XLKIT_SAVE_HELPER");
+    Result r;
+    ASSERT_NO_FATAL_FAILURE(migrate_by_fake_ssh({"migrate", "-F", "-p"}, &r));
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(read_file(host_.dir() + "/ssh-args"), "otherhost xlkit migrate-receive -e -p\n");
     EXPECT_EQ(find("guest1")->state, "paused");
@@ -923,15 +931,8 @@ TEST_F(CliMigrate, TheSendersDashPAndDashFReachTheReceiverInTheSshRune) {
 // line of both sides starts with the time, to the millisecond (xl: to the
 // second), and the pid, so one stderr shows the two sides' steps in order.
 TEST_F(CliMigrate, WithDashTBothSidesLogLinesCarryTheTimeToTheMillisecondAndThePid) {
-    std::uint32_t d = create(pvh_cfg("guest1"), {"-e"});
-    ASSERT_GT(d, 0u);
-    GuestAgent agent(host_.sim(), d, true);
-    ASSERT_TRUE(agent.ready());
-    const std::string ssh = fake_ssh(host_.dir());
-    ASSERT_FALSE(ssh.empty());
-    setenv("XLKIT_SAVE_HELPER", XLKIT_FAKE_SAVE_HELPER, 1);
-    Result r = xlkit({"-T", "-v", "migrate", "-F", "-s", ssh, "guest1", "otherhost"});
-    unsetenv("XLKIT_SAVE_HELPER");
+    Result r;
+    ASSERT_NO_FATAL_FAILURE(migrate_by_fake_ssh({"-T", "-v", "migrate", "-F"}, &r));
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(read_file(host_.dir() + "/ssh-args"), "otherhost xlkit -T -v migrate-receive -e\n");
     const std::regex stamped(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+ \[(\d+)\] )");

@@ -150,6 +150,18 @@ protected:
         EXPECT_EQ(list_domain(*ctx_, &l), Error::Success);
         return l.size();
     }
+    // Both sides succeeded; the guest runs at the receiver, the only one
+    // called "guest", and the source is gone (before: the domains before).
+    void expect_moved_and_running(std::size_t before) {
+    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+    EXPECT_EQ(send_rc_, Error::Success);
+    EXPECT_EQ(recv_rc_, Error::Success);
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, dst_domid_);
+    EXPECT_EQ(g[0].state, DomainState::Running);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    }
     DomainState state(std::uint32_t d) {
         DomainInfo i;
         EXPECT_EQ(domain_info(*ctx_, d, &i), Error::Success);
@@ -382,14 +394,7 @@ TEST_F(MigrateOpsTest, AReceiverGivenNoUuidRenamesFirstAsXlAndTakesTheGuestOver)
     DomainConfig c = config();
     c.uuid = Uuid{};
     receive_async(false, {}, c);
-    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
-    EXPECT_EQ(send_rc_, Error::Success);
-    EXPECT_EQ(recv_rc_, Error::Success);
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, dst_domid_);
-    EXPECT_EQ(g[0].state, DomainState::Running);
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    ASSERT_NO_FATAL_FAILURE(expect_moved_and_running(before));
 }
 
 // xl finds that NAME is taken at the receiver only after the whole stream
@@ -471,14 +476,7 @@ TEST_F(MigrateOpsTest, APvGuestMovesNonLiveOnAHostWithoutShadowPaging) {
         received_ = true;
     });
     ASSERT_EQ(domain_migrate_receive(*ctx_, c, &dst_domid_, dst_fd_, dst_fd_, std::move(how)), Error::Success);
-    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
-    EXPECT_EQ(send_rc_, Error::Success);
-    EXPECT_EQ(recv_rc_, Error::Success);
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, dst_domid_);
-    EXPECT_EQ(g[0].state, DomainState::Running);
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+    ASSERT_NO_FATAL_FAILURE(expect_moved_and_running(before));
     for (const std::string &s : send_stages_) EXPECT_EQ(s.find("pass "), std::string::npos) << s;
 }
 
