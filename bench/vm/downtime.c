@@ -1,6 +1,7 @@
 /* xlkit-downtime: a live migration's downtime as the hypervisor sees it, the
  * same for any toolstack (bench/vm/migrate.py runs it beside xl's and
- * xlkit's migrations to this host).
+ * xlkit's migrations to this host; bench/vm/migrate_twohost.py runs a half
+ * of it on each of two hosts).
  *
  *   xlkit-downtime SRC_DOMID TIMEOUT_SECS
  *
@@ -10,9 +11,20 @@
  * down with reason suspend, dying, or gone), when a domain created since
  * the start first ran (not paused, not shut down) after that, and their
  * difference: the time the guest ran nowhere; then the two instants in
- * seconds since the epoch, to line them up with `xlkit -T`'s log lines. Exit 0; 1 if either was not
- * seen within TIMEOUT_SECS; 2 for a usage error. Its polling costs one CPU
- * while it runs, equally for the tools compared. */
+ * seconds since the epoch, to line them up with `xlkit -T`'s log lines.
+ *
+ *   xlkit-downtime --stop SRC_DOMID TIMEOUT_SECS   (the sending host)
+ *   xlkit-downtime --run TIMEOUT_SECS              (the receiving host)
+ *
+ * The two halves for a migration between hosts: --stop prints
+ * "suspended_at S" once SRC_DOMID stopped running, --run prints
+ * "running_at S" once a domain created since its start first ran. Their
+ * difference is the downtime once the two hosts' clocks are related
+ * (migrate_twohost.py measures the offset).
+ *
+ * Exit 0; 1 if what it waits for was not seen within TIMEOUT_SECS; 2 for a
+ * usage error. Its polling costs one CPU while it runs, equally for the
+ * tools compared. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,20 +46,34 @@ static double wall_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static int usage(void) {
+    fprintf(stderr, "usage: xlkit-downtime SRC_DOMID TIMEOUT_SECS\n"
+                    "       xlkit-downtime --stop SRC_DOMID TIMEOUT_SECS\n"
+                    "       xlkit-downtime --run TIMEOUT_SECS\n");
+    return 2;
+}
+
+enum mode { BOTH, STOP, RUN };
+
 int main(int argc, char **argv) {
     char *end;
-    if (argc != 3) {
-        fprintf(stderr, "usage: xlkit-downtime SRC_DOMID TIMEOUT_SECS\n");
-        return 2;
+    enum mode mode = BOTH;
+    if (argc > 1 && strcmp(argv[1], "--stop") == 0) mode = STOP;
+    if (argc > 1 && strcmp(argv[1], "--run") == 0) mode = RUN;
+    if (mode != BOTH) argc--, argv++;
+    if (argc != (mode == RUN ? 2 : 3)) return usage();
+    unsigned long src = 0;
+    if (mode != RUN) {
+        src = strtoul(argv[1], &end, 10);
+        if (*end || end == argv[1] || src == 0 || src >= 0x7ff0) {
+            fprintf(stderr, "xlkit-downtime: SRC_DOMID '%s' is not a guest's domid\n", argv[1]);
+            return 2;
+        }
     }
-    unsigned long src = strtoul(argv[1], &end, 10);
-    if (*end || end == argv[1] || src == 0 || src >= 0x7ff0) {
-        fprintf(stderr, "xlkit-downtime: SRC_DOMID '%s' is not a guest's domid\n", argv[1]);
-        return 2;
-    }
-    double limit = strtod(argv[2], &end) * 1e3;
-    if (*end || end == argv[2] || !(limit > 0)) {
-        fprintf(stderr, "xlkit-downtime: TIMEOUT_SECS '%s' is not a positive number\n", argv[2]);
+    const char *secs = argv[argc - 1];
+    double limit = strtod(secs, &end) * 1e3;
+    if (*end || end == secs || !(limit > 0)) {
+        fprintf(stderr, "xlkit-downtime: TIMEOUT_SECS '%s' is not a positive number\n", secs);
         return 2;
     }
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
@@ -63,15 +89,18 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (int i = 0; i < n; i++) existed[info[i].domain] = 1;
-    if (!existed[src]) {
+    if (mode != RUN && !existed[src]) {
         fprintf(stderr, "xlkit-downtime: no domain %lu\n", src);
         return 1;
     }
     const double t0 = now_ms();
     const double wall0 = wall_ms();  /* the same instant on the clock log lines show (xlkit -T) */
-    double suspended = -1, running = -1;
+    /* --run waits for a run only; --stop for a stop only. */
+    double suspended = mode == RUN ? 0 : -1, running = -1;
     struct timespec gap = {0, 200000};
-    while (running < 0 && now_ms() - t0 < limit) {
+    for (;;) {
+        if (mode == STOP ? suspended >= 0 : running >= 0) break;
+        if (now_ms() - t0 >= limit) break;
         n = xc_domain_getinfolist(xch, 0, MAXDOM, info);
         if (n < 0) continue;
         const double t = now_ms() - t0;
@@ -79,23 +108,29 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             const xc_domaininfo_t *d = &info[i];
             const int shut = (d->flags & XEN_DOMINF_shutdown) || (d->flags & XEN_DOMINF_dying);
-            if (d->domain == src) {
+            if (mode != RUN && d->domain == src) {
                 seen = 1;
                 if (suspended < 0 && shut) suspended = t;
-            } else if (suspended >= 0 && !existed[d->domain] && !shut && !(d->flags & XEN_DOMINF_paused)) {
+            } else if (mode != STOP && suspended >= 0 && !existed[d->domain] && !shut &&
+                       !(d->flags & XEN_DOMINF_paused)) {
                 running = t;
             }
         }
-        if (!seen && suspended < 0) suspended = t;
+        if (mode != RUN && !seen && suspended < 0) suspended = t;
         nanosleep(&gap, NULL);
     }
     xc_interface_close(xch);
-    if (suspended < 0 || running < 0) {
-        fprintf(stderr, "xlkit-downtime: within %s s: %s\n", argv[2],
+    if (suspended < 0 || (mode != STOP && running < 0)) {
+        fprintf(stderr, "xlkit-downtime: within %s s: %s\n", secs,
                 suspended < 0 ? "the source never stopped" : "no new domain ran");
         return 1;
     }
-    printf("suspended %.1f running %.1f downtime %.1f suspended_at %.3f running_at %.3f\n", suspended, running,
-           running - suspended, (wall0 + suspended) / 1e3, (wall0 + running) / 1e3);
+    if (mode == STOP)
+        printf("suspended_at %.3f\n", (wall0 + suspended) / 1e3);
+    else if (mode == RUN)
+        printf("running_at %.3f\n", (wall0 + running) / 1e3);
+    else
+        printf("suspended %.1f running %.1f downtime %.1f suspended_at %.3f running_at %.3f\n", suspended, running,
+               running - suspended, (wall0 + suspended) / 1e3, (wall0 + running) / 1e3);
     return 0;
 }

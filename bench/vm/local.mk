@@ -34,7 +34,7 @@ bench_vm_xlkit_downtime_SOURCES = bench/vm/downtime.c
 bench_vm_xlkit_downtime_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 bench_vm_xlkit_downtime_LDADD = $(XEN_LIBS)
 CLEANFILES += bench/vm/xlkit-downtime$(EXEEXT)
-EXTRA_DIST += bench/vm/migrate.py
+EXTRA_DIST += bench/vm/migrate.py bench/vm/migrate_twohost.py
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
 # options for run.sh (e.g. --rounds 3 --runs 10). bench-vm-migrate's box
@@ -43,7 +43,7 @@ XENBOX_FLAGS =
 BENCH_VM_ARGS =
 # The CLI, and the config-parser module it loads (tools/xlkit/local.mk).
 BENCH_VM_CLI = tools/xlkit/xlkit$(EXEEXT) tools/xlkit/xlkit-xlcfg.la
-.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-pvh
+.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-migrate-twohost bench-vm-pvh
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT)
 bench-vm: bench-vm-build
@@ -79,6 +79,16 @@ bench-vm-migrate: $(BUILT_SOURCES)
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/migrate.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
 	    --json $(abs_builddir)/bench/vm/results-migrate.json $(BENCH_VM_ARGS)
+
+# Live migration between two hosts (two boxes, tests/vm/twobox.sh): total
+# time and downtime, the two hosts' clocks related (bench/vm/migrate_twohost.py).
+bench-vm-migrate-twohost: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT) \
+	    bench/vm/xlkit-downtime$(EXEEXT)
+	python3 $(abs_top_srcdir)/bench/vm/migrate_twohost.py run \
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --downtime $(abs_builddir)/bench/vm/xlkit-downtime \
+	    --json $(abs_builddir)/bench/vm/results-migrate-twohost.json \
+	    --logs $(abs_builddir)/bench/vm/twohost-logs $(BENCH_VM_ARGS)
 
 # PVH create and destroy: xlkit against xl, with the libxenguest floor
 # (bench/vm/pvh.py, bench/vm/pvh-floor.c).

@@ -37,6 +37,11 @@
 #       connection that says "PROBE" is answered "READY" and closed; any
 #       other (empty: QEMU's user network can hand over a connection whose
 #       client gave up long ago), or a second GO, is closed.
+#       A connection that says "TIME" is a clock: each line it sends
+#       after that is answered with serve's host's time, seconds since the
+#       epoch to the microsecond (bash's $EPOCHREALTIME: no process is
+#       started per answer, so the round trip is the network's); the other
+#       side relates the two hosts' clocks by it (bench/vm/migrate_twohost.py).
 #   abort-peer                   (the sending side) tell the peer's serve
 #       that no GO will come: it ends at once with status 125.
 #   wait-peer SECS               (the sending side) until the receiver answers a PROBE
@@ -93,6 +98,9 @@ case ${1:-} in
     IFS= read -r -t 30 word || exit 0   # bash reads a socket a byte at a time
     case $word in
       PROBE) echo READY; exit 0 ;;
+      TIME)
+        while IFS= read -r -t 30 _; do echo "$EPOCHREALTIME"; done
+        exit 0 ;;
       ABORT)
         mkdir "$dir/go" 2>/dev/null || exit 0
         echo 125 > "$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
