@@ -2,7 +2,8 @@
 // both sides in one process, over a socketpair, with the stand-in helper
 // (tests/ops/data/fake-save-helper) in place of libxenguest: a migration
 // that succeeds, a receiver that fails and closes mid-stream, an abort
-// during the precopy, refused requests; and who runs the guest after each.
+// during the precopy, the final copy and the wait for Ready, refused
+// requests; and who runs the guest after each.
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -257,6 +258,65 @@ TEST_F(MigrateOpsTest, AbortDuringThePrecopyLeavesTheSourceRunning) {
     EXPECT_EQ(state(src), DomainState::Running);
     EXPECT_EQ(called("guest").size(), 1u);
     EXPECT_EQ(domains(), before);
+}
+
+// The final copy: the guest is suspended and the helper sends the last
+// pages (it stalls there). An abort resumes the guest here; the receiver,
+// whose stream then ends (the sending process goes away), destroys its copy.
+TEST_F(MigrateOpsTest, AbortDuringTheFinalCopyResumesTheSourceAndLeavesNothingAtTheReceiver) {
+    setenv("XLKIT_FAKE_SAVE", "stall-suspended", 1);
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    const std::size_t before = domains();
+    send_async(src);
+    receive_async();
+    ASSERT_TRUE(drive_until([&] { return state(src) == DomainState::Shutdown; })) << "suspended for the last copy";
+    ASSERT_TRUE(drive_until([&] { return called("guest--incoming").size() == 1; })) << "the receiver's copy is made";
+    stop_send_.request_stop();
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Aborted);
+    EXPECT_EQ(state(src), DomainState::Running) << "resumed";
+    close(src_fd_);  // the sending process ends
+    src_fd_ = -1;
+    ASSERT_TRUE(drive_until([&] { return received_; }));
+    EXPECT_NE(recv_rc_, Error::Success);
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the receiver's copy is destroyed";
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, src);
+    EXPECT_TRUE(called("guest--incoming").empty());
+}
+
+// After the stream, before the hand-over: the sender waits for Ready and is
+// aborted. It renames the guest back and resumes it; a receiver that reads
+// the whole stream after that finds the connection closed (its Ready cannot
+// be written, no GO can come) and destroys its copy.
+TEST_F(MigrateOpsTest, AbortAfterTheStreamBeforeTheHandOverResumesTheSourceAndLeavesNothingAtTheReceiver) {
+    std::uint32_t src = create_source();
+    GuestAgent agent(host_.sim(), src, true);
+    ASSERT_TRUE(agent.ready());
+    const std::size_t before = domains();
+    send_async(src);
+    // The whole stream sits in the socket; no receiver has read it yet.
+    ASSERT_TRUE(drive_until([&] { return !send_stages_.empty() && send_stages_.back() == "handshake"; }));
+    ASSERT_EQ(called("guest--migratedaway").size(), 1u) << "renamed away once the stream was sent";
+    stop_send_.request_stop();
+    ASSERT_TRUE(drive_until([&] { return sent_; }));
+    EXPECT_EQ(send_rc_, Error::Aborted);
+    EXPECT_EQ(state(src), DomainState::Running) << "resumed";
+    EXPECT_EQ(called("guest").size(), 1u) << "renamed back";
+    EXPECT_TRUE(called("guest--migratedaway").empty());
+    close(src_fd_);  // the sending process ends
+    src_fd_ = -1;
+    receive_async();
+    ASSERT_TRUE(drive_until([&] { return received_; }));
+    EXPECT_NE(recv_rc_, Error::Success) << "the sender is gone";
+    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the receiver's copy is destroyed";
+    std::vector<DomainInfo> g = called("guest");
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].domid, src);
+    EXPECT_TRUE(called("guest--incoming").empty());
 }
 
 TEST_F(MigrateOpsTest, NoReadyMessageAfterTheStreamResumesTheSource) {
