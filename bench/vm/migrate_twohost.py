@@ -131,7 +131,12 @@ def box_sender(a, rows, tool_cmd, env):
         if sh("bash %s wait-peer %d" % (twobox, a.seconds)).returncode != 0:
             log("FAIL row %d: the receiver does not listen" % i)
             return 1
-        offset, rtt = clock_offset(peer, port)
+        try:
+            offset, rtt = clock_offset(peer, port)
+        except (OSError, RuntimeError, ValueError) as e:
+            log("FAIL row %d: the receiver's clock: %s" % (i, e))
+            sh("bash %s abort-peer" % twobox)
+            return 1
         poll = subprocess.Popen([a.downtime, "--stop", src, str(a.seconds)], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         cmd = "%s migrate -s '' %s 'bash %s connect'" % (tool_cmd[tool], NAME, twobox)

@@ -10,8 +10,8 @@
 # --migratedaway domain is left; the source domain is gone. Then failures,
 # each timed by a state (the precopy's progress lines, the renames), never
 # by a sleep: the receiver killed mid-stream, and Ctrl-C of the sender
-# during the precopy (the source runs on, nothing is left at the
-# destination); the sender killed after the hand-over (the destination
+# during the precopy and after the stream while it waits for Ready (the
+# source runs on, nothing is left at the destination); the sender killed after the hand-over (the destination
 # runs, the source stays suspended as mg-pvh--migratedaway until it is
 # destroyed). Then -p (the guest left paused at the destination), a guest
 # with a disk and a vif (both connected at the destination, gone at the
@@ -157,6 +157,28 @@ finish "$mpid"
 check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
 [ "$rc" = 130 ] || tail -n 20 "$work/int.err"
 check "it says the guest runs on here" grep -q "runs on here" "$work/int.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== Ctrl-C of xlkit migrate after the stream, before the hand-over: the source runs on, nothing is left at the destination"
+# The receiver's banner (54 bytes) reaches the sender; its Ready message
+# after the stream is read by `cat` and never passed on: the sender waits
+# for Ready, its source suspended and renamed away, and is interrupted there.
+src=$(xl domid mg-pvh 2>/dev/null)
+before=$(ndomains)
+"$X" migrate -s '' mg-pvh "$X migrate-receive -e | { dd bs=1 count=54 status=none; cat > /dev/null; }" \
+  > /dev/null 2> "$work/rdy.err" &
+mpid=$!
+check "the stream is sent, the sender waits for Ready" wait_for "$MIG_S" grep -q 'handshake (0/2)' "$work/rdy.err"
+check "the source is renamed away meanwhile" wait_for 30 one_named mg-pvh--migratedaway
+kill -INT "$mpid"
+finish "$mpid"
+check "xlkit migrate exits 130 (it exited $rc)" test "$rc" = 130
+[ "$rc" = 130 ] || tail -n 20 "$work/rdy.err"
+check "it says the guest runs on here" grep -q "runs on here" "$work/rdy.err"
 check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
 check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
 check "its CPU time grows" cpu_grows mg-pvh
