@@ -167,7 +167,8 @@ case ${TWOBOX_ROLE:-} in
     {
       printf 'name = "%s"\ntype = "pvh"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n' "$NAME" "$G" "$G"
       printf 'extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests xenbox.ticks=1"\n'
-      printf 'memory = %s\nvcpus = 1\ntsc_mode = "native"\n' "$MEM"
+      # No XSAVE: see migrate_vm.sh.
+      printf 'memory = %s\nvcpus = 1\ntsc_mode = "native"\ncpuid = "host,xsave=0"\n' "$MEM"
       printf 'on_poweroff = "destroy"\non_reboot = "restart"\non_crash = "destroy"\n'
     } > "$cfg"
     t=$(ms)
