@@ -10,8 +10,9 @@
 # --migratedaway domain is left; the source domain is gone. Then failures,
 # each timed by a state (the precopy's progress lines, the renames), never
 # by a sleep: the receiver killed mid-stream, and Ctrl-C of the sender
-# during the precopy and after the stream while it waits for Ready (the
-# source runs on, nothing is left at the destination); the sender killed after the hand-over (the destination
+# during the precopy, during the final copy (a relay holds the stream once
+# the guest is asked to suspend) and after the stream while it waits for
+# Ready (the source runs on, nothing is left at the destination); the sender killed after the hand-over (the destination
 # runs, the source stays suspended as mg-pvh--migratedaway until it is
 # destroyed). Then -p (the guest left paused at the destination), a guest
 # with a disk and a vif (both connected at the destination, gone at the
@@ -159,6 +160,60 @@ finish "$mpid"
 check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
 [ "$rc" = 130 ] || tail -n 20 "$work/int.err"
 check "it says the guest runs on here" grep -q "runs on here" "$work/int.err"
+check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+check "its CPU time grows" cpu_grows mg-pvh
+check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+
+echo "== Ctrl-C of xlkit migrate during the final copy: the source runs on, nothing is left at the destination"
+# A relay between the sender and the receiver passes the stream on until the
+# sender's progress asks the guest to suspend (the precopy is over: what
+# follows is the final copy), then holds it: it reads no more, and its
+# input pipe is shrunk to one page, so the helper blocks a page into the
+# last pages and records (a PVH guest's vCPU and platform state alone are
+# more). SIGINT lands once the source is suspended, the sender not yet in
+# its handshake.
+cat > "$work/relay.py" <<'PY'
+import fcntl, os, sys, time
+log, held, pidfile = sys.argv[1:4]
+open(pidfile, "w").write(str(os.getpid()))
+try:
+    fcntl.fcntl(0, 1031, 4096)  # F_SETPIPE_SZ
+except OSError:
+    pass
+def suspending():
+    try:
+        with open(log, "rb") as f:
+            return b"suspend (0/1)" in f.read()
+    except OSError:
+        return False
+while True:
+    if suspending():
+        open(held, "w").close()
+        while True:
+            time.sleep(60)  # held until killed
+    b = os.read(0, 4096)
+    if not b:
+        break
+    while b:
+        b = b[os.write(1, b):]
+PY
+src=$(xl domid mg-pvh 2>/dev/null)
+before=$(ndomains)
+rm -f "$work/held" "$work/relay.pid"
+"$X" migrate -s '' mg-pvh "python3 $work/relay.py $work/fin.err $work/held $work/relay.pid | $X migrate-receive -e" \
+  > /dev/null 2> "$work/fin.err" &
+mpid=$!
+check "the precopy ends and the relay holds the final copy" wait_for "$MIG_S" test -e "$work/held"
+check "the source is suspended for it" wait_for 60 stopped mg-pvh
+check "the sender is still in the copy, not in its handshake" bash -c "! grep -q handshake '$work/fin.err'"
+kill -INT "$mpid"
+finish "$mpid"
+check "xlkit migrate exits 130 (it exited $rc)" test "$rc" = 130
+[ "$rc" = 130 ] || tail -n 20 "$work/fin.err"
+check "it says the guest runs on here" grep -q "runs on here" "$work/fin.err"
+kill "$(cat "$work/relay.pid" 2>/dev/null)" 2>/dev/null  # the receiver's stream ends
 check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
 check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
 check "its CPU time grows" cpu_grows mg-pvh
