@@ -34,7 +34,7 @@ bench_vm_xlkit_downtime_SOURCES = bench/vm/downtime.c
 bench_vm_xlkit_downtime_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 bench_vm_xlkit_downtime_LDADD = $(XEN_LIBS)
 CLEANFILES += bench/vm/xlkit-downtime$(EXEEXT)
-EXTRA_DIST += bench/vm/migrate.py bench/vm/migrate_twohost.py
+EXTRA_DIST += bench/vm/migrate.py bench/vm/migrate_twohost.py bench/vm/dom0.py
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
 # options for run.sh (e.g. --rounds 3 --runs 10). bench-vm-migrate's box

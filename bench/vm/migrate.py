@@ -33,38 +33,9 @@ import sys
 import tempfile
 import time
 
+from dom0 import domid, is_up, migration_guest, runs_unpaused, sh, wait_for
+
 GUESTS = os.environ.get("XLKIT_VM_GUESTS", "/opt/xenbox/guests")
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-
-
-def wait_for(what, pred, bound):
-    end = time.monotonic() + bound
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    sys.exit("migrate.py: %s not reached in %d s" % (what, bound))
-
-
-def domid(name):
-    p = sh("xl domid %s" % name)
-    return p.stdout.strip() if p.returncode == 0 else None
-
-
-def is_up(name):
-    d = domid(name)
-    return d is not None and sh("xenstore-read /local/domain/%s/data/xenbox-state" % d).stdout.strip() == "up"
-
-
-def runs_unpaused(name):
-    p = sh("xl list %s" % name)
-    if p.returncode != 0:
-        return False
-    state = p.stdout.splitlines()[1].split()[4]
-    return "p" not in state and ("r" in state or "b" in state)
 
 
 def one(exe, name, cfg, downtime, env, extra=""):
@@ -124,17 +95,7 @@ def main():
     cfgs = {}
     for kind, extra in (("idle", ""), ("busy", " xenbox.dirty=%d" % a.dirty)):
         name = "bench-mig"
-        cfg = os.path.join(work, "%s.cfg" % kind)
-        with open(cfg, "w") as f:
-            f.write('name = "%s"\ntype = "pvh"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n'
-                    % (name, GUESTS, GUESTS))
-            f.write('extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests%s"\n' % extra)
-            f.write('memory = 96\nvcpus = 1\non_poweroff = "destroy"\ntsc_mode = "native"\n')
-            # No XSAVE (so no AVX) in the guest: under QEMU's emulated SVM its
-            # userspace may read a stale XCR0, use AVX and die of SIGILL; when
-            # that is init, the guest panics (docs/ops.md, PVH). The same
-            # guest for both tools.
-            f.write('cpuid = "host,xsave=0"\n')
+        cfg = migration_guest(os.path.join(work, "%s.cfg" % kind), name, GUESTS, extra)
         cfgs[kind] = (name, cfg)
     rows = [("idle", "xl", "xl", ""), ("idle", "xlkit", a.xlkit, ""),
             ("busy", "xl", "xl", ""), ("busy", "xlkit", a.xlkit, ""),

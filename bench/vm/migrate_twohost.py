@@ -38,45 +38,16 @@ import subprocess
 import sys
 import time
 
+from dom0 import domid, is_up, migration_guest, runs_unpaused, sh, until
+
 GUESTS = os.environ.get("XLKIT_VM_GUESTS", "/opt/xenbox/guests")
 NAME = "bench-mig"
 SELF = os.path.abspath(__file__)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(SELF)))
 
 
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-
-
 def log(*a):
     print(*a, flush=True)
-
-
-def wait_for(pred, bound):
-    end = time.monotonic() + bound
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def domid(name):
-    p = sh("xl domid %s" % name)
-    return p.stdout.strip() if p.returncode == 0 else None
-
-
-def is_up(name):
-    d = domid(name)
-    return d is not None and sh("xenstore-read /local/domain/%s/data/xenbox-state" % d).stdout.strip() == "up"
-
-
-def runs_unpaused(name):
-    p = sh("xl list %s" % name)
-    if p.returncode != 0:
-        return False
-    state = p.stdout.splitlines()[1].split()[4]
-    return "p" not in state and ("r" in state or "b" in state)
 
 
 def schedule(runs):
@@ -123,7 +94,7 @@ def box_sender(a, rows, tool_cmd, env):
     cfgs = write_cfgs(a.dirty)
     for i, (kind, tool) in enumerate(rows):
         p = sh("xl create %s" % cfgs[kind])
-        if p.returncode != 0 or not wait_for(lambda: is_up(NAME), 300):
+        if p.returncode != 0 or not until(lambda: is_up(NAME), 300):
             log("FAIL row %d: the %s guest did not come up:\n%s\n%s" % (i, kind, p.stdout, show_death()))
             sh("bash %s abort-peer" % twobox)
             return 1
@@ -158,7 +129,7 @@ def box_sender(a, rows, tool_cmd, env):
         if poll.returncode != 0 or not out.startswith("suspended_at "):
             log("FAIL row %d: the stop poller: %s" % (i, out))
             return 1
-        if not wait_for(lambda: domid(NAME) is None, 60):
+        if not until(lambda: domid(NAME) is None, 60):
             log("FAIL row %d: the guest is still here after %s" % (i, cmd))
             return 1
         log("ROW " + json.dumps({"row": i, "kind": kind, "tool": tool, "total": total,
@@ -187,29 +158,20 @@ def box_receiver(a, rows, tool_cmd, env):
         if len(ran) != 2 or ran[0] != "running_at":
             log("FAIL row %d: the run poller: %s" % (i, " ".join(ran)))
             return 1
-        if not wait_for(lambda: runs_unpaused(NAME), 60):
+        if not until(lambda: runs_unpaused(NAME), 60):
             log("FAIL row %d: the migrated guest does not run here\n%s" % (i, show_death()))
             return 1
         log("ROW " + json.dumps({"row": i, "kind": kind, "tool": tool, "running_at": float(ran[1])}))
         sh("xl destroy %s" % NAME)
-        if not wait_for(lambda: domid(NAME) is None, 60):
+        if not until(lambda: domid(NAME) is None, 60):
             log("FAIL row %d: the guest could not be destroyed here" % i)
             return 1
     return 0
 
 
 def write_cfgs(dirty):
-    cfgs = {}
-    for kind, extra in (("idle", ""), ("busy", " xenbox.dirty=%d" % dirty)):
-        cfg = "/tmp/xlkit-twohost-%s.cfg" % kind
-        with open(cfg, "w") as f:
-            f.write('name = "%s"\ntype = "pvh"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n'
-                    % (NAME, GUESTS, GUESTS))
-            f.write('extra = "console=hvc0 quiet mitigations=off rodata=off cryptomgr.notests%s"\n' % extra)
-            f.write('memory = 96\nvcpus = 1\non_poweroff = "destroy"\ntsc_mode = "native"\n')
-            f.write('cpuid = "host,xsave=0"\n')   # see migrate.py
-        cfgs[kind] = cfg
-    return cfgs
+    return {kind: migration_guest("/tmp/xlkit-twohost-%s.cfg" % kind, NAME, GUESTS, extra)
+            for kind, extra in (("idle", ""), ("busy", " xenbox.dirty=%d" % dirty))}
 
 
 def box(a):

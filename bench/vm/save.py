@@ -47,40 +47,11 @@ import sys
 import tempfile
 import time
 
+from dom0 import domid, is_up, runs_unpaused, sh, wait_for
+
 GUESTS = os.environ.get("XLKIT_VM_GUESTS", "/opt/xenbox/guests")
 XL_HELPER = "/usr/lib/xen-4.17/bin/libxl-save-helper"
 PROGRESS_X = 100
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-
-
-def wait_for(what, pred, bound):
-    end = time.monotonic() + bound
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.1)
-    sys.exit("save.py: %s not reached in %d s" % (what, bound))
-
-
-def domid(name):
-    p = sh("xl domid %s" % name)
-    return p.stdout.strip() if p.returncode == 0 else None
-
-
-def is_up(name):
-    d = domid(name)
-    return d is not None and sh("xenstore-read /local/domain/%s/data/xenbox-state" % d).stdout.strip() == "up"
-
-
-def runs_unpaused(name):
-    p = sh("xl list %s" % name)
-    if p.returncode != 0:
-        return False
-    state = p.stdout.splitlines()[1].split()[4]
-    return "p" not in state and ("r" in state or "b" in state)
 
 
 def helper_times(log):
