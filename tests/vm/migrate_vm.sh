@@ -113,6 +113,27 @@ migration() {
   check "it says: Migration successful." grep -q "Migration successful." "$log"
 }
 
+# interrupted PID LOG [CMD...]: Ctrl-C (SIGINT) to the sending xlkit
+# migrate PID, whose stderr is LOG, before the hand-over; then CMD (to end
+# what still holds the receiver's stream), and the checks that the source
+# ($src) runs on here and nothing is left at the destination ($before
+# domains, as before the migration).
+interrupted() {
+  local pid=$1 log=$2; shift 2
+  kill -INT "$pid"
+  finish "$pid"
+  check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
+  [ "$rc" = 130 ] || tail -n 20 "$log"
+  check "it says the guest runs on here" grep -q "runs on here" "$log"
+  [ $# -eq 0 ] || "$@"
+  check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
+  check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
+  check "its CPU time grows" cpu_grows mg-pvh
+  check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
+  check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+}
+stop_relay() { kill "$(cat "$work/relay.pid" 2>/dev/null)" 2>/dev/null; }  # the receiver's stream ends
+
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
 script_t0=$(date +%s.%N)
 
@@ -155,16 +176,7 @@ before=$(ndomains)
 "$X" migrate -s '' mg-pvh "$X migrate-receive -e" > /dev/null 2> "$work/int.err" &
 mpid=$!
 check "the precopy has begun" wait_for "$MIG_S" precopy_begun "$work/int.err"
-kill -INT "$mpid"
-finish "$mpid"
-check "xlkit migrate exits 130, as save does on Ctrl-C (it exited $rc)" test "$rc" = 130
-[ "$rc" = 130 ] || tail -n 20 "$work/int.err"
-check "it says the guest runs on here" grep -q "runs on here" "$work/int.err"
-check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
-check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
-check "its CPU time grows" cpu_grows mg-pvh
-check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
-check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+interrupted "$mpid" "$work/int.err"
 
 echo "== Ctrl-C of xlkit migrate during the final copy: the source runs on, nothing is left at the destination"
 # A relay between the sender and the receiver passes the stream on until the
@@ -208,17 +220,7 @@ mpid=$!
 check "the precopy ends and the relay holds the final copy" wait_for "$MIG_S" test -e "$work/held"
 check "the source is suspended for it" wait_for 60 stopped mg-pvh
 check "the sender is still in the copy, not in its handshake" bash -c "! grep -q handshake '$work/fin.err'"
-kill -INT "$mpid"
-finish "$mpid"
-check "xlkit migrate exits 130 (it exited $rc)" test "$rc" = 130
-[ "$rc" = 130 ] || tail -n 20 "$work/fin.err"
-check "it says the guest runs on here" grep -q "runs on here" "$work/fin.err"
-kill "$(cat "$work/relay.pid" 2>/dev/null)" 2>/dev/null  # the receiver's stream ends
-check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
-check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
-check "its CPU time grows" cpu_grows mg-pvh
-check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
-check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+interrupted "$mpid" "$work/fin.err" stop_relay
 
 echo "== Ctrl-C of xlkit migrate after the stream, before the hand-over: the source runs on, nothing is left at the destination"
 # The receiver's banner (54 bytes) reaches the sender; its Ready message
@@ -231,16 +233,7 @@ before=$(ndomains)
 mpid=$!
 check "the stream is sent, the sender waits for Ready" wait_for "$MIG_S" grep -q 'handshake (0/2)' "$work/rdy.err"
 check "the source is renamed away meanwhile" wait_for 30 one_named mg-pvh--migratedaway
-kill -INT "$mpid"
-finish "$mpid"
-check "xlkit migrate exits 130 (it exited $rc)" test "$rc" = 130
-[ "$rc" = 130 ] || tail -n 20 "$work/rdy.err"
-check "it says the guest runs on here" grep -q "runs on here" "$work/rdy.err"
-check "mg-pvh is still the source domain ($src)" test "$(xl domid mg-pvh 2>/dev/null)" = "$src"
-check "mg-pvh runs, not paused or suspended" wait_for 30 running mg-pvh
-check "its CPU time grows" cpu_grows mg-pvh
-check "nothing is left at the destination" wait_for 60 ndomains_is "$before"
-check "exactly one domain is called mg-pvh, no temporary name" alone_named mg-pvh
+interrupted "$mpid" "$work/rdy.err"
 
 echo "== the sender killed after the hand-over: the destination runs, the source never runs again"
 # The receiver's answers pass through `dd bs=1 count=88` (its banner, 54
