@@ -163,6 +163,16 @@ protected:
     EXPECT_EQ(g[0].state, DomainState::Running);
     EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     }
+    // A migration that failed before the hand-over: the receiver's copy is
+    // destroyed (the domains are those before), and the only domain called
+    // "guest" is the source, src.
+    void expect_source_alone(std::uint32_t src, std::size_t before) {
+        EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the receiver's copy is destroyed";
+        std::vector<DomainInfo> g = called("guest");
+        ASSERT_EQ(g.size(), 1u);
+        EXPECT_EQ(g[0].domid, src);
+        EXPECT_TRUE(called("guest--incoming").empty());
+    }
     DomainState state(std::uint32_t d) {
         DomainInfo i;
         EXPECT_EQ(domain_info(*ctx_, d, &i), Error::Success);
@@ -281,11 +291,7 @@ TEST_F(MigrateOpsTest, AbortDuringTheFinalCopyResumesTheSourceAndLeavesNothingAt
     src_fd_ = -1;
     ASSERT_TRUE(drive_until([&] { return received_; }));
     EXPECT_NE(recv_rc_, Error::Success);
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the receiver's copy is destroyed";
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, src);
-    EXPECT_TRUE(called("guest--incoming").empty());
+    expect_source_alone(src, before);
 }
 
 // After the stream, before the hand-over: the sender waits for Ready and is
@@ -312,11 +318,7 @@ TEST_F(MigrateOpsTest, AbortAfterTheStreamBeforeTheHandOverResumesTheSourceAndLe
     receive_async();
     ASSERT_TRUE(drive_until([&] { return received_; }));
     EXPECT_NE(recv_rc_, Error::Success) << "the sender is gone";
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the receiver's copy is destroyed";
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, src);
-    EXPECT_TRUE(called("guest--incoming").empty());
+    expect_source_alone(src, before);
 }
 
 TEST_F(MigrateOpsTest, NoReadyMessageAfterTheStreamResumesTheSource) {
