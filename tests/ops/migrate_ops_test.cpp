@@ -154,14 +154,14 @@ protected:
     // Both sides succeeded; the guest runs at the receiver, the only one
     // called "guest", and the source is gone (before: the domains before).
     void expect_moved_and_running(std::size_t before) {
-    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
-    EXPECT_EQ(send_rc_, Error::Success);
-    EXPECT_EQ(recv_rc_, Error::Success);
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, dst_domid_);
-    EXPECT_EQ(g[0].state, DomainState::Running);
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
+        ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
+        EXPECT_EQ(send_rc_, Error::Success);
+        EXPECT_EQ(recv_rc_, Error::Success);
+        std::vector<DomainInfo> g = called("guest");
+        ASSERT_EQ(g.size(), 1u);
+        EXPECT_EQ(g[0].domid, dst_domid_);
+        EXPECT_EQ(g[0].state, DomainState::Running) << "unpaused after the hand-over";
+        EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     }
     // A migration that failed before the hand-over: the receiver's copy is
     // destroyed (the domains are those before), and the only domain called
@@ -200,17 +200,10 @@ TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
     const std::size_t before = domains();
     send_async(src);
     receive_async();
-    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
-    EXPECT_EQ(send_rc_, Error::Success);
-    EXPECT_EQ(recv_rc_, Error::Success);
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, dst_domid_);
+    expect_moved_and_running(before);
     EXPECT_NE(dst_domid_, src);
-    EXPECT_EQ(g[0].state, DomainState::Running) << "unpaused after the hand-over";
     EXPECT_TRUE(called("guest--incoming").empty());
     EXPECT_TRUE(called("guest--migratedaway").empty());
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     EXPECT_EQ(send_stages_.back(), "handshake");
 }
 
