@@ -151,16 +151,17 @@ protected:
         EXPECT_EQ(list_domain(*ctx_, &l), Error::Success);
         return l.size();
     }
-    // Both sides succeeded; the guest runs at the receiver, the only one
-    // called "guest", and the source is gone (before: the domains before).
-    void expect_moved_and_running(std::size_t before) {
+    // Both sides succeeded; the guest is at the receiver in state want
+    // (running, or paused when asked), the only one called "guest", and
+    // the source is gone (before: the domains before).
+    void expect_moved(std::size_t before, DomainState want = DomainState::Running) {
         ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
         EXPECT_EQ(send_rc_, Error::Success);
         EXPECT_EQ(recv_rc_, Error::Success);
         std::vector<DomainInfo> g = called("guest");
         ASSERT_EQ(g.size(), 1u);
         EXPECT_EQ(g[0].domid, dst_domid_);
-        EXPECT_EQ(g[0].state, DomainState::Running) << "unpaused after the hand-over";
+        EXPECT_EQ(g[0].state, want) << "its state after the hand-over";
         EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     }
     // A migration that failed before the hand-over: the receiver's copy is
@@ -200,7 +201,7 @@ TEST_F(MigrateOpsTest, TheGuestEndsUpRunningAtTheReceiverAndTheSourceIsGone) {
     const std::size_t before = domains();
     send_async(src);
     receive_async();
-    expect_moved_and_running(before);
+    ASSERT_NO_FATAL_FAILURE(expect_moved(before));
     EXPECT_NE(dst_domid_, src);
     EXPECT_TRUE(called("guest--incoming").empty());
     EXPECT_TRUE(called("guest--migratedaway").empty());
@@ -217,15 +218,8 @@ TEST_F(MigrateOpsTest, AReceiverAskedToLeaveTheGuestPausedTakesItOverPaused) {
     MigrateReceiveOptions opts;
     opts.paused = true;
     receive_async(false, opts);
-    ASSERT_TRUE(drive_until([&] { return sent_ && received_; }));
-    EXPECT_EQ(send_rc_, Error::Success);
-    EXPECT_EQ(recv_rc_, Error::Success);
-    std::vector<DomainInfo> g = called("guest");
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].domid, dst_domid_);
-    EXPECT_EQ(g[0].state, DomainState::Paused) << "left paused after the hand-over";
+    ASSERT_NO_FATAL_FAILURE(expect_moved(before, DomainState::Paused));
     EXPECT_TRUE(called("guest--incoming").empty());
-    EXPECT_TRUE(drive_until([&] { return domains() == before; })) << "the source domain is gone";
     EXPECT_EQ(domain_unpause(*ctx_, dst_domid_), Error::Success);
     EXPECT_EQ(state(dst_domid_), DomainState::Running);
 }
@@ -449,7 +443,7 @@ TEST_F(MigrateOpsTest, AReceiverGivenNoUuidRenamesFirstAsXlAndTakesTheGuestOver)
     DomainConfig c = config();
     c.uuid = Uuid{};
     receive_async(false, {}, c);
-    ASSERT_NO_FATAL_FAILURE(expect_moved_and_running(before));
+    ASSERT_NO_FATAL_FAILURE(expect_moved(before));
 }
 
 // xl finds that NAME is taken at the receiver only after the whole stream
@@ -531,7 +525,7 @@ TEST_F(MigrateOpsTest, APvGuestMovesNonLiveOnAHostWithoutShadowPaging) {
         received_ = true;
     });
     ASSERT_EQ(domain_migrate_receive(*ctx_, c, &dst_domid_, dst_fd_, dst_fd_, std::move(how)), Error::Success);
-    ASSERT_NO_FATAL_FAILURE(expect_moved_and_running(before));
+    ASSERT_NO_FATAL_FAILURE(expect_moved(before));
     for (const std::string &s : send_stages_) EXPECT_EQ(s.find("pass "), std::string::npos) << s;
 }
 
