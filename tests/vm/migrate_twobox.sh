@@ -63,6 +63,7 @@ xs_up() {
   local d; d=$(xl domid "$1" 2>/dev/null) || return 1
   [ "$(xenstore-read "/local/domain/$d/data/xenbox-state" 2>/dev/null)" = up ]
 }
+. "$(dirname "$0")/boot.sh"   # boot_up: a set-up boot's triple fault retried once
 running() { local s; s=$(state_of "$1"); [ -n "$s" ] && case $s in *p*|*s*|*c*|*d*) return 1 ;; esac; }
 # Its CPU time (xl list's, in tenths of a second) passes its first reading
 # within 60 s: an idle guest ticking once a second can take several seconds
@@ -173,7 +174,7 @@ case ${TWOBOX_ROLE:-} in
     } > "$cfg"
     t=$(ms)
     check "$TOOL creates a ${MEM} MiB PVH guest" $T create -q "$cfg"
-    if ! check "the guest is up (data/xenbox-state)" wait_for "${MIG_BOOT_SECONDS:-240}" xs_up "$NAME"; then
+    if ! check "the guest is up (data/xenbox-state)" boot_up "${MIG_BOOT_SECONDS:-240}" "$NAME" xs_up $T create -q "$cfg"; then
       show_console; xl list
       bash "$TWOBOX" abort-peer   # the receiver need not wait for a GO
       finish

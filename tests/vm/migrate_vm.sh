@@ -134,12 +134,15 @@ interrupted() {
 }
 stop_relay() { kill "$(cat "$work/relay.pid" 2>/dev/null)" 2>/dev/null; }  # the receiver's stream ends
 
+. "$(dirname "$0")/boot.sh"   # boot_up: a set-up boot's triple fault retried once
+
 [ -e /proc/xen/capabilities ] || { echo "FAIL not a Xen dom0: run through tools/hosts/xenbox/xenbox"; exit 1; }
 script_t0=$(date +%s.%N)
 
 echo "== xlkit migrate of a PVH guest to this host, xlkit at both ends"
-"$X" create -e "$(cfg mg-pvh pvh)" >/dev/null 2>&1
-check "guest mg-pvh is up" wait_for "$BOOT_S" up mg-pvh
+c=$(cfg mg-pvh pvh)
+"$X" create -e "$c" >/dev/null 2>&1
+check "guest mg-pvh is up" boot_up "$BOOT_S" mg-pvh up "$X" create -e "$c"
 src=$(xl domid mg-pvh 2>/dev/null)
 migration "xlkit migrate" "$work/mig.err" "$X" migrate -s '' mg-pvh "$X migrate-receive -e"
 moved mg-pvh "$src"
@@ -285,9 +288,9 @@ xl destroy mg-pvh >/dev/null 2>&1
 
 echo "== a guest with a disk and a vif keeps both"
 truncate -s 16M "$work/d.img"
-"$X" create -e "$(cfg mg-dev pvh "disk = [ '$work/d.img,raw,xvda,rw' ]" "vif = [ 'mac=00:16:3e:5a:0f:01,bridge=xenbr0' ]")" \
-  > "$work/dev.out" 2>&1 || cat "$work/dev.out"
-check "guest mg-dev is up" wait_for "$BOOT_S" up mg-dev
+c=$(cfg mg-dev pvh "disk = [ '$work/d.img,raw,xvda,rw' ]" "vif = [ 'mac=00:16:3e:5a:0f:01,bridge=xenbr0' ]")
+"$X" create -e "$c" > "$work/dev.out" 2>&1 || cat "$work/dev.out"
+check "guest mg-dev is up" boot_up "$BOOT_S" mg-dev up "$X" create -e "$c"
 be_state() { xenstore-read "/local/domain/0/backend/$1/$2/$3/state" 2>/dev/null; }
 connected() { [ "$(be_state "$1" "$2" "$3")" = 4 ]; }
 no_backends() { ! xenstore-exists "/local/domain/0/backend/vbd/$1" 2>/dev/null && ! xenstore-exists "/local/domain/0/backend/vif/$1" 2>/dev/null; }

@@ -44,6 +44,7 @@ online_vcpus() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
 vcpus_online_are() { [ "$(online_vcpus "$1")" = "$2" ]; }
 state_of() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 domid_of() { xl domid "$1" 2>/dev/null; }
+domid_other_than() { local n; n=$(domid_of "$1") && [ "$n" != "$2" ]; }
 # early_reboots: the restarts xlkit's monitors logged, if any (printed, not
 # failed: see guest_up).
 early_reboots() { grep -h "has shut down (reason reboot)" /var/log/xlkit/pvh-*.log 2>/dev/null || true; }
@@ -67,7 +68,7 @@ import os, select, sys, termios, time, tty
 try:
     fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     tty.setraw(fd, termios.TCSANOW)
-except OSError:
+except (OSError, termios.error):
     sys.exit(2)  # the console went away: the domain is being restarted
 end, seen = time.time() + float(sys.argv[2]), b""
 while time.time() < end and b": up" not in seen:
@@ -80,7 +81,9 @@ PY
     rc=$?
     [ "$rc" = 2 ] || return "$rc"
     echo "     the console of $1 (domain $d) went away: it was restarted; waiting for the new one"
-    sleep 0.5
+    # Not the dying domain's console again: it can still be listed, its
+    # pty half closed, for a moment.
+    wait_for 60 domid_other_than "$1" "$d" || return 1
   done
   return 1
 }
