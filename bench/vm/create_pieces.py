@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Where a PVH create's CPU goes, xl against xlkit, piece by piece
-(docs/performance-vm.md, "PVH create: where xlkit's own CPU goes").
+(docs/performance-vm.md, "PVH create: where xlkit's own CPU goes" and "Why
+a short command costs what it does here").
 
 In dom0 of Xen in a box:
-    create_pieces.py BUILD [RUNS]
+    create_pieces.py BUILD [RUNS | --runs RUNS]
 runs each command RUNS times (default 7), the rows alternating within each
 run, directly (no shell): the tool's start (`xl` with no arguments,
 `xlkit --version`), its config parse (`create -n`), `create -p` with and
 without the monitor (`-e`), and `sh -c true` and `/bin/true` as scale. A
-created guest is destroyed before the next row. Prints each row's median
-CPU (user + system of the command and the children it waited for) and
-minor page faults.
+created guest is destroyed before the next row. Then the floors under them:
+BUILD/bench/vm/dso-floor loading the shared libraries each piece needs and
+nothing else; and the same commands with address-space randomisation off
+(`setarch -R`, whose own start is its `/bin/true` row), which shows what
+QEMU spends translating code afresh because each exec places it anew.
+Prints each row's median CPU (user + system of the command and the
+children it waited for) and minor page faults, after the per-event costs
+of BUILD/bench/vm/trap-costs.
 """
 import os
 import resource
@@ -33,14 +39,27 @@ def run(argv):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: create_pieces.py BUILD [RUNS]")
-    xlkit = os.path.join(sys.argv[1], "tools", "xlkit", "xlkit")
-    runs = int(sys.argv[2]) if len(sys.argv) == 3 else 7
+    args = sys.argv[1:]
+    if args[1:2] == ["--runs"]:   # as the other benchmarks take it (BENCH_VM_ARGS)
+        args[1:3] = args[2:3]
+    if len(args) not in (1, 2) or (len(args) == 2 and not args[1].isdigit()):
+        sys.exit("usage: create_pieces.py BUILD [RUNS | --runs RUNS]")
+    xlkit = os.path.join(args[0], "tools", "xlkit", "xlkit")
+    runs = int(args[1]) if len(args) == 2 else 7
     cfg = "/tmp/create-pieces-pvh.cfg"
     with open(cfg, "w") as f:   # pvh.py's guest
         f.write('name = "%s"\ntype = "pvh"\nkernel = "%s/vmlinux"\nramdisk = "%s/obedient.initrd"\n'
                 'extra = "console=hvc0 quiet"\nmemory = 96\nvcpus = 1\ntsc_mode = "native"\n' % (NAME, GUESTS, GUESTS))
+    floor = os.path.join(args[0], "bench", "vm", "dso-floor")
+    traps = os.path.join(args[0], "bench", "vm", "trap-costs")
+    for prog in (floor, traps):
+        if not os.access(prog, os.X_OK):
+            sys.exit("create_pieces.py: %s is not built (make bench-vm-pieces builds it)" % prog)
+    module = os.path.join(args[0], "tools", "xlkit", ".libs", "xlkit-xlcfg.so")
+    start_set = ["libxenctrl.so.4.17", "libxenstore.so.4"]       # both tools' start
+    build_set = start_set + ["libxenguest.so.4.17"]              # + the domain build
+    parse_set = build_set + ["libxlutil.so.4.17"]                # + Xen's parser (and libxenlight)
+    print(sh(traps).stdout)
     rows = [  # label, argv, must succeed, makes a guest
         ("xl (no arguments: its start)", ["xl"], False, False),
         ("xlkit --version (its start)", [xlkit, "--version"], True, False),
@@ -52,6 +71,15 @@ def main():
         ("xlkit create -p -e (no monitor)", [xlkit, "create", "-p", "-e", cfg], True, True),
         ("sh -c true", ["sh", "-c", "true"], True, False),
         ("/bin/true", ["/bin/true"], True, False),
+        ("floor: exec + libxenctrl, libxenstore", [floor] + start_set, True, False),
+        ("floor: + libxenguest", [floor] + build_set, True, False),
+        ("floor: + libxlutil (and libxenlight's set): every create's", [floor] + parse_set, True, False),
+        ("floor: + xlkit's parser module", [floor] + build_set + [module], True, False),
+        ("no ASLR: setarch -R /bin/true", ["setarch", "-R", "/bin/true"], True, False),
+        ("no ASLR: xl create -n", ["setarch", "-R", "xl", "create", "-n", cfg], True, False),
+        ("no ASLR: xlkit create -n", ["setarch", "-R", xlkit, "create", "-n", cfg], True, False),
+        ("no ASLR: xl create -p -e", ["setarch", "-R", "xl", "create", "-p", "-e", cfg], True, True),
+        ("no ASLR: xlkit create -p -e", ["setarch", "-R", xlkit, "create", "-p", "-e", cfg], True, True),
     ]
     got = {label: [] for label, *_ in rows}
     for _ in range(runs):

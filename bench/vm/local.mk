@@ -37,6 +37,13 @@ bench_vm_xlkit_downtime_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 bench_vm_xlkit_downtime_LDADD = $(XEN_LIBS)
 CLEANFILES += bench/vm/xlkit-downtime$(EXEEXT)
 EXTRA_DIST += bench/vm/migrate.py bench/vm/migrate_twohost.py bench/vm/dom0.py bench/vm/create_pieces.py
+# The floors under a short command (bench/vm/create_pieces.py): a process
+# that only loads libraries, and the cost of one trap of each kind.
+EXTRA_PROGRAMS += bench/vm/dso-floor bench/vm/trap-costs
+bench_vm_dso_floor_SOURCES = bench/vm/dso-floor.c
+bench_vm_dso_floor_LDADD = -ldl
+bench_vm_trap_costs_SOURCES = bench/vm/trap-costs.c
+CLEANFILES += bench/vm/dso-floor$(EXEEXT) bench/vm/trap-costs$(EXEEXT)
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
 # options for run.sh (e.g. --rounds 3 --runs 10). bench-vm-migrate's box
@@ -45,7 +52,8 @@ XENBOX_FLAGS =
 BENCH_VM_ARGS =
 # The CLI, and the config-parser module it loads (tools/xlkit/local.mk).
 BENCH_VM_CLI = tools/xlkit/xlkit$(EXEEXT) tools/xlkit/xlkit-xlcfg.la
-.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-migrate-twohost bench-vm-pvh
+.PHONY: bench-vm bench-vm-build bench-vm-devices bench-vm-save bench-vm-migrate bench-vm-migrate-twohost bench-vm-pvh \
+	bench-vm-pieces
 bench-vm-build: $(BUILT_SOURCES)
 	$(MAKE) $(AM_MAKEFLAGS) bench/vm/xlkit-vs-libxl$(EXEEXT) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT)
 bench-vm: bench-vm-build
@@ -101,3 +109,11 @@ bench-vm-pvh: $(BUILT_SOURCES)
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/pvh.py \
 	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --floor $(abs_builddir)/bench/vm/pvh-floor \
 	    --json $(abs_builddir)/bench/vm/results-pvh.json $(BENCH_VM_ARGS)
+
+# Where a PVH create's CPU goes, piece by piece, and the floors under it
+# (bench/vm/create_pieces.py).
+bench-vm-pieces: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) bench/vm/dso-floor$(EXEEXT) bench/vm/trap-costs$(EXEEXT)
+	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
+	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
+	    python3 $(abs_top_srcdir)/bench/vm/create_pieces.py $(abs_builddir) $(BENCH_VM_ARGS)
