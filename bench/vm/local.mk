@@ -73,11 +73,12 @@ bench-vm-devices: $(BUILT_SOURCES)
 
 # Save and restore: xlkit against xl on one guest (bench/vm/save.py).
 bench-vm-save: $(BUILT_SOURCES)
-	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) $(BENCH_VM_CLI) tools/save-helper/xlkit-save-helper$(EXEEXT) bench/vm/dso-floor$(EXEEXT)
 	$(top_srcdir)/tools/hosts/xenbox/xenbox $(XENBOX_FLAGS) \
 	    --share $(abs_top_srcdir) --share $(abs_builddir) -- \
 	    env LD_LIBRARY_PATH=$(abs_builddir)/.libs python3 $(abs_top_srcdir)/bench/vm/save.py \
-	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)
+	    --xlkit $(abs_builddir)/tools/xlkit/xlkit --floor $(abs_builddir)/bench/vm/dso-floor \
+	    --json $(abs_builddir)/bench/vm/results-save.json $(BENCH_VM_ARGS)
 
 # Live migration to this host: xlkit against xl, idle and busy guest, total
 # time and downtime (bench/vm/migrate.py).

@@ -34,11 +34,19 @@ save (wall, and the CPU the flush costs the process that calls it).
 The guest must answer the suspend request, so it is booted once first
 (its init writes data/xenbox-state = up) and runs between the commands.
 
-usage: save.py --xlkit PATH [--runs N] [--json FILE]
+With --floor BUILD/bench/vm/dso-floor, the libraries each tool's command
+process opens itself (its start's and any it loads later; not its
+helper's, which is in "helper") are read once with strace from a
+checkpoint and a restore, and a process that loads just those libraries
+is timed RUNS times: "own, minus the libraries" takes its median away
+(docs/performance-vm.md, "Why a short command costs what it does here").
+
+usage: save.py --xlkit PATH [--runs N] [--floor DSO_FLOOR] [--json FILE]
 """
 import argparse
 import json
 import os
+import re
 import resource
 import shlex
 import statistics
@@ -73,6 +81,42 @@ def helper_times(log):
     return helper, launch, wall, n
 
 
+OPENED = re.compile(r'^openat\([^,]*, "([^"]+)".*\) = \d+$')
+
+
+def libraries_of(cmd, env):
+    """The shared libraries CMD's own process opens (not its children's:
+    strace without -f, so the helper's copy runs untraced)."""
+    fd, out = tempfile.mkstemp(prefix="save-bench-strace.")
+    os.close(fd)
+    p = subprocess.run(["strace", "-e", "trace=openat", "-o", out] + shlex.split(cmd), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(out) as f:
+        lines = f.read().splitlines()
+    os.unlink(out)
+    if p.returncode != 0 or not lines:
+        sys.exit("save.py: strace of %s failed (%d):\n%s" % (cmd, p.returncode, p.stdout[-2000:]))
+    libs = []
+    for line in lines:
+        m = OPENED.match(line)
+        if m and re.search(r"\.so(\.[0-9]+)*$", m.group(1)) and m.group(1) not in libs:
+            libs.append(m.group(1))
+    return libs
+
+
+def floor_cpu(floor, libs, runs):
+    """Median CPU of a process that loads LIBS and nothing else."""
+    got = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run([floor] + libs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            sys.exit("save.py: %s failed:\n%s" % (floor, p.stdout))
+        got.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return statistics.median(got)
+
+
 def run(cmd, env, log):
     argv = shlex.split(cmd)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -94,6 +138,7 @@ def main():
     ap.add_argument("--xlkit", required=True, help="the xlkit CLI (BUILD/tools/xlkit/xlkit)")
     ap.add_argument("--helper", help="xlkit-save-helper (default: next to the build's CLI)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--floor", help="bench/vm/dso-floor: also take each command's libraries away")
     ap.add_argument("--json")
     a = ap.parse_args()
     load_start = os.getloadavg()
@@ -182,6 +227,22 @@ def main():
                         wait_for("saved guest gone", lambda: domid(name) is None, 60)
                 os.unlink(f)
                 wait_for("restored guest running", lambda: runs_unpaused(name), 60)
+        floors = {}
+        if a.floor:
+            for tool, exe in tools:
+                libs = {"checkpoint": libraries_of("%s save -c %s /dev/null" % (exe, name), env)}
+                helper_times(log)  # the traced run's helper line: not a measured run
+                wait_for("checkpointed guest running", lambda: runs_unpaused(name), 60)
+                f = os.path.join(work, "%s.save" % tool)
+                run("%s save %s %s" % (exe, name, f), env, log)
+                wait_for("saved guest gone", lambda: domid(name) is None, 60)
+                libs["restore"] = libraries_of("%s restore %s" % (exe, f), env)
+                helper_times(log)
+                os.unlink(f)
+                wait_for("restored guest running", lambda: runs_unpaused(name), 60)
+                libs["save"] = libs["checkpoint"]
+                floors[tool] = {op: {"libraries": l, "cpu": floor_cpu(a.floor, l, max(a.runs, 5))}
+                                for op, l in libs.items()}
         sh("xl destroy %s" % name)
     finally:
         sh("umount %s" % XL_HELPER)
@@ -198,6 +259,17 @@ def main():
                 continue
             xl, xk = md["xl"][k], md["xlkit"][k]
             print("| %s: %s | %.3f s | %.3f s | %.2fx |" % (op, label, xl, xk, xk / xl if xl > 0 else float("nan")))
+        if floors:
+            fl = {t: floors[t][op]["cpu"] for t in ("xl", "xlkit")}
+            print("| %s: the command's libraries alone (%d / %d) | %.3f s | %.3f s | |"
+                  % (op, len(floors["xl"][op]["libraries"]), len(floors["xlkit"][op]["libraries"]), fl["xl"], fl["xlkit"]))
+            for k, label in (("own", "CPU, own, minus the libraries"),
+                             ("own_durable", "CPU, own, file flushed, minus the libraries")):
+                if k not in md["xl"]:
+                    continue
+                xl, xk = md["xl"][k] - fl["xl"], md["xlkit"][k] - fl["xlkit"]
+                md[k + "_minus_libraries"] = {"xl": xl, "xlkit": xk}
+                print("| %s: %s | %.3f s | %.3f s | %.2fx |" % (op, label, xl, xk, xk / xl if xl > 0 else float("nan")))
     # Progress: what one checkpoint's reports cost, from the off and x runs.
     pm = {v: {k: statistics.median(x) for k, x in raw["progress"][v].items()} for v in ("off", "x")}
     pm["on"] = med["checkpoint"]["xlkit"]
@@ -215,7 +287,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"runs": a.runs, "progress_x": PROGRESS_X, "load_start": load_start, "load_end": os.getloadavg(),
-                       "raw": raw, "median": med}, f, indent=1)
+                       "raw": raw, "median": med, "floors": floors}, f, indent=1)
     sh("rm -rf %s" % work)
 
 
