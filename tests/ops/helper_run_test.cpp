@@ -1,8 +1,11 @@
 // helper_run in every completion mode.
+#include <atomic>
 #include <csignal>
 #include <gtest/gtest.h>
 #include <mutex>
+#include <pthread.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 #include <xlkit/helper.hpp>
 
@@ -140,6 +143,43 @@ TEST_F(HelperRunEvents, ContextFreedWhileProgramsRunKillsAndReapsThem) {
     ctx_.reset();
     EXPECT_EQ(done, 20);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+}
+
+// fork() runs the process's atfork handlers; posix_spawn does not.
+std::atomic<int> g_forks{0};
+void count_fork() { ++g_forks; }
+
+TEST_F(HelperRunEvents, StartingAProgramDoesNotForkTheCaller) {
+    static const bool registered = pthread_atfork(count_fork, nullptr, nullptr) == 0;
+    ASSERT_TRUE(registered);
+    int before = g_forks.load(), status = -1;
+    EXPECT_EQ(helper_run(*ctx_, std::vector<std::string>{"sh", "-c", "exit 4"}, 10000, &status), Error::Success);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 4);
+    EXPECT_EQ(g_forks.load(), before) << "the caller was forked: a large caller pays for copying itself";
+}
+
+std::atomic<int> g_replaced{0};
+pid_t counting_fork(void *) {
+    ++g_replaced;
+    return fork();
+}
+
+TEST_F(HelperRunEvents, AnApplicationsForkReplacementStartsTheProgram) {
+    static const xlkit_childproc_hooks hooks = {xlkit_sigchld_owner_xlkit, counting_fork, nullptr};
+    ctx_->childproc_setmode(&hooks, nullptr);
+    int status = -1;
+    std::vector<std::string> got;
+    EXPECT_EQ(helper_run(*ctx_, HelperRunArgs{{"sh", "-c", "echo one; echo two; exit 5"}, 10000, &status}, AoHow{},
+                         ProgressHow::callback([&](const Event &ev) {
+                             got.push_back(std::get<EventHelperOutput>(ev.u).line);
+                         })),
+              Error::Success);
+    EXPECT_EQ(g_replaced.load(), 1);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 5);
+    EXPECT_EQ(got, (std::vector<std::string>{"one", "two"}));
+    ctx_->childproc_setmode(nullptr, nullptr);
 }
 
 } // namespace

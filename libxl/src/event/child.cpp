@@ -111,6 +111,28 @@ Error CtxImpl::child_fork(Egc &egc, EvChild &ev, EvChild::Func func, pid_t *pid_
     return Error::Success;
 }
 
+Error CtxImpl::child_spawn(Egc &egc, EvChild &ev, EvChild::Func func, const char *prog,
+                           const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const *av,
+                           char *const *envp, pid_t *pid_out) {
+    if (!func || ev.active() || fork_is_replaced()) return Error::Inval;
+    // SIGCHLD is ours before the child exists: it may exit at once.
+    if (chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_acquire(egc);
+    pid_t pid = -1;
+    // glibc's posix_spawn runs no atfork handlers and shares no state with
+    // the child beyond the exec: nothing to guard, unlike child_fork.
+    int e = posix_spawn(&pid, prog, fa, attr, av, envp);
+    if (e != 0) {
+        XLKIT_LOGE(*this, ERROR, e, "cannot start %s", prog);
+        if (children_.empty() && chldowner_ == xlkit_sigchld_owner_xlkit) sigchld_release();
+        return Error::Fail;
+    }
+    ev.func_ = func;
+    ev.pid_ = pid;
+    children_.push_back(ev);
+    *pid_out = pid;
+    return Error::Success;
+}
+
 Error CtxImpl::child_kill(Egc &egc, EvChild &ev, int sig) {
     (void)egc;
     if (!ev.active()) return Error::Inval;

@@ -12,6 +12,7 @@
 #include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <pthread.h>
+#include <spawn.h>
 #include <vector>
 extern "C" {
 #include <xentoollog.h>  // has no C++ guard of its own
@@ -84,6 +85,16 @@ public:
     /* Success and *pid_out: > 0 in the parent (the child registered), 0 in
      * the child; or an error (*pid_out untouched, no child). */
     Error child_fork(Egc &egc, EvChild &ev, EvChild::Func func, pid_t *pid_out);
+    /* A program started with posix_spawn(prog, fa, attr, av, envp) rather
+     * than fork and exec: this process is not copied (no page tables, no
+     * copy-on-write faults in it afterwards), which is what a large or
+     * busy caller needs. Watched and reported as child_fork's. Success and
+     * *pid_out > 0; or an error (no child). Not when the application gave
+     * a fork_replacement (fork_is_replaced()): that must be used. */
+    Error child_spawn(Egc &egc, EvChild &ev, EvChild::Func func, const char *prog,
+                      const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const *av,
+                      char *const *envp, pid_t *pid_out);
+    bool fork_is_replaced() const noexcept { return child_hooks_ && child_hooks_->fork_replacement; }
     Error child_kill(Egc &egc, EvChild &ev, int sig);
     void childproc_setmode(Egc &egc, const xlkit_childproc_hooks *hooks, void *user);
     Error childproc_reaped(Egc &egc, pid_t pid, int status);

@@ -1,9 +1,12 @@
-// EvChild: a child process forked by xlkit (only the library forks), and the
-// callback that reports its exit.
+// EvChild: a child process xlkit started (forked, or spawned with
+// posix_spawn; only the library starts them), and the callback that reports
+// its exit.
 //
 // State machine (lock held):
 //   Idle   --child_fork(parent, ok)-->  Active   pid() > 0
 //   Idle   --child_fork(err)-->         Idle     func never called
+//   Idle   --child_spawn(ok)-->         Active   pid() > 0 (no child side)
+//   Idle   --child_spawn(err)-->        Idle     func never called
 //   Active --child reaped-->            Idle, then func(egc, ev, pid, status)
 //   Active --child_kill(sig)-->         Active   (still reaped normally)
 // In the child, child_fork gives pid 0: the child must exec or _exit and may

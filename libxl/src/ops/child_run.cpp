@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,6 +129,49 @@ void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
     _exit(127);
 }
 
+// The same as exec_child, with posix_spawn: no copy of this process, so
+// none of the page-table copying and copy-on-write faults a fork costs a
+// large or busy caller (docs/performance-vm.md, "Why a short command costs
+// what it does here").
+// glibc's adddup2 of an fd onto itself clears its FD_CLOEXEC (inherit_fd).
+Error spawn_child(Egc &egc, ChildRun &cr, const char *prog, char *const *av, char *const *envp, int devnull,
+                  int out_wr, int err_wr, pid_t *pid) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    if (posix_spawn_file_actions_init(&fa) != 0) return Error::Nomem;
+    if (posix_spawnattr_init(&attr) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return Error::Nomem;
+    }
+    int e = 0;
+    if (devnull >= 0) e = e ? e : posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+    if (cr.inherit_fd >= 3) e = e ? e : posix_spawn_file_actions_adddup2(&fa, cr.inherit_fd, cr.inherit_fd);
+    e = e ? e : posix_spawn_file_actions_adddup2(&fa, out_wr, 1);
+    if (err_wr >= 0) e = e ? e : posix_spawn_file_actions_adddup2(&fa, err_wr, 2);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    for (int sig : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM}) sigaddset(&dfl, sig);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (cr.own_pgrp) {
+        flags |= POSIX_SPAWN_SETPGROUP;
+        e = e ? e : posix_spawnattr_setpgroup(&attr, 0);
+    }
+    e = e ? e : posix_spawnattr_setsigmask(&attr, &none);
+    e = e ? e : posix_spawnattr_setsigdefault(&attr, &dfl);
+    e = e ? e : posix_spawnattr_setflags(&attr, flags);
+    Error rc = Error::Success;
+    if (e != 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, e, "%s: preparing its start", cr.argv[0].c_str());
+        rc = Error::Fail;
+    } else {
+        rc = egc.ctx.child_spawn(egc, cr.child, exited_cb, prog, &fa, &attr, av, envp, pid);
+    }
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
 Error open_pipe(Egc &egc, ChildRun &cr, int i, UniqueFd *wr) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
@@ -217,10 +261,20 @@ Error child_run_start(Egc &egc, ChildRun &cr) {
     UniqueFd devnull(cr.stdin_fd >= 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC));
     cr.child.data = &cr;
     pid_t pid = -1;
-    if (Error rc = egc.ctx.child_fork(egc, cr.child, exited_cb, &pid); rc != Error::Success) return fail(rc);
-    if (pid == 0)
-        exec_child(prog.c_str(), av.data(), envp.data(), cr.stdin_fd >= 0 ? cr.stdin_fd : devnull.get(), out_wr.get(),
-                   err_wr ? err_wr.get() : -1, cr.own_pgrp, cr.inherit_fd);
+    const int in_fd = cr.stdin_fd >= 0 ? cr.stdin_fd : devnull.get();
+    if (!egc.ctx.fork_is_replaced()) {
+        if (Error rc = spawn_child(egc, cr, prog.c_str(), av.data(), envp.data(), in_fd, out_wr.get(),
+                                   err_wr ? err_wr.get() : -1, &pid);
+            rc != Error::Success)
+            return fail(rc);
+    } else {
+        // The application's fork_replacement stands for fork(): the fork
+        // path, with the child's side done here.
+        if (Error rc = egc.ctx.child_fork(egc, cr.child, exited_cb, &pid); rc != Error::Success) return fail(rc);
+        if (pid == 0)
+            exec_child(prog.c_str(), av.data(), envp.data(), in_fd, out_wr.get(), err_wr ? err_wr.get() : -1,
+                       cr.own_pgrp, cr.inherit_fd);
+    }
     if (cr.own_pgrp) (void)setpgid(pid, pid);  // both sides: no window where a kill misses the group
     // The child runs: from here on the reap completes the run.
     out_wr.reset();
