@@ -134,7 +134,7 @@ void abort_cb(Egc &egc, AoAbortable *ab, Error rc) {
 // large or busy caller (docs/performance-vm.md, "Why a short command costs
 // what it does here").
 // glibc's adddup2 of an fd onto itself clears its FD_CLOEXEC (inherit_fd).
-Error spawn_child(Egc &egc, ChildRun &cr, const char *prog, char *const *av, char *const *envp, int devnull,
+Error spawn_child(Egc &egc, ChildRun &cr, const char *prog, char *const *av, char *const *envp, int in_fd,
                   int out_wr, int err_wr, pid_t *pid) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -143,8 +143,7 @@ Error spawn_child(Egc &egc, ChildRun &cr, const char *prog, char *const *av, cha
         posix_spawn_file_actions_destroy(&fa);
         return Error::Nomem;
     }
-    int e = 0;
-    if (devnull >= 0) e = e ? e : posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+    int e = in_fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, in_fd, 0) : 0;
     if (cr.inherit_fd >= 3) e = e ? e : posix_spawn_file_actions_adddup2(&fa, cr.inherit_fd, cr.inherit_fd);
     e = e ? e : posix_spawn_file_actions_adddup2(&fa, out_wr, 1);
     if (err_wr >= 0) e = e ? e : posix_spawn_file_actions_adddup2(&fa, err_wr, 2);
