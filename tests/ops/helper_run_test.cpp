@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <mutex>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -143,6 +144,20 @@ TEST_F(HelperRunEvents, ContextFreedWhileProgramsRunKillsAndReapsThem) {
     ctx_.reset();
     EXPECT_EQ(done, 20);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+}
+
+TEST_F(HelperRunEvents, AnExecutableFileThatIsNoProgramFailsToStartAndLeavesNoChild) {
+    char path[] = "/tmp/xlkit-noprog.XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "not a program\n", 14), 14);
+    close(fd);
+    ASSERT_EQ(chmod(path, 0755), 0);
+    int status = -1;
+    EXPECT_EQ(helper_run(*ctx_, std::vector<std::string>{path}, 10000, &status), Error::Fail);
+    EXPECT_EQ(status, -1) << "no child ran, so no status";
+    EXPECT_EQ(ao_inflight(*ctx_), 0u);
+    unlink(path);
 }
 
 // fork() runs the process's atfork handlers; posix_spawn does not.
