@@ -129,11 +129,14 @@ XLKIT_API void xlkit_postfork_child_noexec(xlkit_ctx *ctx);
 
 /* ---- domain operations (as libxl 4.17's; docs/ops.md) ------------------------ */
 
+/* As libxl 4.17's: the domain is built, its devices added, and it is left
+ * paused; the caller unpauses it (xlkit_domain_unpause), as xl and libvirt
+ * do after libxl_domain_create_new. */
 XLKIT_API int xlkit_domain_create_new(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid,
                                       const xlkit_asyncop_how *ao_how,
                                       const xlkit_asyncprogress_how *aop_console_how);
 /* As libxl 4.17's: the domain filled from the saved stream on restore_fd
- * (after xl's header), then unpaused (as xlkit_domain_create_new). params:
+ * (after xl's header) and left paused (as xlkit_domain_create_new). params:
  * the plain case only (checkpointed_stream 0, stream_version 2, no COLO;
  * NULL: that), send_back_fd -1; others: XLKIT_ERROR_INVAL. A bad stream is
  * XLKIT_ERROR_INVAL; on any failure no domain is left. */

@@ -434,7 +434,7 @@ int complete_for(const xlkit_event *ev, void *user) {
     return ev->type == XLKIT_EVENT_TYPE_OPERATION_COMPLETE && ev->for_user == *static_cast<uint64_t *>(user);
 }
 
-TEST_F(CDomainOps, CreateListPauseDestroyThroughTheCApi) {
+TEST_F(CDomainOps, ACDomainIsCreatedPausedAsLibxlLeavesItThenUnpausedListedPausedAndDestroyed) {
     xlkit_domain_config cfg;
     xlkit_domain_config_init(&cfg);
     cfg.name = strdup("cguest");
@@ -454,7 +454,18 @@ TEST_F(CDomainOps, CreateListPauseDestroyThroughTheCApi) {
     EXPECT_EQ(list[1].current_memkb, 32u * 1024);
     xlkit_dominfo_list_free(list, nb);
 
+    // As libxl_domain_create_new: the new domain is left paused, and the
+    // caller's unpause (xl's, libvirt's) is what starts it.
     xlkit_dominfo info;
+    xlkit_dominfo_init(&info);
+    ASSERT_EQ(xlkit_domain_info(ctx_, &info, domid), 0);
+    EXPECT_EQ(info.state, XLKIT_DOMAIN_STATE_PAUSED);
+    xlkit_dominfo_dispose(&info);
+    xlkit_dominfo_init(&info);
+    EXPECT_EQ(xlkit_domain_unpause(ctx_, domid, nullptr), 0);
+    ASSERT_EQ(xlkit_domain_info(ctx_, &info, domid), 0);
+    EXPECT_NE(info.state, XLKIT_DOMAIN_STATE_PAUSED);
+    xlkit_dominfo_dispose(&info);
     xlkit_dominfo_init(&info);
     EXPECT_EQ(xlkit_domain_pause(ctx_, domid, nullptr), 0);
     ASSERT_EQ(xlkit_domain_info(ctx_, &info, domid), 0);

@@ -321,7 +321,9 @@ TEST_F(CRestore, AStreamIsRestoredThroughTheCApiAndOnlyThePlainCaseIsTaken) {
     xlkit_dominfo_init(&info);
     ASSERT_EQ(xlkit_domain_info(c_, &info, domid), 0);
     EXPECT_STREQ(info.name, "restored");
+    EXPECT_EQ(info.state, XLKIT_DOMAIN_STATE_PAUSED);  // as libxl leaves it: the caller unpauses
     xlkit_dominfo_dispose(&info);
+    EXPECT_EQ(xlkit_domain_unpause(c_, domid, nullptr), 0);
     EXPECT_EQ(xlkit_domain_destroy(c_, domid, nullptr), 0);
 
     params_.checkpointed_stream = 1;  // Remus / COLO

@@ -20,7 +20,7 @@ int xlkit_domain_create_new(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint3
     if (!d_config) return XLKIT_ERROR_INVAL;
     xlkit::DomainConfig cfg;
     if (xlkit::detail::from_c(*d_config, &cfg) != Error::Success) return XLKIT_ERROR_INVAL;
-    return rc_of(xlkit::domain_create_new(*ctx->cxx, cfg, false, domid, std::move(how), std::move(console)));
+    return rc_of(xlkit::domain_create_new(*ctx->cxx, cfg, /*paused=*/true, domid, std::move(how), std::move(console)));
 }
 
 int xlkit_domain_create_restore(xlkit_ctx *ctx, xlkit_domain_config *d_config, uint32_t *domid, int restore_fd,
@@ -34,7 +34,7 @@ int xlkit_domain_create_restore(xlkit_ctx *ctx, xlkit_domain_config *d_config, u
     if (xlkit::detail::from_c(*d_config, &cfg) != Error::Success) return XLKIT_ERROR_INVAL;
     xlkit::DomainRestoreParams p;
     if (params && xlkit::detail::from_c(*params, &p) != Error::Success) return XLKIT_ERROR_INVAL;
-    return rc_of(xlkit::domain_create_restore(*ctx->cxx, cfg, false, domid, restore_fd, send_back_fd, p,
+    return rc_of(xlkit::domain_create_restore(*ctx->cxx, cfg, /*paused=*/true, domid, restore_fd, send_back_fd, p,
                                               std::move(how), std::move(console)));
 }
 
