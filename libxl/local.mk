@@ -95,7 +95,7 @@ noinst_HEADERS += \
 	libxl/src/ops/device_kinds.hpp \
 	libxl/src/ops/device_native.hpp \
 	libxl/src/ops/guest_suspend.hpp \
-	libxl/src/ops/helper_reply.hpp \
+	libxl/src/ops/helper_line.hpp libxl/src/ops/helper_reply.hpp \
 	libxl/src/ops/migrate_handshake.hpp \
 	libxl/src/ops/nested.hpp \
 	libxl/src/ops/op_util.hpp \

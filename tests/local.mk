@@ -35,6 +35,7 @@ tests_ao_tests_SOURCES = \
 	tests/ao/group_test.cpp \
 	tests/ops/helper_run_test.cpp \
 	tests/ops/save_format_test.cpp \
+	tests/ops/helper_line_test.cpp \
 	tests/ops/precopy_policy_test.cpp \
 	tests/ops/config_json_test.cpp
 tests_ao_tests_CPPFLAGS = $(TEST_CPPFLAGS)

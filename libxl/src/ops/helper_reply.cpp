@@ -1,6 +1,7 @@
 #include "ops/helper_reply.hpp"
 
 #include <cstring>
+#include <utility>
 #include <sys/wait.h>
 
 #include "event/ctx_impl.hpp"
@@ -8,19 +9,17 @@
 
 namespace xlkit::detail {
 
-bool HelperReply::take(Egc &egc, const char *what, std::uint32_t domid, const std::string &word, std::istream &in) {
+bool HelperReply::take(Egc &egc, const char *what, std::uint32_t domid, std::string_view word, HelperLine &in) {
     if (word == "log") {
         int level = 0;
-        in >> level;
-        std::string text;
-        std::getline(in, text);
-        if (!text.empty() && text[0] == ' ') text.erase(0, 1);
+        (void)in.num(&level);
+        std::string text(in.rest());
         XLKIT_LOG(egc.ctx, WARN, "%s of domain %u: libxenguest: %s", what, domid, text.c_str());
-        if (level >= 5) last_error = text;  // XTL_ERROR and up
+        if (level >= 5) last_error = std::move(text);  // XTL_ERROR and up
         return true;
     }
     if (word == "done") {
-        in >> rc >> err;
+        (void)(in.num(&rc) && in.num(&err));
         done = true;
         return true;
     }

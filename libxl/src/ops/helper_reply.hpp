@@ -10,10 +10,11 @@
 #pragma once
 
 #include <cstdint>
-#include <istream>
 #include <string>
+#include <string_view>
 
 #include "event/egc.hpp"
+#include "ops/helper_line.hpp"
 
 namespace xlkit::detail {
 
@@ -24,7 +25,7 @@ struct HelperReply {
 
     /* Takes word's reply (the rest of its line in in): true if it was one
      * of the two. */
-    bool take(Egc &egc, const char *what, std::uint32_t domid, const std::string &word, std::istream &in);
+    bool take(Egc &egc, const char *what, std::uint32_t domid, std::string_view word, HelperLine &in);
     /* The helper said "done 0 ..." and exited 0 (status as waitpid's). */
     bool succeeded(int status) const;
     /* Logs why the copy failed: libxenguest's message (else the errno it

@@ -2,18 +2,18 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <poll.h>
 #include <signal.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "event/ctx_impl.hpp"
 #include "event/log.hpp"
+#include "ops/helper_line.hpp"
 #include "ops/op_util.hpp"
 #include "ops/restore_stream.hpp"
 #include "ops/save_format.hpp"
@@ -52,11 +52,15 @@ std::uint64_t moved(const RestoreStream &rs) {
     }
     std::uint64_t helper = 0;
     if (rs.helper.child.active()) {
-        std::ifstream io("/proc/" + std::to_string(rs.helper.child.pid()) + "/io");
-        std::string key;
-        std::uint64_t v = 0;
-        while (io >> key >> v)
-            if (key == "rchar:") helper = v;
+        char path[48], buf[512];
+        std::snprintf(path, sizeof path, "/proc/%d/io", int(rs.helper.child.pid()));
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);  // rchar is its first line
+        if (fd >= 0) close(fd);
+        if (n > 0) {
+            HelperLine in(std::string_view(buf, std::size_t(n)));
+            if (in.word() == "rchar:") (void)in.num(&helper);
+        }
     }
     return rs.read_bytes + helper;
 }
@@ -222,11 +226,10 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         XLKIT_LOG(egc.ctx, INFO, "restore helper: %s", line.c_str());
         return;
     }
-    std::istringstream in(line);
-    std::string word;
-    in >> word;
+    HelperLine in(line);
+    const std::string_view word = in.word();
     if (word == "restored") {
-        rs.got_results = bool(in >> rs.store_mfn >> rs.console_mfn);
+        rs.got_results = in.num(&rs.store_mfn) && in.num(&rs.console_mfn);
     } else {
         (void)rs.reply.take(egc, "restore", rs.domid, word, in);
     }

@@ -36,7 +36,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <signal.h>
-#include <sstream>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -51,6 +50,7 @@
 #include "ops/guest_suspend.hpp"
 #include "ops/helper_reply.hpp"
 #include "ops/nested.hpp"
+#include "ops/helper_line.hpp"
 #include "ops/op_util.hpp"
 #include "ops/save_format.hpp"
 
@@ -201,12 +201,11 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         XLKIT_LOG(egc.ctx, INFO, "save helper: %s", line.c_str());
         return;
     }
-    std::istringstream in(line);
-    std::string word;
-    in >> word;
+    HelperLine in(line);
+    const std::string_view word = in.word();
     if (word == "progress") {
         unsigned long done = 0, total = 0;
-        in >> done >> total;
+        (void)(in.num(&done) && in.num(&total));
         if (total) st.total_pages = total;
         report_stage(egc, *st.progress, st.domid, "memory", int(done), int(total));
         if (!st.suspending && st.rc == Error::Success) arm_stall(egc, st);
@@ -214,11 +213,12 @@ void helper_line(Egc &egc, ChildRun *cr, int stream, std::string line) {
         unsigned n = 0;
         unsigned long sent = 0;
         long dirty = -1;
-        in >> n >> sent >> dirty;
+        (void)(in.num(&n) && in.num(&sent) && in.num(&dirty));
         PrecopyPass pass;
         pass.iteration = int(n);
         pass.dirty_pages = dirty;
-        in >> pass.pass_ms >> pass.dirty_rate >> pass.downtime_ms;  // absent: -1 (an older helper)
+        // absent: -1 (an older helper)
+        (void)(in.num(&pass.pass_ms) && in.num(&pass.dirty_rate) && in.num(&pass.downtime_ms));
         // done/total: the pages sent so far, of at least those plus the
         // ones still dirty (the "progress" lines count within one pass).
         std::string stage = "pass " + std::to_string(n);
