@@ -44,6 +44,13 @@ bench_vm_dso_floor_SOURCES = bench/vm/dso-floor.c
 bench_vm_dso_floor_LDADD = -ldl
 bench_vm_trap_costs_SOURCES = bench/vm/trap-costs.c
 CLEANFILES += bench/vm/dso-floor$(EXEEXT) bench/vm/trap-costs$(EXEEXT)
+# One xenstore read through libxenstore, with and without a watch on the
+# handle (docs/xen.md: why requests and watches use two connections).
+EXTRA_PROGRAMS += bench/vm/xs-request-cost
+bench_vm_xs_request_cost_SOURCES = bench/vm/xs-request-cost.c
+bench_vm_xs_request_cost_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+bench_vm_xs_request_cost_LDADD = $(XEN_LIBS)
+CLEANFILES += bench/vm/xs-request-cost$(EXEEXT)
 
 # XENBOX_FLAGS: extra options for xenbox (e.g. --verbose); BENCH_VM_ARGS:
 # options for run.sh (e.g. --rounds 3 --runs 10). bench-vm-migrate's box

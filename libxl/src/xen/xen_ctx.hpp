@@ -101,7 +101,12 @@ public:
     /* The stacks, opened on first use: *out set, or an error (the reason
      * logged, *out untouched) if they cannot be opened. */
     Error hv(Egc &egc, Hypervisor **out);
+    /* xenstore for requests. Watches go through xswatch_register, on a
+     * connection of their own: never watch on this one (its requests would
+     * then pass through libxenstore's reader thread). */
     Error xs(Egc &egc, Xenstore **out);
+    /* The fd the watches' events arrive on (-1 before the first watch). */
+    int xs_watch_fd() const { return xsw_ ? xsw_->fileno() : -1; }
 
     Error xswatch_register(Egc &egc, EvXsWatch &w, EvXsWatch::Func func, const std::string &path);
     void xswatch_deregister(Egc &egc, EvXsWatch &w);
@@ -143,6 +148,8 @@ private:
     static void keepalive_cb(Egc &egc, EvTime *ev, Nanos abs, Error rc);
     void pump(Egc &egc);
     void xs_lost(Egc &egc, int r);
+    std::unique_ptr<Xenstore> open_xenstore();
+    Error xs_watches(Egc &egc, Xenstore **out);
     int open_stacks(Egc &egc);
 
     CtxImpl &ctx_;
@@ -152,9 +159,10 @@ private:
     std::string lib_dir_;
     int device_timeout_ms_ = 0;
     std::unique_ptr<Hypervisor> hv_;
-    std::unique_ptr<Xenstore> xs_;
+    std::unique_ptr<Xenstore> xs_;   // requests: never watches (xs_watches())
+    std::unique_ptr<Xenstore> xsw_;  // watches, and their events
     std::string open_error_;
-    bool hv_tried_ = false, xs_tried_ = false;
+    bool hv_tried_ = false, xs_tried_ = false, xsw_tried_ = false;
     bool xs_lost_ = false;
     EvFd xs_ev_;
     /* libxenstore does not wake the watch fd when xenstored dies; only the

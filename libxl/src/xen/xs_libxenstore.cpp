@@ -69,7 +69,14 @@ public:
         errno = 0;
         return xs_unwatch(h_, path.c_str(), token.c_str()) ? 0 : fail();
     }
-    int fileno() override { return xs_fileno(h_); }
+    // The watch pipe's read end, made on the first call (so only on the
+    // watches' connection). Close-on-exec, as libxenstore makes it since
+    // 4.13; set again for an older one: children must not hold it.
+    int fileno() override {
+        int fd = xs_fileno(h_);
+        if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        return fd;
+    }
     int check_watch(std::string *path, std::string *token) override {
         errno = 0;
         char **w = xs_check_watch(h_);
@@ -126,10 +133,9 @@ std::unique_ptr<Xenstore> open_libxenstore(std::string *why) {
                "; is xenstored running, or XENSTORED_PATH set?)";
         return nullptr;
     }
-    // xs_open's fd must not leak into children (libxenstore opens its socket
-    // without CLOEXEC in some versions).
-    int fd = xs_fileno(h);
-    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    // libxenstore opens its socket close-on-exec (SOCK_CLOEXEC). No
+    // xs_fileno here: it makes the watch pipe, which only the watches'
+    // connection needs.
     return std::make_unique<LibXenstore>(h);
 }
 
