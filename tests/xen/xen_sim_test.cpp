@@ -3,6 +3,7 @@
 // are in xen_host_test.cpp, run here on a SimXenHost; the tests below need
 // what only the sim host offers (a thousand domains, a killed xenstored,
 // fault filters, a guest's xenstore nodes written by the test).
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <gtest/gtest.h>
@@ -85,6 +86,29 @@ protected:
         host_->down();
     }
     SimXenHost &sim_host() { return static_cast<SimXenHost &>(*host_); }
+    // A new domain destroyed, the destroy driven here: it succeeds and the
+    // domain is dying or gone. Returns the most watches the ctx held.
+    std::size_t destroy_new_domain_counting_watches() {
+        std::uint32_t d = new_domain();
+        Error rc = Error::Fail;
+        bool done = false;
+        std::size_t most = 0;
+        EXPECT_EQ(domain_destroy(*ctx_, d, AoHow::callback([&](Error e) {
+                                     rc = e;
+                                     done = true;
+                                 })),
+                  Error::Success);
+        EXPECT_TRUE(run_until([&] {
+            Egc egc(impl());
+            most = std::max(most, XenCtx::of(egc)->watches_active());
+            return done;
+        }));
+        EXPECT_EQ(rc, Error::Success);
+        DomainInfo i;
+        Error e = domain_info(*ctx_, d, &i);
+        EXPECT_TRUE(e == Error::DomainNotfound || i.state == DomainState::Dying);
+        return most;
+    }
     std::uint32_t new_domain(bool introduce = true) { return sim_host().new_domain(introduce); }
     sim_t *sim() { return sim_host().sim(); }
 };
@@ -373,6 +397,18 @@ TEST_F(XenFaultTest, FailingHypervisorQueryDuringADeathCheckIsADisaster) {
     ASSERT_EQ(evenable_domain_death(*ctx_, 1, 1, &g), Error::Success);
     ASSERT_TRUE(run_until([&] { return calls > 0; }));
     evdisable_domain_death(*ctx_, g);
+}
+
+// The destroy hypercall returns once the domain has given its resources
+// back: one query then finds it dying or gone, and no watch is set up.
+TEST_F(XenSimTest, ADestroyWatchesNothingWhenTheHypercallLeftTheDomainGone) {
+    EXPECT_EQ(destroy_new_domain_counting_watches(), 0u) << "a watch for a domain already gone";
+}
+
+// When that query fails, the destroy waits for @releaseDomain as before.
+TEST_F(XenFaultTest, ADestroyWhoseQueryAfterTheHypercallFailsWaitsForTheReleaseAndCompletes) {
+    ASSERT_TRUE(start_sim("fault=getinfo:2:EIO"));  // 1: the destroy's first look at the domain
+    EXPECT_EQ(destroy_new_domain_counting_watches(), 1u) << "the release was not waited for through @releaseDomain";
 }
 
 } // namespace
