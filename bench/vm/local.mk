@@ -5,11 +5,15 @@
 #   make bench-vm                 # build, boot the box, run bench/vm/run.sh
 #   bench/vm/xlkit-vs-libxl lib|cli ...   (in dom0; see its header comment)
 EXTRA_PROGRAMS += bench/vm/xlkit-vs-libxl
-bench_vm_xlkit_vs_libxl_SOURCES = bench/vm/xlkit-vs-libxl.c
-bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAGS)
+# With the libxenguest build of xen/ (as pvh-floor) for the create's floor,
+# made in the same process; the library keeps its own copy hidden.
+bench_vm_xlkit_vs_libxl_SOURCES = bench/vm/xlkit-vs-libxl.c libxl/src/xen/xc_shim.c libxl/src/xen/acpi_pvh.c \
+	libxl/src/xen/elf_probe.c libxl/src/xen/xg_lazy.c
+bench_vm_xlkit_vs_libxl_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XENLIGHT_CFLAGS) \
+	-DXLKIT_XENGUEST_SONAME=\"$(XENGUEST_SONAME)\"
 # The installed (public) library, as an embedder links it; -no-install: no
 # libtool wrapper script, the binary runs from the build tree as it is.
-bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS)
+bench_vm_xlkit_vs_libxl_LDADD = libxlkit.la $(XENLIGHT_LIBS) $(XEN_LIBS) -ldl
 bench_vm_xlkit_vs_libxl_LDFLAGS = $(AM_LDFLAGS) -no-install
 # pvh-floor: a PVH domain built with libxenguest and destroyed, nothing
 # else: the CPU floor of a PVH create in both tools (bench/vm/pvh.py).

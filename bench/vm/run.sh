@@ -2,7 +2,8 @@
 # The in-VM part of `make bench-vm` (docs/performance-vm.md): run in dom0 of
 # Xen in a box, as root. Creates one tiny guest, measures xlkit against real
 # libxl (bench/vm/xlkit-vs-libxl lib) and the xlkit CLI against xl
-# (bench/vm/xlkit-vs-libxl cli), destroys the guest.
+# (bench/vm/xlkit-vs-libxl cli), a checkpoint and a PVH create + destroy
+# through each library (xlkit-vs-libxl checkpoint, create), destroys the guest.
 #
 # usage: run.sh --builddir DIR [--out DIR] [--rounds R] [--batch-ms MS]
 #               [--runs N] [--wait-up SECS]
@@ -71,6 +72,10 @@ XLKIT_SAVE_HELPER=$builddir/tools/save-helper/xlkit-save-helper \
   "$bench" checkpoint --domid "$domid" --runs 7 --json "$out/results-checkpoint.json" \
   | tee "$out/results-checkpoint.md"
 
+step "library: a PVH create and destroy through each, no process start"
+"$bench" create --kernel /opt/xenbox/guests/vmlinux --ramdisk /opt/xenbox/guests/obedient.initrd \
+  --runs 9 --json "$out/results-create-lib.json" | tee "$out/results-create-lib.md"
+
 step "CLI: xlkit against xl ($runs runs each, medians)"
 "$bench" cli --runs "$runs" --json "$out/results-cli.json" -- \
   list "$xlkit list" "xl list" \
@@ -88,6 +93,8 @@ sed -i "s|$xlkit|xlkit|g" "$out/results-cli.json"
   cat "$out/results-lib.md"
   echo
   cat "$out/results-checkpoint.md"
+  echo
+  cat "$out/results-create-lib.md"
   echo
   cat "$out/results-cli.md"
 } > "$out/results.md"

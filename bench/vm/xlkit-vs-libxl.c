@@ -7,6 +7,20 @@
  *   xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (one side alone, for
  *       strace -c -f or perf; OP as in the JSON: list_domain, domain_info, ...)
  *   xlkit-vs-libxl checkpoint --domid D [--runs N] [--json FILE] [--only libxl|xlkit]
+ *   xlkit-vs-libxl create --kernel K --ramdisk R [--runs N] [--json FILE]
+ *
+ * create: a 96 MiB, 1-vCPU PVH guest created (left paused, as both
+ * libraries leave it) and destroyed through each library in one process,
+ * the two alternating N times after one untimed create each (libxenguest
+ * loaded, code warm: what a toolstack daemon such as libvirtd sees). Per
+ * run: the process's CPU (RUSAGE_SELF, every thread, plus RUSAGE_CHILDREN of
+ * any child it reaped) for the create and for the destroy, and the wall
+ * times; and, as a third side in the same process, the floor: the same
+ * guest built and destroyed with libxenguest and nothing else (xen/xc_shim.c,
+ * as bench/vm/pvh-floor, its handle kept open as a toolstack keeps its
+ * ctx, its code as warm as the libraries'). "own" is each run's create
+ * minus that run's floor build, then the median: the toolstack's own CPU of
+ * a create without a process start.
  *
  * checkpoint: what `save -c DOM /dev/null` does, through each library in
  * one process (libxl_domain_suspend then libxl_domain_resume with
@@ -71,6 +85,9 @@
 #include <xenctrl.h>
 #include <xentoollog.h>
 #include <xlkit.h>
+
+#include "xen/xc_shim.h"
+#include "xen/xg_lazy.h"
 
 #define TARGET_RATIO 0.5
 
@@ -464,6 +481,13 @@ static int cmd_loop(int argc, char **argv) {
 
 static double tv_s(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
 
+/* User + system CPU seconds of RUSAGE_SELF or RUSAGE_CHILDREN so far. */
+static double rusage_cpu(int who) {
+    struct rusage r;
+    getrusage(who, &r);
+    return tv_s(r.ru_utime) + tv_s(r.ru_stime);
+}
+
 struct ckpt {
     double self, child, wall; /* seconds */
 };
@@ -471,9 +495,7 @@ struct ckpt {
 static struct ckpt checkpoint_once(struct env *e, int xk) {
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (fd < 0) die("open /dev/null: %s", strerror(errno));
-    struct rusage s0, c0, s1, c1;
-    getrusage(RUSAGE_SELF, &s0);
-    getrusage(RUSAGE_CHILDREN, &c0);
+    double s0 = rusage_cpu(RUSAGE_SELF), c0 = rusage_cpu(RUSAGE_CHILDREN);
     double w0 = now_ns(CLOCK_MONOTONIC);
     if (xk) {
         CHECK("xlkit_domain_suspend", xlkit_domain_suspend(e->xk, e->domid, fd, 0, NULL));
@@ -483,12 +505,11 @@ static struct ckpt checkpoint_once(struct env *e, int xk) {
         CHECK("libxl_domain_resume", libxl_domain_resume(e->lx, e->domid, 1, NULL));
     }
     double w1 = now_ns(CLOCK_MONOTONIC);
-    getrusage(RUSAGE_SELF, &s1);
-    getrusage(RUSAGE_CHILDREN, &c1);
+    double s1 = rusage_cpu(RUSAGE_SELF), c1 = rusage_cpu(RUSAGE_CHILDREN);
     close(fd);
     struct ckpt r;
-    r.self = tv_s(s1.ru_utime) + tv_s(s1.ru_stime) - tv_s(s0.ru_utime) - tv_s(s0.ru_stime);
-    r.child = tv_s(c1.ru_utime) + tv_s(c1.ru_stime) - tv_s(c0.ru_utime) - tv_s(c0.ru_stime);
+    r.self = s1 - s0;
+    r.child = c1 - c0;
     r.wall = (w1 - w0) / 1e9;
     return r;
 }
@@ -565,6 +586,199 @@ static int cmd_checkpoint(int argc, char **argv) {
                    "\"wall_s\": %.4f}, \"xlkit\": {\"own_cpu_s\": %.4f, \"helper_cpu_s\": %.4f, \"wall_s\": %.4f}}\n",
                 runs, domid, m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2]);
         fclose(f);
+    }
+    return 0;
+}
+
+/* ---- a PVH create and destroy through each library ------------------------------ */
+
+#define CREATE_MIB 96
+#define CREATE_CMDLINE "console=hvc0 quiet"
+
+struct create_args {
+    const char *kernel, *ramdisk;
+    xlkit_xc *xc; /* the floor's */
+};
+
+static uint32_t lx_create_pvh(struct env *e, const struct create_args *a) {
+    libxl_domain_config dc;
+    libxl_domain_config_init(&dc);
+    dc.c_info.type = LIBXL_DOMAIN_TYPE_PVH;
+    dc.c_info.name = strdup("bc-libxl");
+    libxl_domain_build_info_init_type(&dc.b_info, LIBXL_DOMAIN_TYPE_PVH);
+    dc.b_info.max_memkb = dc.b_info.target_memkb = CREATE_MIB * 1024;
+    dc.b_info.max_vcpus = 1;
+    CHECK("libxl_cpu_bitmap_alloc", libxl_cpu_bitmap_alloc(e->lx, &dc.b_info.avail_vcpus, 1));
+    libxl_bitmap_set(&dc.b_info.avail_vcpus, 0);
+    dc.b_info.kernel = strdup(a->kernel);
+    dc.b_info.ramdisk = strdup(a->ramdisk);
+    dc.b_info.cmdline = strdup(CREATE_CMDLINE);
+    dc.b_info.tsc_mode = LIBXL_TSC_MODE_NATIVE;
+    dc.on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+    uint32_t domid = 0;
+    CHECK("libxl_domain_create_new", libxl_domain_create_new(e->lx, &dc, &domid, NULL, NULL));
+    libxl_domain_config_dispose(&dc);
+    return domid;
+}
+
+static uint32_t xk_create_pvh(struct env *e, const struct create_args *a) {
+    xlkit_domain_config c;
+    xlkit_domain_config_init(&c);
+    c.name = strdup("bc-xlkit");
+    c.type = XLKIT_DOMAIN_TYPE_PVH;
+    c.kernel = strdup(a->kernel);
+    c.ramdisk = strdup(a->ramdisk);
+    c.cmdline = strdup(CREATE_CMDLINE);
+    c.memory = CREATE_MIB;
+    c.vcpus = 1;
+    c.tsc_mode = XLKIT_TSC_MODE_NATIVE;
+    c.on_poweroff = XLKIT_ACTION_ON_SHUTDOWN_DESTROY;
+    uint32_t domid = 0;
+    CHECK("xlkit_domain_create_new", xlkit_domain_create_new(e->xk, &c, &domid, NULL, NULL));
+    xlkit_domain_config_dispose(&c);
+    return domid;
+}
+
+struct create_sample {
+    double create_cpu, create_wall, destroy_cpu, destroy_wall, child_cpu;
+};
+
+static struct create_sample create_once(struct env *e, const struct create_args *a, int xk) {
+    struct create_sample r;
+    double c0 = rusage_cpu(RUSAGE_SELF), k0 = rusage_cpu(RUSAGE_CHILDREN), w0 = now_ns(CLOCK_MONOTONIC);
+    uint32_t domid = xk ? xk_create_pvh(e, a) : lx_create_pvh(e, a);
+    double c1 = rusage_cpu(RUSAGE_SELF), w1 = now_ns(CLOCK_MONOTONIC);
+    if (xk)
+        CHECK("xlkit_domain_destroy", xlkit_domain_destroy(e->xk, domid, NULL));
+    else
+        CHECK("libxl_domain_destroy", libxl_domain_destroy(e->lx, domid, NULL));
+    double c2 = rusage_cpu(RUSAGE_SELF), k2 = rusage_cpu(RUSAGE_CHILDREN), w2 = now_ns(CLOCK_MONOTONIC);
+    r.create_cpu = c1 - c0;
+    r.create_wall = (w1 - w0) / 1e9;
+    r.destroy_cpu = c2 - c1;
+    r.destroy_wall = (w2 - w1) / 1e9;
+    r.child_cpu = k2 - k0;
+    return r;
+}
+
+/* The floor: the same guest built by libxenguest alone (as bench/vm/pvh-floor:
+ * tsc_mode native, libxl's default paging pool), then destroyed with the
+ * hypercall alone (xc_domain_destroy until it is gone); the CPU of each. */
+struct floor_sample {
+    double build_cpu, destroy_cpu;
+};
+
+static struct floor_sample floor_once(const struct create_args *a) {
+    static uint8_t uuid[16] = {0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61,
+                               0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69};
+    xlkit_xc_build_args b;
+    memset(&b, 0, sizeof b);
+    b.type = XLKIT_XC_TYPE_PVH;
+    b.uuid = uuid;
+    b.kernel = a->kernel;
+    b.ramdisk = a->ramdisk;
+    b.cmdline = CREATE_CMDLINE;
+    b.memkb = b.maxmemkb = (uint64_t)CREATE_MIB << 10;
+    b.vcpus = 1;
+    b.tsc_mode = 2;
+    b.shadow_kb = 1024 + CREATE_MIB * 8;
+    xlkit_xc_built built;
+    double c0 = rusage_cpu(RUSAGE_SELF);
+    int r = xlkit_xc_build(a->xc, &b, &built);
+    double c1 = rusage_cpu(RUSAGE_SELF);
+    if (r < 0) die("floor: building the domain failed in %s: %s", xlkit_xc_failed_step(a->xc), strerror(-r));
+    r = xlkit_xc_destroy(a->xc, built.domid);
+    double c2 = rusage_cpu(RUSAGE_SELF);
+    if (r < 0) die("floor: destroying domain %u failed: %s", built.domid, strerror(-r));
+    return (struct floor_sample){c1 - c0, c2 - c1};
+}
+
+static int cmd_create(int argc, char **argv) {
+    struct create_args a = {0};
+    int runs = 7;
+    const char *json = NULL;
+    for (int i = 0; i < argc; ++i) {
+        if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+            a.kernel = argv[++i];
+        else if (!strcmp(argv[i], "--ramdisk") && i + 1 < argc)
+            a.ramdisk = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json = argv[++i];
+        else
+            die("create: unknown argument %s", argv[i]);
+    }
+    if (!a.kernel || !a.ramdisk) die("create: --kernel and --ramdisk are required");
+    if (runs < 1 || runs > 100) die("create: --runs from 1 to 100");
+    struct env e = {0};
+    e.lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!e.lg) die("cannot create a logger");
+    CHECK("libxl_ctx_alloc", libxl_ctx_alloc(&e.lx, LIBXL_VERSION, 0, e.lg));
+    CHECK("xlkit_ctx_alloc", xlkit_ctx_alloc(&e.xk, XLKIT_VERSION, 0, e.lg));
+    const char *why = NULL;
+    if (!xlkit_xg_get(&why)) die("floor: %s", why);
+    a.xc = xlkit_xc_open();
+    if (!a.xc) die("floor: cannot open libxenctrl: %s", strerror(errno));
+    (void)create_once(&e, &a, 0); /* untimed: each loads what it loads on first use */
+    (void)create_once(&e, &a, 1);
+    (void)floor_once(&a);
+    static double v[2][7][100], fl[100], fd[100];
+    for (int r = 0; r < runs; ++r) {
+        for (int j = 0; j < 2; ++j) {
+            int xk = (r % 2) ? 1 - j : j;
+            struct create_sample c = create_once(&e, &a, xk);
+            v[xk][0][r] = c.create_cpu;
+            v[xk][1][r] = c.create_wall;
+            v[xk][2][r] = c.destroy_cpu;
+            v[xk][3][r] = c.destroy_wall;
+            v[xk][4][r] = c.child_cpu;
+            fprintf(stderr, "  run %d %-5s create %.3f s CPU (%.3f s wall)  destroy %.3f s CPU (%.3f s wall)\n", r + 1,
+                    xk ? "xlkit" : "libxl", c.create_cpu, c.create_wall, c.destroy_cpu, c.destroy_wall);
+        }
+        struct floor_sample fs = floor_once(&a);
+        fl[r] = fs.build_cpu;
+        fd[r] = fs.destroy_cpu;
+        for (int k = 0; k < 2; ++k) {
+            v[k][5][r] = v[k][0][r] + v[k][4][r] - fl[r];
+            v[k][6][r] = v[k][2][r] - fd[r];
+        }
+        fprintf(stderr, "  run %d floor build %.3f s, destroy %.3f s CPU; own create: libxl %.3f s, xlkit %.3f s\n",
+                r + 1, fl[r], fd[r], v[0][5][r], v[1][5][r]);
+    }
+    xlkit_xc_close(a.xc);
+    xlkit_ctx_free(e.xk);
+    libxl_ctx_free(e.lx);
+    xtl_logger_destroy(e.lg);
+    double m[2][7];
+    for (int k = 0; k < 2; ++k)
+        for (int i = 0; i < 7; ++i) m[k][i] = median(v[k][i], runs);
+    double f = median(fl, runs), g = median(fd, runs);
+    printf("| PVH create + destroy, library only (%d runs, medians) | libxl | xlkit | xlkit ÷ libxl |\n", runs);
+    printf("|---|---:|---:|---:|\n");
+    printf("| create: CPU | %.3f s | %.3f s | %.2f× |\n", m[0][0], m[1][0], m[1][0] / m[0][0]);
+    printf("| floor: the libxenguest build alone, same process | %.3f s | %.3f s | |\n", f, f);
+    printf("| create: CPU, the toolstack's own (create + children − that run's floor) | %.3f s | %.3f s | %.2f× |\n",
+           m[0][5], m[1][5], m[1][5] / m[0][5]);
+    printf("| create: wall | %.3f s | %.3f s | %.2f× |\n", m[0][1], m[1][1], m[1][1] / m[0][1]);
+    printf("| destroy: CPU | %.3f s | %.3f s | %.2f× |\n", m[0][2], m[1][2], m[1][2] / m[0][2]);
+    printf("| floor: the destroy hypercall alone, same process | %.3f s | %.3f s | |\n", g, g);
+    printf("| destroy: CPU, the toolstack's own (minus that run's floor) | %.3f s | %.3f s | %.2f× |\n", m[0][6],
+           m[1][6], m[1][6] / m[0][6]);
+    printf("| destroy: wall | %.3f s | %.3f s | %.2f× |\n", m[0][3], m[1][3], m[1][3] / m[0][3]);
+    printf("| children's CPU (create + destroy) | %.3f s | %.3f s | |\n", m[0][4], m[1][4]);
+    if (json) {
+        FILE *fj = fopen(json, "w");
+        if (!fj) die("cannot write %s: %s", json, strerror(errno));
+        fprintf(fj, "{\"runs\": %d, \"floor_build_cpu_s\": %.4f, \"floor_destroy_cpu_s\": %.4f", runs, f, g);
+        for (int k = 0; k < 2; ++k)
+            fprintf(fj,
+                    ", \"%s\": {\"create_cpu_s\": %.4f, \"create_own_cpu_s\": %.4f, \"create_wall_s\": %.4f, "
+                    "\"destroy_cpu_s\": %.4f, \"destroy_own_cpu_s\": %.4f, \"destroy_wall_s\": %.4f, "
+                    "\"children_cpu_s\": %.4f}",
+                    k ? "xlkit" : "libxl", m[k][0], m[k][5], m[k][1], m[k][2], m[k][6], m[k][3], m[k][4]);
+        fprintf(fj, "}\n");
+        fclose(fj);
     }
     return 0;
 }
@@ -680,11 +894,13 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "cli")) return cmd_cli(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "loop")) return cmd_loop(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "checkpoint")) return cmd_checkpoint(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "create")) return cmd_create(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: xlkit-vs-libxl lib --domid D [--rounds R] [--batch-ms MS] [--json FILE]\n"
             "       xlkit-vs-libxl cli [--runs N] [--json FILE] -- LABEL XLKIT_CMD XL_CMD ...\n"
             "       xlkit-vs-libxl loop --domid D OP libxl|xlkit N   (for strace -c, perf)\n"
             "       xlkit-vs-libxl checkpoint --domid D [--runs N] [--json FILE]\n"
+            "       xlkit-vs-libxl create --kernel K --ramdisk R [--runs N] [--json FILE]\n"
             "(in dom0 of real Xen; see bench/vm/run.sh and docs/performance-vm.md)\n");
     return 2;
 }
