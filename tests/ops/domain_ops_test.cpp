@@ -85,6 +85,9 @@ TYPED_TEST(DomainOpsTest, CreatedDomainIsListedWithItsMemoryAndVcpus) {
     std::uint32_t byname = 0;
     EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, "guest1", &byname), Error::Success);
     EXPECT_EQ(byname, d);
+    std::uint32_t bynumber = 0;
+    EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, std::to_string(d), &bynumber), Error::Success);
+    EXPECT_EQ(bynumber, d);
 }
 
 TYPED_TEST(DomainOpsTest, PausedCreationThenUnpauseAndPause) {
@@ -218,6 +221,7 @@ TYPED_TEST(DomainOpsTest, OperationsOnAMissingDomainReportDomainNotfound) {
     EXPECT_EQ(domain_info(*this->ctx_, 4242, &i), Error::DomainNotfound);
     std::uint32_t d;
     EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, "nosuchguest", &d), Error::DomainNotfound);
+    EXPECT_EQ(domain_qualifier_to_domid(*this->ctx_, "4242", &d), Error::DomainNotfound);
 }
 
 TYPED_TEST(DomainOpsTest, BadConfigsAreRejectedAndLeaveNoDomainBehind) {

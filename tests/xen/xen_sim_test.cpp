@@ -399,6 +399,22 @@ TEST_F(XenFaultTest, FailingHypervisorQueryDuringADeathCheckIsADisaster) {
     evdisable_domain_death(*ctx_, g);
 }
 
+// A command that takes a domid and then asks for the domain's details (as
+// the CLI's save and migrate do) reads its name once: the number is checked
+// with the hypervisor alone, so no lookup is a second one, and the name
+// cache sets up no watch (nor the connection watches need).
+TEST_F(XenSimTest, ResolvingADomidAndThenAskingForTheDomainWatchesNothing) {
+    const std::uint32_t d = new_domain();
+    std::uint32_t got = 0;
+    ASSERT_EQ(domain_qualifier_to_domid(*ctx_, std::to_string(d), &got), Error::Success);
+    EXPECT_EQ(got, d);
+    DomainInfo i;
+    ASSERT_EQ(domain_info(*ctx_, d, &i), Error::Success);
+    Egc egc(impl());
+    EXPECT_EQ(XenCtx::of(egc)->watches_active(), 0u);
+    EXPECT_LT(XenCtx::of(egc)->xs_watch_fd(), 0) << "the watches' connection was opened";
+}
+
 // The destroy hypercall returns once the domain has given its resources
 // back: one query then finds it dying or gone, and no watch is set up.
 TEST_F(XenSimTest, ADestroyWatchesNothingWhenTheHypercallLeftTheDomainGone) {

@@ -67,9 +67,13 @@ Error domain_qualifier_to_domid(Ctx &ctx, const std::string &q, std::uint32_t *d
     bool digits = q.size() < 10;
     for (char c : q) digits &= std::isdigit(static_cast<unsigned char>(c)) != 0;
     if (digits) {
-        DomainInfo info;
-        std::uint32_t d = static_cast<std::uint32_t>(std::stoul(q));
-        Error e = domain_info(ctx, d, &info);
+        // That it exists is all a number needs: one hypercall, no xenstore
+        // (the caller's domain_info, if any, is then the name's first read).
+        const auto d = static_cast<std::uint32_t>(std::stoul(q));
+        Error e = quick_call(ctx, XsNeed::None, [d](Egc &egc, XenStacks &s) {
+            DomInfo di;
+            return query_domain(egc, *s.hv, d, &di);
+        });
         if (e == Error::Success) *domid = d;
         return e;
     }
