@@ -199,12 +199,12 @@ int cmd_migrate(App &app, int argc, char **argv) {
     const std::string dom = argv[optind], host = argv[optind + 1];
     if (!app.open_ctx()) return kExitFail;
     std::uint32_t domid;
-    std::string name;
-    if (!app.resolve(dom, &domid, &name)) return kExitFail;
-    const std::string label = domain_label(domid, name);
-    DomainInfo info;
+    if (!app.resolve(dom, &domid)) return kExitFail;
+    DomainInfo info;  // one lookup: the name comes with it
     if (Error rc = domain_info(*app.ctx, domid, &info); rc != Error::Success)
-        return app.fail("cannot migrate " + label, rc);
+        return app.fail("cannot migrate " + domain_label(domid, std::string()), rc);
+    const std::string &name = info.name;
+    const std::string label = domain_label(domid, name);
     DomainConfig cfg;
     if (!config_file.empty()) {
         XlConfig xc;

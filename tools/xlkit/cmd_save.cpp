@@ -84,12 +84,12 @@ int cmd_save(App &app, int argc, char **argv) {
     const char *config_file = argc - optind == 3 ? argv[optind + 2] : nullptr;
     if (!app.open_ctx()) return kExitFail;
     std::uint32_t domid;
-    std::string name;
-    if (!app.resolve(dom, &domid, &name)) return kExitFail;
-    const std::string label = domain_label(domid, name);
-    DomainInfo info;
+    if (!app.resolve(dom, &domid)) return kExitFail;
+    DomainInfo info;  // one lookup: the name comes with it
     if (Error rc = domain_info(*app.ctx, domid, &info); rc != Error::Success)
-        return app.fail("cannot save " + label, rc);
+        return app.fail("cannot save " + domain_label(domid, std::string()), rc);
+    const std::string &name = info.name;
+    const std::string label = domain_label(domid, name);
 
     DomainConfig cfg;
     if (config_file) {
