@@ -62,7 +62,6 @@ libxlkit_internal_la_SOURCES += \
 	libxl/src/xen/filters.cpp \
 	libxl/src/xen/hv_sim.cpp \
 	libxl/src/xen/hv_xenctrl.cpp \
-	libxl/src/xen/xc_resume.c \
 	libxl/src/xen/xc_shim.c \
 	libxl/src/xen/xg_lazy.c \
 	libxl/src/xen/xen_ctx.cpp \
@@ -108,7 +107,6 @@ noinst_HEADERS += \
 	libxl/src/xen/elf_probe.h \
 	libxl/src/xen/filters.hpp \
 	libxl/src/xen/hypervisor.hpp \
-	libxl/src/xen/xc_resume.h \
 	libxl/src/xen/xc_shim.h \
 	libxl/src/xen/xg_lazy.h \
 	libxl/src/xen/xen_ctx.hpp \

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "xen/hypervisor.hpp"
-#include "xen/xc_resume.h"
 #include "xen/xc_shim.h"
 
 namespace xlkit::detail {
@@ -62,7 +61,7 @@ public:
     int domain_unpause(std::uint32_t domid) override { return xlkit_xc_unpause(x_, domid); }
     int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
     int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
-    int domain_resume(std::uint32_t domid) override { return xlkit_xc_domain_resume(domid); }
+    int domain_resume(std::uint32_t domid) override { return xlkit_xc_domain_resume(x_, domid); }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
         std::vector<xlkit_xc_cpuid_bit> bits;
         for (const CpuidBit &c : b.cpuid) bits.push_back({c.leaf, c.subleaf, c.reg, c.bit, c.value});

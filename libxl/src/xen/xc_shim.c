@@ -146,6 +146,17 @@ int xlkit_xc_shutdown(xlkit_xc *x, uint32_t domid, int reason) {
     errno = 0;
     return xc_domain_shutdown(x->xch, domid, reason) ? fail() : 0;
 }
+int xlkit_xc_domain_resume(xlkit_xc *x, uint32_t domid) {
+    const struct xlkit_xg *xg = xlkit_xg_get(NULL);
+    if (!xg) return -ELIBACC;
+    xc_domaininfo_t info;
+    if (xc_domain_getinfolist(x->xch, domid, 1, &info) != 1 || info.domain != domid) return -ESRCH;
+    if (!(info.flags & XEN_DOMINF_shutdown) ||
+        ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) != SHUTDOWN_suspend)
+        return -EINVAL;
+    errno = 0;
+    return xg->xc_domain_resume(x->xch, domid, 1) < 0 ? fail() : 0;
+}
 int xlkit_xc_physinfo(xlkit_xc *x, uint64_t *total_kb, uint64_t *free_kb) {
     xc_physinfo_t pi;
     memset(&pi, 0, sizeof pi);

@@ -53,6 +53,11 @@ int xlkit_xc_pause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_unpause(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_destroy(xlkit_xc *x, uint32_t domid);
 int xlkit_xc_shutdown(xlkit_xc *x, uint32_t domid, int reason);
+/* The fast resume of a suspended domain (xc_domain_resume with fast=1,
+ * libxl's suspend_cancel) on x's handle: a checkpoint resumes every time,
+ * so it opens nothing of its own. -EINVAL: not suspended; -ESRCH: no such
+ * domain; -ELIBACC: libxenguest cannot be loaded (xg_lazy.h). */
+int xlkit_xc_domain_resume(xlkit_xc *x, uint32_t domid);
 /* One CPUID bit forced by the domain's config (xl's cpuid, either form). */
 typedef struct {
     uint32_t leaf, subleaf; /* subleaf UINT32_MAX: the leaf has none */
