@@ -66,6 +66,9 @@ namespace {
 
 constexpr int kDefaultDataTimeoutMs = 60000;
 
+// How data moving through the stream's fd shows (fd_kind, below).
+enum class FdKind : std::uint8_t { Opaque, Offset, Pipe, Socket };
+
 struct State {
     Ao *ao = nullptr;
     Progress own_progress;
@@ -91,23 +94,36 @@ struct State {
     unsigned long total_pages = 0;
     MigratePolicy policy;  // the precopy's bounds (a live save; all 0: libxenguest's default)
     std::int64_t data_mark = -1;  // fd_mark() when the stall timer was armed
+    FdKind fd_kind = FdKind::Opaque;
 };
 
-/* A number that changes when data moves through fd, -1 if there is none:
- * a file's offset (the helper's fd shares it), the bytes queued in a pipe
- * or a socket's send queue. libxenguest reports progress only every 1024
- * pages, which on a slow host (a loaded machine, a box under emulation)
- * can take longer than the data timeout while the copy still moves. */
-std::int64_t fd_mark(int fd) {
+/* How data moving through the stream's fd shows (FdKind, read once at the
+ * start: the mark is taken at every progress report), and a number that
+ * changes when it moves, -1 if there is none: a file's offset (the
+ * helper's fd shares it), the bytes queued in a pipe or a socket's send
+ * queue. libxenguest reports progress only every 1024 pages, which on a
+ * slow host (a loaded machine, a box under emulation) can take longer than
+ * the data timeout while the copy still moves. */
+FdKind fd_kind(int fd) {
     struct stat sb;
-    if (fstat(fd, &sb) < 0) return -1;
-    if (S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode)) {
+    if (fstat(fd, &sb) < 0) return FdKind::Opaque;
+    if (S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode)) return FdKind::Offset;
+    if (S_ISFIFO(sb.st_mode)) return FdKind::Pipe;
+    if (S_ISSOCK(sb.st_mode)) return FdKind::Socket;
+    return FdKind::Opaque;
+}
+
+std::int64_t fd_mark(int fd, FdKind kind) {
+    int queued = 0;
+    switch (kind) {
+    case FdKind::Offset: {
         off_t off = lseek(fd, 0, SEEK_CUR);
         return off < 0 ? -1 : std::int64_t(off);
     }
-    int queued = 0;
-    if (S_ISFIFO(sb.st_mode) && ioctl(fd, FIONREAD, &queued) == 0) return queued;
-    if (S_ISSOCK(sb.st_mode) && ioctl(fd, SIOCOUTQ, &queued) == 0) return queued;
+    case FdKind::Pipe: return ioctl(fd, FIONREAD, &queued) == 0 ? queued : -1;
+    case FdKind::Socket: return ioctl(fd, SIOCOUTQ, &queued) == 0 ? queued : -1;
+    case FdKind::Opaque: break;
+    }
     return -1;
 }
 
@@ -159,7 +175,7 @@ void arm_stall(Egc &egc, State &st);
 
 void stall_cb(Egc &egc, EvTime *ev, Nanos, Error) {
     State &st = *static_cast<State *>(ev->data);
-    if (std::int64_t m = fd_mark(st.fd); m >= 0 && m != st.data_mark) {
+    if (std::int64_t m = fd_mark(st.fd, st.fd_kind); m >= 0 && m != st.data_mark) {
         arm_stall(egc, st);  // no progress report, but the data moves
         return;
     }
@@ -172,7 +188,7 @@ void stall_cb(Egc &egc, EvTime *ev, Nanos, Error) {
 void arm_stall(Egc &egc, State &st) {
     egc.ctx.time_deregister(egc, st.stall);
     st.stall.data = &st;
-    st.data_mark = fd_mark(st.fd);
+    st.data_mark = fd_mark(st.fd, st.fd_kind);
     if (egc.ctx.time_register_rel(egc, st.stall, stall_cb, st.data_timeout_ms) != Error::Success)
         stop_copy(egc, st, Error::Fail);
 }
@@ -288,6 +304,7 @@ Error save_start(Egc &egc, State &st, std::uint32_t domid, int fd, int flags, in
                  int suspend_timeout_ms) {
     st.domid = domid;
     st.fd = fd;
+    st.fd_kind = fd_kind(fd);
     st.data_timeout_ms = data_timeout_ms ? data_timeout_ms : kDefaultDataTimeoutMs;
     st.suspend_timeout_ms = suspend_timeout_ms;
     if (data_timeout_ms < 0 || suspend_timeout_ms < 0 || (flags & ~(kSuspendDebug | kSuspendLive))) {
