@@ -45,6 +45,10 @@ bool pump(Egc &egc, ChildRun::Stream &s) {
                 s.partial.erase(0, pos + 1);
                 deliver(egc, s, std::move(line));
             }
+            // A pipe gives all it holds: a short read drained it, and
+            // another read would only say EAGAIN (the fd is polled level-
+            // triggered, so what comes later wakes the loop again).
+            if (static_cast<std::size_t>(n) < sizeof buf) return true;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
