@@ -120,14 +120,18 @@ static long ms_since(const struct timespec *t) {
 /* Whether a report of DONE of TOTAL is worth a line. libxenguest reports
  * every batch (every 1024 pages: 24 times for a 96 MiB guest); each line
  * wakes the library, which parses it and raises a progress event. A line
- * is said for the first report of a pass, for its last, for each tenth of
- * the total, and otherwise at most once a second: a bar still moves on a
- * slow link, and a pass costs about a dozen lines. (The library's stall
- * timer watches the data moving on the fd, not these lines.) */
+ * is said for the first report of a pass and for its last; between them,
+ * for a tenth of the total more if the last line is 100 ms old, and at
+ * least once a second: a bar moves at most ten times a second (more would
+ * not be seen) and still moves on a slow link. A pass of a few hundred
+ * milliseconds, a checkpoint's, costs a handful of lines; a long one about
+ * a dozen. (The library's stall timer watches the data moving on the fd,
+ * not these lines.) */
 static int worth_saying(unsigned long done, unsigned long total) {
     if (last_done == (unsigned long)-1 || done < last_done || done >= total) return 1;
-    if (done - last_done >= total / 10) return 1;
-    return ms_since(&last_said) >= 1000;
+    const long ms = ms_since(&last_said);
+    if (done - last_done >= total / 10 && ms >= 100) return 1;
+    return ms >= 1000;
 }
 
 static void lg_progress(xentoollog_logger *lg, const char *context, const char *doing_what, int percent,
