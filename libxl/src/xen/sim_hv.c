@@ -78,6 +78,8 @@ struct sim {
 
 /* ---- helpers ------------------------------------------------------------ */
 
+static void signal_suspend_evtchn(sim_t *sim, uint32_t domid);
+
 static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -512,6 +514,7 @@ int sim_domain_shutdown(sim_t *sim, uint32_t domid, unsigned reason) {
     s->shutdown_reason = reason;
     sim->hdr->seq++;
     unlock(sim);
+    if (reason == SIM_SHUTDOWN_SUSPEND) signal_suspend_evtchn(sim, domid);
     return sim_raise_dom_exc(sim);
 }
 
@@ -730,6 +733,110 @@ int sim_dom_exc_drain(int fd) {
         if (errno == EAGAIN) return n;
         return -1;
     }
+}
+
+/* ---- event channels (a suspend's) ------------------------------------------- */
+
+/* The socket address of one end: DIR/evtchn-DOMID-PORT (the guest's) or
+ * DIR/suspend-DOMID (the toolstack's). */
+static int evtchn_addr(const sim_t *sim, uint32_t domid, int port, struct sockaddr_un *a) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = port >= 0 ? snprintf(a->sun_path, sizeof a->sun_path, "%s/evtchn-%u-%d", sim->dir, domid, port)
+                      : snprintf(a->sun_path, sizeof a->sun_path, "%s/suspend-%u", sim->dir, domid);
+    if (n < 0 || (size_t)n >= sizeof a->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+static int send_byte(const sim_t *sim, const struct sockaddr_un *a) {
+    static const char byte = 'e';
+    for (;;) {
+        if (sendto(sim->tx_fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)a, sizeof *a) >= 0) return 0;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return 0; /* one is pending anyway, as an event channel's bit */
+        if (errno == ENOENT) errno = ECONNREFUSED;
+        return -1;
+    }
+}
+
+/* Bind a datagram socket at a; a socket file nobody listens on any more (its
+ * process died) is taken over, a live one is EADDRINUSE. */
+static int bind_end(const struct sockaddr_un *a, int cloexec) {
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | (cloexec ? SOCK_CLOEXEC : 0), 0);
+    if (fd < 0) return -1;
+    for (int tries = 0; tries < 2; ++tries) {
+        if (bind(fd, (const struct sockaddr *)a, sizeof *a) == 0) return fd;
+        if (errno != EADDRINUSE || tries) break;
+        int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (probe < 0) break;
+        int live = connect(probe, (const struct sockaddr *)a, sizeof *a) == 0 || errno != ECONNREFUSED;
+        close(probe);
+        if (live) {
+            errno = EADDRINUSE;
+            break;
+        }
+        unlink(a->sun_path);
+    }
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+
+static void signal_suspend_evtchn(sim_t *sim, uint32_t domid) {
+    struct sockaddr_un a;
+    int saved = errno;
+    if (evtchn_addr(sim, domid, -1, &a) == 0) (void)send_byte(sim, &a);
+    errno = saved;
+}
+
+static int valid_port(sim_t *sim, uint32_t domid, unsigned port) {
+    if (bad_handle(sim)) return -1;
+    if (port == 0 || port > 65535) {
+        errno = EINVAL;
+        return -1;
+    }
+    sim_dominfo info;
+    return sim_domain_getinfo_one(sim, domid, &info);
+}
+
+int sim_evtchn_offer(sim_t *sim, uint32_t domid, unsigned port, int cloexec) {
+    struct sockaddr_un a;
+    if (valid_port(sim, domid, port) || evtchn_addr(sim, domid, (int)port, &a)) return -1;
+    return bind_end(&a, cloexec);
+}
+
+int sim_suspend_evtchn_bind(sim_t *sim, uint32_t domid, unsigned port, int cloexec) {
+    struct sockaddr_un guest, ours;
+    if (valid_port(sim, domid, port) || evtchn_addr(sim, domid, (int)port, &guest) || evtchn_addr(sim, domid, -1, &ours))
+        return -1;
+    int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) return -1;
+    int offered = connect(probe, (const struct sockaddr *)&guest, sizeof guest) == 0;
+    close(probe);
+    if (!offered) { /* Xen: binding a port that is not unbound for us fails */
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = bind_end(&ours, cloexec);
+    if (fd < 0 && errno == EADDRINUSE) errno = EBUSY;
+    return fd;
+}
+
+int sim_suspend_evtchn_unbind(sim_t *sim, uint32_t domid, int fd) {
+    struct sockaddr_un a;
+    if (bad_handle(sim) || evtchn_addr(sim, domid, -1, &a)) return -1;
+    unlink(a.sun_path);
+    return close(fd);
+}
+
+int sim_evtchn_notify(sim_t *sim, uint32_t domid, unsigned port) {
+    struct sockaddr_un a;
+    if (bad_handle(sim) || evtchn_addr(sim, domid, (int)port, &a)) return -1;
+    return send_byte(sim, &a);
 }
 
 /* ---- shutdown reasons ------------------------------------------------------ */

@@ -26,6 +26,8 @@
  *   xenstored releases the domain), at once if nothing does; references
  *   held by a process that has exited no longer count (the kernel releases
  *   a dead process's grant mappings);
+ * - a shutdown with reason suspend also signals the domain's bound suspend
+ *   event channel, if any (sim_suspend_evtchn_bind);
  * - shutdown, crash, destroy and the final disappearance raise the
  *   domain-exception interrupt (VIRQ_DOM_EXC): xenstored re-checks its
  *   introduced domains and fires @releaseDomain.
@@ -194,6 +196,27 @@ int sim_raise_dom_exc(sim_t *sim);
  * returns how many raises it consumed. */
 int sim_dom_exc_listen(sim_t *sim, int cloexec);
 int sim_dom_exc_drain(int fd);
+
+/* Event channels, as far as a toolstack's suspend uses them (libxenguest's
+ * xc_suspend_evtchn_*): the guest offers a port, the toolstack binds it
+ * (one binder at a time per domain, as libxenguest's lock file makes it),
+ * notifies the guest through it, and is signalled when the domain shuts
+ * down with reason suspend (Xen's XEN_DOMCTL_subscribe). Each end is a
+ * non-blocking datagram socket under DIR that becomes readable when the
+ * other side signals; sim_dom_exc_drain empties either.
+ *
+ * sim_evtchn_offer: the guest's end of port (1..65535) of domid: readable
+ * when the toolstack notifies. ESRCH no such domain; EADDRINUSE the port
+ * is offered already by a live process (a dead one's is taken over).
+ * sim_suspend_evtchn_bind: the toolstack's end: readable when the domain
+ * suspends. EINVAL if the guest offers no such port; EBUSY if another
+ * process has the domain's suspend channel bound. Unbind with
+ * sim_suspend_evtchn_unbind (closes fd). sim_evtchn_notify: signal the
+ * guest's end (ECONNREFUSED if nothing listens there). */
+int sim_evtchn_offer(sim_t *sim, uint32_t domid, unsigned port, int cloexec);
+int sim_suspend_evtchn_bind(sim_t *sim, uint32_t domid, unsigned port, int cloexec);
+int sim_suspend_evtchn_unbind(sim_t *sim, uint32_t domid, int fd);
+int sim_evtchn_notify(sim_t *sim, uint32_t domid, unsigned port);
 
 /* Parses a shutdown reason name (poweroff, reboot, suspend, crash,
  * watchdog, soft_reset) or number; -1 with EINVAL if unknown. */
