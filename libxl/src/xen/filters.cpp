@@ -21,7 +21,7 @@ namespace {
 const char *const kKinds[] = {"read",    "write",   "mkdir",     "rm",      "directory", "perms",
                               "watch",   "unwatch", "txn_start", "txn_end", "introduce", "release",
                               "domain_path", "getinfo", "pause", "unpause", "destroy",   "shutdown",
-                              "physinfo", "create", "caps"};
+                              "physinfo", "create", "caps", "evtchn"};
 
 bool known_kind(const std::string &k) {
     for (const char *x : kKinds)
@@ -157,6 +157,10 @@ public:
     }
     int domain_resume(std::uint32_t d) override {
         return core_.run("resume", std::to_string(d), [&] { return lower_->domain_resume(d); });
+    }
+    int suspend_channel_bind(std::uint32_t d, unsigned port, std::unique_ptr<SuspendChannel> *out) override {
+        return core_.run("evtchn", std::to_string(d) + " suspend port=" + std::to_string(port),
+                         [&] { return lower_->suspend_channel_bind(d, port, out); });
     }
     int physinfo(std::uint64_t *t, std::uint64_t *f) override {
         return core_.run("physinfo", "", [&] { return lower_->physinfo(t, f); });

@@ -17,6 +17,22 @@ namespace {
 
 inline int fail() { return errno ? -errno : -EIO; }
 
+class SimSuspendChannel final : public SuspendChannel {
+public:
+    SimSuspendChannel(sim_t *sim, std::uint32_t domid, unsigned port, int fd)
+        : sim_(sim), domid_(domid), port_(port), fd_(fd) {}
+    ~SimSuspendChannel() override { (void)sim_suspend_evtchn_unbind(sim_, domid_, fd_); }
+    int fd() const noexcept override { return fd_; }
+    int notify() override { return sim_evtchn_notify(sim_, domid_, port_) ? fail() : 0; }
+    int drain() override { return sim_dom_exc_drain(fd_) < 0 ? fail() : 0; }
+
+private:
+    sim_t *sim_;
+    std::uint32_t domid_;
+    unsigned port_;
+    int fd_;
+};
+
 class SimHypervisor final : public Hypervisor {
 public:
     explicit SimHypervisor(sim_t *sim) : sim_(sim) {}
@@ -82,6 +98,13 @@ public:
         if (reason < 0 || reason > SIM_SHUTDOWN_MAX) return -EINVAL;
         errno = 0;
         return sim_domain_shutdown(sim_, domid, unsigned(reason)) ? fail() : 0;
+    }
+    int suspend_channel_bind(std::uint32_t domid, unsigned port, std::unique_ptr<SuspendChannel> *out) override {
+        errno = 0;
+        int fd = sim_suspend_evtchn_bind(sim_, domid, port, 1);
+        if (fd < 0) return fail();
+        *out = std::make_unique<SimSuspendChannel>(sim_, domid, port, fd);
+        return 0;
     }
     int domain_resume(std::uint32_t domid) override {
         errno = 0;

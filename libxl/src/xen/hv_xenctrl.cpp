@@ -1,6 +1,8 @@
 // Hypervisor over the real libxenctrl (through the C shim).
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include "xen/hypervisor.hpp"
@@ -9,6 +11,32 @@
 namespace xlkit::detail {
 
 namespace {
+
+/* The domains whose suspend channel this process has bound. libxenguest's
+ * lock is a POSIX record lock, which a second taker in the same process is
+ * granted; that second bind then fails (the port is bound already) and its
+ * cleanup unlinks the first one's lock file. So a process binds a domain's
+ * channel once at a time, whatever ctx asks. */
+std::mutex bound_lock;
+std::set<std::uint32_t> bound;
+
+class XenctrlSuspendChannel final : public SuspendChannel {
+public:
+    XenctrlSuspendChannel(xlkit_xc *x, xlkit_xc_suspend *s, std::uint32_t domid) : x_(x), s_(s), domid_(domid) {}
+    ~XenctrlSuspendChannel() override {
+        xlkit_xc_suspend_release(x_, s_);
+        std::lock_guard<std::mutex> g(bound_lock);
+        bound.erase(domid_);
+    }
+    int fd() const noexcept override { return xlkit_xc_suspend_fd(s_); }
+    int notify() override { return xlkit_xc_suspend_notify(s_); }
+    int drain() override { return xlkit_xc_suspend_drain(s_); }
+
+private:
+    xlkit_xc *x_;
+    xlkit_xc_suspend *s_;
+    std::uint32_t domid_;
+};
 
 class XenctrlHypervisor final : public Hypervisor {
 public:
@@ -62,6 +90,20 @@ public:
     int domain_destroy(std::uint32_t domid) override { return xlkit_xc_destroy(x_, domid); }
     int domain_shutdown(std::uint32_t domid, int reason) override { return xlkit_xc_shutdown(x_, domid, reason); }
     int domain_resume(std::uint32_t domid) override { return xlkit_xc_domain_resume(x_, domid); }
+    int suspend_channel_bind(std::uint32_t domid, unsigned port, std::unique_ptr<SuspendChannel> *out) override {
+        {
+            std::lock_guard<std::mutex> g(bound_lock);
+            if (!bound.insert(domid).second) return -EBUSY;
+        }
+        xlkit_xc_suspend *s = nullptr;
+        if (int r = xlkit_xc_suspend_bind(x_, domid, port, &s); r < 0) {
+            std::lock_guard<std::mutex> g(bound_lock);
+            bound.erase(domid);
+            return r;
+        }
+        *out = std::make_unique<XenctrlSuspendChannel>(x_, s, domid);
+        return 0;
+    }
     int domain_create(const DomainBuild &b, DomainBuilt *out) override {
         std::vector<xlkit_xc_cpuid_bit> bits;
         for (const CpuidBit &c : b.cpuid) bits.push_back({c.leaf, c.subleaf, c.reg, c.bit, c.value});

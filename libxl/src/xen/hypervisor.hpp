@@ -86,6 +86,26 @@ struct DomainBuilt {
     std::string failed_step;
 };
 
+/* A guest's suspend event channel, bound by the toolstack: the port the
+ * guest published in device/suspend/event-channel (libxenguest's
+ * xc_suspend_evtchn_init_exclusive: bound, subscribed to the domain's
+ * suspend, and held exclusively, so two toolstacks never both ask). The
+ * destructor unbinds it. Made by Hypervisor::suspend_channel_bind; it must
+ * not outlive that Hypervisor.
+ *
+ *   Bound --notify()--> the guest is asked to suspend itself
+ *   Bound --the domain shuts down with reason suspend--> fd() readable;
+ *         drain() takes the event and re-arms
+ */
+class SuspendChannel {
+public:
+    virtual ~SuspendChannel() = default;
+    virtual int fd() const noexcept = 0;
+    /* >= 0, or -errno. */
+    virtual int notify() = 0;
+    virtual int drain() = 0;
+};
+
 class Hypervisor {
 public:
     virtual ~Hypervisor() = default;
@@ -115,6 +135,11 @@ public:
      * -ENOEXEC for one that cannot boot as PVH, -ERANGE for memory below
      * what the kernel needs (out->failed_step then says it in words). */
     virtual int domain_create(const DomainBuild &b, DomainBuilt *out) = 0;
+    /* Bind the suspend event channel port (the guest's) of domid. -EINVAL
+     * if it is not a port the guest offers (real Xen: also if another
+     * process has it bound, libxenguest's lock says no more); -EBUSY if it
+     * is bound already (the sim: by any process; real Xen: by this one). */
+    virtual int suspend_channel_bind(std::uint32_t domid, unsigned port, std::unique_ptr<SuspendChannel> *out) = 0;
     /* Total and free host memory, kB. */
     virtual int physinfo(std::uint64_t *total_kb, std::uint64_t *free_kb) = 0;
     /* The host's kCap* flags. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xenctrl.h>
+#include <xenevtchn.h>
 #include <xenguest.h>
 #include <xen/features.h>
 #include <xen/hvm/params.h>
@@ -156,6 +157,57 @@ int xlkit_xc_domain_resume(xlkit_xc *x, uint32_t domid) {
         return -EINVAL;
     errno = 0;
     return xg->xc_domain_resume(x->xch, domid, 1) < 0 ? fail() : 0;
+}
+struct xlkit_xc_suspend {
+    xenevtchn_handle *xce;
+    uint32_t domid;
+    int port;   /* the local port */
+    int lockfd; /* libxenguest's lock */
+};
+int xlkit_xc_suspend_bind(xlkit_xc *x, uint32_t domid, unsigned port, xlkit_xc_suspend **out) {
+    const struct xlkit_xg *xg = xlkit_xg_get(NULL);
+    if (!xg) return -ELIBACC;
+    xlkit_xc_suspend *s = calloc(1, sizeof *s);
+    if (!s) return -ENOMEM;
+    s->domid = domid;
+    s->lockfd = -1;
+    errno = 0;
+    s->xce = xenevtchn_open(x->lg, 0);
+    if (!s->xce) {
+        int rc = fail();
+        free(s);
+        return rc;
+    }
+    errno = 0;
+    s->port = xg->xc_suspend_evtchn_init_exclusive(x->xch, s->xce, domid, (int)port, &s->lockfd);
+    if (s->port < 0) {
+        int rc = fail();
+        xenevtchn_close(s->xce);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+int xlkit_xc_suspend_fd(const xlkit_xc_suspend *s) { return xenevtchn_fd(s->xce); }
+int xlkit_xc_suspend_notify(xlkit_xc_suspend *s) {
+    errno = 0;
+    return xenevtchn_notify(s->xce, (evtchn_port_t)s->port) < 0 ? fail() : 0;
+}
+int xlkit_xc_suspend_drain(xlkit_xc_suspend *s) {
+    errno = 0;
+    xenevtchn_port_or_error_t p = xenevtchn_pending(s->xce);
+    if (p < 0) return errno == EAGAIN ? 0 : fail();
+    errno = 0;
+    if (xenevtchn_unmask(s->xce, (evtchn_port_t)p) < 0) return fail();
+    return 1;
+}
+void xlkit_xc_suspend_release(xlkit_xc *x, xlkit_xc_suspend *s) {
+    if (!s) return;
+    const struct xlkit_xg *xg = xlkit_xg_get(NULL); /* loaded: the bind needed it */
+    if (xg) xg->xc_suspend_evtchn_release(x->xch, s->xce, s->domid, s->port, &s->lockfd);
+    xenevtchn_close(s->xce);
+    free(s);
 }
 int xlkit_xc_physinfo(xlkit_xc *x, uint64_t *total_kb, uint64_t *free_kb) {
     xc_physinfo_t pi;

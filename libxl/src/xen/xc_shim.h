@@ -58,6 +58,18 @@ int xlkit_xc_shutdown(xlkit_xc *x, uint32_t domid, int reason);
  * so it opens nothing of its own. -EINVAL: not suspended; -ESRCH: no such
  * domain; -ELIBACC: libxenguest cannot be loaded (xg_lazy.h). */
 int xlkit_xc_domain_resume(xlkit_xc *x, uint32_t domid);
+/* A guest's suspend event channel (libxenguest's
+ * xc_suspend_evtchn_init_exclusive and _release, on an event channel
+ * handle of its own): bound to the guest's port, subscribed to the
+ * domain's suspend, under libxenguest's per-domain lock file. -errno on
+ * failure (-ELIBACC: libxenguest cannot be loaded). */
+typedef struct xlkit_xc_suspend xlkit_xc_suspend;
+int xlkit_xc_suspend_bind(xlkit_xc *x, uint32_t domid, unsigned port, xlkit_xc_suspend **out);
+int xlkit_xc_suspend_fd(const xlkit_xc_suspend *s);
+int xlkit_xc_suspend_notify(xlkit_xc_suspend *s);
+/* Take a pending event and unmask the port; 0 if none was pending. */
+int xlkit_xc_suspend_drain(xlkit_xc_suspend *s);
+void xlkit_xc_suspend_release(xlkit_xc *x, xlkit_xc_suspend *s);
 /* One CPUID bit forced by the domain's config (xl's cpuid, either form). */
 typedef struct {
     uint32_t leaf, subleaf; /* subleaf UINT32_MAX: the leaf has none */

@@ -1,7 +1,8 @@
 /* xg_lazy: libxenguest, loaded the first time the library needs it.
  *
- * Only building a domain (xc_dom_*, and the CPUID policy a new domain gets)
- * and resuming a suspended one use libxenguest; its images' compressors
+ * Only building a domain (xc_dom_*, and the CPUID policy a new domain gets),
+ * resuming a suspended one and binding a guest's suspend event channel use
+ * libxenguest; its images' compressors
  * come with it (liblzma, libzstd, libz). Linked as a dependency, they are
  * loaded and relocated by every program that links xlkit, and by every CLI
  * command, most of which never build anything: on the host `xlkit
@@ -44,7 +45,9 @@ extern "C" {
     X(xc_dom_parse_image)        \
     X(xc_dom_release)            \
     X(xc_dom_translated)         \
-    X(xc_domain_resume)
+    X(xc_domain_resume)          \
+    X(xc_suspend_evtchn_init_exclusive) \
+    X(xc_suspend_evtchn_release)
 
 struct xlkit_xg {
 #define XLKIT_XG_POINTER(f) __typeof__(f) *f;
