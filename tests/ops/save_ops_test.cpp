@@ -107,6 +107,18 @@ TYPED_TEST(SaveOpsTest, TheCopyIsFramedAsLibxlsStreamAndTheGuestIsLeftSuspended)
                                                         "memory"}));
 }
 
+TYPED_TEST(SaveOpsTest, AGuestOfferingASuspendChannelIsSuspendedThroughItForTheCopy) {
+    std::uint32_t d = this->create("savedchannel");
+    GuestAgent agent(this->host_.sim(), d, true, 20000, 5);
+    ASSERT_TRUE(agent.ready());
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) { return domain_suspend(*this->ctx_, d, this->fd_, kSuspendLive, std::move(h)); }),
+              Error::Success);
+    EXPECT_EQ(this->info(d).shutdown_reason, ShutdownReason::Suspend);
+    EXPECT_EQ(agent.channel_requests(), 1);
+    EXPECT_EQ(agent.requests(), 0);
+}
+
 class SaveFailTest : public SaveFixture, public ::testing::Test {
 protected:
     void SetUp() override { start(); }

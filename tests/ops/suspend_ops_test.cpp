@@ -138,6 +138,62 @@ TYPED_TEST(SuspendOpsTest, BadRequestsFailAtInitiation) {
     EXPECT_EQ(resume(d, true), Error::Inval);
 }
 
+TYPED_TEST(SuspendOpsTest, GuestOfferingASuspendChannelIsAskedThroughItNotTheControlNode) {
+    std::uint32_t d = this->create("channel");
+    GuestAgent agent(this->host_.sim(), d, true, 20000, 7);
+    ASSERT_TRUE(agent.ready());
+    for (int round = 0; round < 2; ++round) {  // the second binds again: the first released the channel
+        EXPECT_EQ(TypeParam::run(*this->ctx_,
+                                 [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 5000, std::move(h)); }),
+                  Error::Success);
+        EXPECT_EQ(this->info(d).shutdown_reason, ShutdownReason::Suspend);
+        EXPECT_EQ(TypeParam::run(*this->ctx_,
+                                 [&](AoHow h) { return domain_resume(*this->ctx_, d, true, std::move(h)); }),
+                  Error::Success);
+    }
+    EXPECT_EQ(agent.channel_requests(), 2);
+    EXPECT_EQ(agent.requests(), 0);
+    EXPECT_EQ(this->control(d), std::optional<std::string>(""));  // never written
+}
+
+TYPED_TEST(SuspendOpsTest, GuestIgnoringItsSuspendChannelTimesOutRunsOnAndReleasesIt) {
+    std::uint32_t d = this->create("deafchannel");
+    GuestAgent agent(this->host_.sim(), d, false, 20000, 7);
+    ASSERT_TRUE(agent.ready());
+    for (int round = 0; round < 2; ++round)
+        EXPECT_EQ(TypeParam::run(*this->ctx_,
+                                 [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 300, std::move(h)); }),
+                  Error::GuestTimedout);
+    EXPECT_EQ(agent.channel_requests(), 2);
+    EXPECT_EQ(this->info(d).state, DomainState::Running);
+}
+
+TYPED_TEST(SuspendOpsTest, AChannelNodeThatIsNotAPortIsAskedThroughTheControlNode) {
+    std::uint32_t d = this->create("badchannel");
+    GuestAgent agent(this->host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    simtest::Xs xs;
+    ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/device/suspend/event-channel", "7; rm -rf /"));
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 5000, std::move(h)); }),
+              Error::Success);
+    EXPECT_EQ(agent.requests(), 1);
+}
+
+TYPED_TEST(SuspendOpsTest, APortTheGuestDoesNotOfferFailsAndAsksNothing) {
+    std::uint32_t d = this->create("noport");
+    GuestAgent agent(this->host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    simtest::Xs xs;
+    ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/device/suspend/event-channel", "99"));
+    EXPECT_EQ(TypeParam::run(*this->ctx_,
+                             [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 5000, std::move(h)); }),
+              Error::Fail);
+    EXPECT_EQ(agent.requests(), 0);
+    EXPECT_EQ(this->control(d), std::optional<std::string>(""));
+    EXPECT_EQ(this->info(d).state, DomainState::Running);
+}
+
 class SuspendAbortTest : public SuspendFixture, public ::testing::Test {
 protected:
     void SetUp() override { start(); }
@@ -167,6 +223,38 @@ TEST_F(SuspendAbortTest, AbortAfterTheAcknowledgementResumesTheGuest) {
     ASSERT_TRUE(drive_until([&] { return finished_; }));
     EXPECT_EQ(result_, Error::Aborted);
     EXPECT_EQ(info(d).state, DomainState::Running);  // suspended, then resumed
+}
+
+TEST_F(SuspendAbortTest, AbortWhileTheGuestSuspendsThroughItsChannelResumesIt) {
+    std::uint32_t d = create("abortchannel");
+    GuestAgent agent(host_.sim(), d, true, 300000, 9);  // suspends 0.3 s after the notification
+    ASSERT_TRUE(agent.ready());
+    suspend_async(d, 10000);
+    ASSERT_TRUE(drive_until([&] { return agent.channel_requests() == 1; }));
+    stop_.request_stop();
+    ASSERT_TRUE(drive_until([&] { return finished_; }));
+    EXPECT_EQ(result_, Error::Aborted);
+    EXPECT_EQ(info(d).state, DomainState::Running);  // suspended, then resumed
+}
+
+TEST_F(SuspendAbortTest, AGuestDestroyedWhileAskedThroughItsChannelEndsTheWaitAtOnce) {
+    std::uint32_t d = create("gonechannel");
+    GuestAgent agent(host_.sim(), d, false, 20000, 7);
+    ASSERT_TRUE(agent.ready());
+    suspend_async(d, 60000);
+    ASSERT_TRUE(drive_until([&] { return agent.channel_requests() == 1; }));
+    ASSERT_EQ(sim_domain_destroy(host_.sim(), d), 0);
+    // drive_until gives up after 2000 turns of at most 5 ms: well before the 60 s timeout
+    ASSERT_TRUE(drive_until([&] { return finished_; }));
+    EXPECT_EQ(result_, Error::Fail);
+}
+
+TEST_F(SuspendAbortTest, CreateLetsTheGuestOfferASuspendChannel) {
+    std::uint32_t d = create("offers");
+    std::string node = "/local/domain/" + std::to_string(d) + "/device/suspend/event-channel";
+    simtest::Xs xs;
+    EXPECT_EQ(xs.read(node), std::optional<std::string>(""));
+    EXPECT_EQ(xs.perms(node), "n0,b" + std::to_string(d));  // the guest reads and writes it, as under libxl
 }
 
 TEST_F(SuspendAbortTest, CApiSuspendsAndResumesWithLibxlsNames) {

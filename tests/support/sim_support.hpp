@@ -102,6 +102,25 @@ public:
         return s;
     }
 
+    // A node's permissions as xenstore-ls -p shows them ("n0,b5": owner
+    // dom0 with no access for others, then domain 5 reading and writing),
+    // or empty if they cannot be read.
+    std::string perms(const std::string &path) {
+        unsigned n = 0;
+        xs_permissions *p = xs_get_permissions(h_, XBT_NULL, path.c_str(), &n);
+        if (!p) return {};
+        std::string out;
+        for (unsigned i = 0; i < n; ++i) {
+            char c = (p[i].perms & XS_PERM_READ) && (p[i].perms & XS_PERM_WRITE) ? 'b'
+                     : (p[i].perms & XS_PERM_READ)                              ? 'r'
+                     : (p[i].perms & XS_PERM_WRITE)                             ? 'w'
+                                                                                : 'n';
+            out += (i ? "," : "") + std::string(1, c) + std::to_string(p[i].id);
+        }
+        std::free(p);
+        return out;
+    }
+
     struct Event {
         std::string path, token;
     };

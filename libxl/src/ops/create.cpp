@@ -212,8 +212,9 @@ Error write_entries(Egc &egc, XenCtx &x, State &st, Entries which) {
                    w(vm + "/image/ramdisk", c.ramdisk) || w(vm + "/image/cmdline", c.cmdline);
         for (std::uint32_t i = 0; !fail && i < st.build.vcpus; ++i)
             fail = w(dp + "/cpu/" + std::to_string(i) + "/availability", "online");
-        // The guest writes its own control nodes.
-        for (const char *n : {"/control", "/control/shutdown", "/device", "/data"}) {
+        // The guest writes its own control nodes, and may offer a suspend
+        // event channel (guest_suspend.hpp), as under libxl.
+        for (const char *n : {"/control", "/control/shutdown", "/device", "/device/suspend/event-channel", "/data"}) {
             if (fail) break;
             fail = w(dp + n, "") || s.set_perms_for(t, dp + n, d, true) < 0;
         }

@@ -1,6 +1,7 @@
 #include "ops/guest_suspend.hpp"
 
 #include <cerrno>
+#include <poll.h>
 
 #include "event/ctx_impl.hpp"
 #include "event/log.hpp"
@@ -61,10 +62,16 @@ void acked_cb(Egc &egc, XsWait *w, Error rc, const char *value) {
     start_suspending(egc, gs);
 }
 
+void check_suspended(Egc &egc, GuestSuspend &gs);
+
 void released_cb(Egc &egc, XsWait *w, Error rc, const char *) {
     GuestSuspend &gs = *static_cast<GuestSuspend *>(w->data);
     if (rc == Error::Timedout) {
-        XLKIT_LOG(egc.ctx, ERROR, "domain %u acknowledged the suspend request but did not suspend in time", gs.domid);
+        if (gs.channel)
+            XLKIT_LOG(egc.ctx, ERROR, "domain %u did not suspend in time when asked through its suspend event channel; it runs on",
+                      gs.domid);
+        else
+            XLKIT_LOG(egc.ctx, ERROR, "domain %u acknowledged the suspend request but did not suspend in time", gs.domid);
         finish(egc, gs, Error::GuestTimedout);
         return;
     }
@@ -72,6 +79,21 @@ void released_cb(Egc &egc, XsWait *w, Error rc, const char *) {
         finish(egc, gs, rc);
         return;
     }
+    check_suspended(egc, gs);
+}
+
+/* Xen signals the channel when the domain has suspended. */
+void channel_cb(Egc &egc, EvFd *ev, int, short, short) {
+    GuestSuspend &gs = *static_cast<GuestSuspend *>(ev->data);
+    if (int r = gs.channel->drain(); r < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "suspend of domain %u: reading its suspend event channel failed", gs.domid);
+        finish(egc, gs, Error::Fail);
+        return;
+    }
+    check_suspended(egc, gs);
+}
+
+void check_suspended(Egc &egc, GuestSuspend &gs) {
     XenStacks s;
     if (Error src = xen_stacks(egc, &s); src != Error::Success) {
         finish(egc, gs, src);
@@ -104,7 +126,7 @@ void released_cb(Egc &egc, XsWait *w, Error rc, const char *) {
     finish(egc, gs, Error::Success);
 }
 
-void start_suspending(Egc &egc, GuestSuspend &gs) {
+Error suspending(Egc &egc, GuestSuspend &gs) {
     gs.released.ao = gs.ao;
     gs.released.what = "suspend of domain " + std::to_string(gs.domid);
     gs.released.path = "@releaseDomain";
@@ -112,7 +134,57 @@ void start_suspending(Egc &egc, GuestSuspend &gs) {
     gs.released.data = &gs;
     gs.released.callback = released_cb;
     gs.released.can_abort = false;  // see the header: the guest is suspending
-    if (Error rc = xswait_start(egc, gs.released); rc != Error::Success) finish(egc, gs, rc);
+    return xswait_start(egc, gs.released);
+}
+
+void start_suspending(Egc &egc, GuestSuspend &gs) {
+    if (Error rc = suspending(egc, gs); rc != Error::Success) finish(egc, gs, rc);
+}
+
+/* The port device/suspend/event-channel names: 0 for none (empty) or for
+ * something that is not a port number (bad is set). */
+unsigned channel_port(const std::string &v, bool *bad) {
+    *bad = false;
+    if (v.empty()) return 0;
+    unsigned long p = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9' || p > 0xFFFFFu) {
+            *bad = true;
+            return 0;
+        }
+        p = p * 10 + unsigned(c - '0');
+    }
+    if (p == 0 || p > 0xFFFFFu) *bad = true;  // Xen's ports: 1 to 2^20 - 1 (FIFO ABI)
+    return *bad ? 0 : unsigned(p);
+}
+
+/* Bind the guest's channel, watch it and @releaseDomain, and ask. */
+Error ask_through_channel(Egc &egc, GuestSuspend &gs, Hypervisor &hv, unsigned port) {
+    int r = hv.suspend_channel_bind(gs.domid, port, &gs.channel);
+    if (r < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r,
+                   "suspend of domain %u: cannot bind the suspend event channel it offers (port %u, "
+                   "device/suspend/event-channel)%s",
+                   gs.domid, port,
+                   r == -EBUSY    ? ": another suspend of it holds it"
+                   : r == -EINVAL ? " (not a port it offers to dom0, or another toolstack holds it)"
+                                  : "");
+        return Error::Fail;
+    }
+    gs.channel_ev.data = &gs;
+    Error rc = egc.ctx.fd_register(egc, gs.channel_ev, channel_cb, gs.channel->fd(), POLLIN);
+    if (rc == Error::Success) rc = suspending(egc, gs);
+    if (rc == Error::Success && (r = gs.channel->notify()) < 0) {
+        XLKIT_LOGE(egc.ctx, ERROR, -r, "suspend of domain %u: notifying its suspend event channel (port %u) failed", gs.domid,
+                   port);
+        rc = Error::Fail;
+    }
+    if (rc != Error::Success) {
+        guest_suspend_stop(egc, gs);
+        return rc;
+    }
+    XLKIT_LOG(egc.ctx, DEBUG, "suspend of domain %u: asked through its suspend event channel (port %u)", gs.domid, port);
+    return Error::Success;
 }
 
 } // namespace
@@ -143,13 +215,27 @@ Error guest_suspend_start(Egc &egc, GuestSuspend &gs) {
         return Error::Inval;
     }
     std::string node = control_node(gs.domid);
+    unsigned port = 0;
+    bool bad = false;
+    std::string offered;
     Error rc = xs_transact(egc, *s.x, "suspend request", [&](Xenstore &xs, XsTxn t) {
         std::string v;
-        if (xs.read(t, dom_path(gs.domid) + "/domid", &v) < 0 && xs.read(t, dom_path(gs.domid) + "/name", &v) < 0)
+        // The channel's node (create's, or xl's) also says the domain's
+        // directory exists; without it, the domid or name does.
+        if (xs.read(t, dom_path(gs.domid) + "/device/suspend/event-channel", &offered) == 0) {
+            if ((port = channel_port(offered, &bad)) != 0) return Error::Success;  // nothing written
+        } else if (xs.read(t, dom_path(gs.domid) + "/domid", &v) < 0 && xs.read(t, dom_path(gs.domid) + "/name", &v) < 0) {
             return Error::DomainNotfound;
+        }
         return xs.write(t, node, "suspend") < 0 ? Error::Fail : Error::Success;
     });
     if (rc != Error::Success) return rc;
+    if (port != 0) return ask_through_channel(egc, gs, *s.hv, port);
+    if (bad)
+        XLKIT_LOG(egc.ctx, WARN,
+                  "suspend of domain %u: its device/suspend/event-channel holds \"%.32s\", not a port; asked through "
+                  "control/shutdown",
+                  gs.domid, offered.c_str());
     gs.ack.ao = gs.ao;
     gs.ack.what = "suspend acknowledgement of domain " + std::to_string(gs.domid);
     gs.ack.path = node;
@@ -165,6 +251,8 @@ void guest_suspend_stop(Egc &egc, GuestSuspend &gs) {
     xswait_stop(egc, gs.ack);
     xswait_stop(egc, gs.released);
     egc.ctx.immediate_deregister(egc, gs.done);
+    if (gs.channel_ev.active()) egc.ctx.fd_deregister(egc, gs.channel_ev);
+    gs.channel.reset();  // unbound: the next suspend (or another toolstack) may bind it
 }
 
 Error resume_suspended(Egc &egc, std::uint32_t domid) {
