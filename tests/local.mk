@@ -90,7 +90,8 @@ EXTRA_tests_xen_sim_tests_DEPENDENCIES = $(SIM_USER_DEPS)
 # tests/vm/cli_vm.sh). Built by `make check`, not run by it: outside a Xen
 # dom0 every test fails rather than skips.
 check_PROGRAMS += tests/xen-vm-tests
-tests_xen_vm_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp tests/vm/xen_vm_test.cpp
+tests_xen_vm_tests_SOURCES = tests/support/main.cpp tests/xen/xen_host_test.cpp tests/vm/xen_vm_test.cpp \
+	tests/vm/evtchn_unbound.c tests/vm/evtchn_unbound.h
 tests_xen_vm_tests_CPPFLAGS = $(TEST_CPPFLAGS) $(SIM_USER_CPPFLAGS)
 tests_xen_vm_tests_LDADD = $(TEST_LDADD) $(XEN_LIBS)
 endif BUILD_GTEST_SUITES

@@ -22,6 +22,7 @@
 
 #include "support/modes.hpp"
 #include "support/xen_host.hpp"
+#include "vm/evtchn_unbound.h"
 #include <xlkit/domain.hpp>
 
 namespace {
@@ -450,6 +451,56 @@ TEST_F(XenVmTest, SuspendedGuestResumesAndRunsOn) {
     ASSERT_EQ(EventMode::run(*ctx_, [&](AoHow how) { return domain_suspend_only(*ctx_, d, 30000, std::move(how)); }),
               Error::Success);
     ASSERT_EQ(domain_resume(*ctx_, d, true, AoHow{}), Error::Success);
+    EXPECT_EQ(domain_shutdown(*ctx_, d, 30000, AoHow{}), Error::Success);
+}
+
+TEST_F(XenVmTest, AGuestsSuspendChannelIsBoundExclusivelyAndReleased) {
+    std::uint32_t d = make(guest("obedient", "vm-channel"));
+    ASSERT_NE(d, 0u);
+    std::string seen;
+    ASSERT_TRUE(console_says(d, "obedient: up", kBootMs, &seen)) << seen;
+    // What a guest that offers a suspend event channel does: a port of its
+    // own, unbound and waiting for dom0, named in device/suspend/event-
+    // channel (which create made writable by the guest). This guest's Linux
+    // does not listen on it, so the test plays that part of the guest.
+    int port = vmtest_evtchn_alloc_unbound(d);
+    ASSERT_GT(port, 0);
+    const std::string dp = "/local/domain/" + std::to_string(d);
+    ASSERT_TRUE(xs_->write(dp + "/device/suspend/event-channel", std::to_string(port)));
+    Error result = Error::Nonspecific;
+    bool finished = false;
+    ASSERT_EQ(domain_suspend_only(*ctx_, d, 30000, AoHow::callback([&](Error e) {
+                                      result = e;
+                                      finished = true;
+                                  })),
+              Error::Success);
+    // Bound (and notified) by the initiating call: nothing written to the
+    // control node, and a second toolstack cannot bind the channel meanwhile.
+    EXPECT_EQ(xs_->read(dp + "/control/shutdown"), std::optional<std::string>(""));
+    std::unique_ptr<Ctx> other;
+    CtxOptions o;
+    o.hypervisor = "xenctrl";
+    ASSERT_EQ(Ctx::create(&other, o), Error::Success);
+    EXPECT_EQ(domain_suspend_only(*other, d, 2000, AoHow{}), Error::Fail);
+    // libxenguest's lock, held while bound (Debian's XEN_RUN_DIR).
+    const std::string lock = "/var/run/xen/suspend-evtchn-" + std::to_string(d) + ".lock";
+    EXPECT_EQ(access(lock.c_str(), F_OK), 0);
+    // The guest answers (its kernel suspends); Xen signals the channel.
+    ASSERT_TRUE(xs_->write(dp + "/control/shutdown", "suspend"));
+    for (auto end = Clock::now() + std::chrono::milliseconds(kStateMs); !finished && Clock::now() < end;)
+        (void)ctx_->run_once(100);
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(result, Error::Success);
+    DomainInfo di;
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_EQ(di.shutdown_reason, ShutdownReason::Suspend);
+    ASSERT_EQ(domain_resume(*ctx_, d, true, AoHow{}), Error::Success);
+    // Released with the suspension: the other toolstack binds it now, and
+    // times out (this guest does not answer the channel), leaving it running.
+    EXPECT_EQ(domain_suspend_only(*other, d, 1000, AoHow{}), Error::GuestTimedout);
+    ASSERT_EQ(domain_info(*ctx_, d, &di), Error::Success);
+    EXPECT_TRUE(di.state == DomainState::Running || di.state == DomainState::Blocked);
+    EXPECT_NE(access(lock.c_str(), F_OK), 0) << "released";
     EXPECT_EQ(domain_shutdown(*ctx_, d, 30000, AoHow{}), Error::Success);
 }
 
