@@ -84,8 +84,9 @@ XLKIT_API Error domain_unpause(Ctx &ctx, std::uint32_t domid, AoHow how);
  * (0: none) with Error::Timedout. */
 XLKIT_API Error domain_wait_death(Ctx &ctx, std::uint32_t domid, int timeout_ms, AoHow how);
 
-/* domain_suspend_only: ask the guest to suspend (control/shutdown =
- * "suspend") and wait until the domain has shut down with reason suspend;
+/* domain_suspend_only: ask the guest to suspend (through the suspend event
+ * channel it offers in device/suspend/event-channel, else control/shutdown
+ * = "suspend") and wait until the domain has shut down with reason suspend;
  * it is left so, for domain_resume or domain_destroy. timeout_ms (0: 60 s)
  * bounds the acknowledgement and then the suspension. Error::GuestTimedout
  * if the guest does not acknowledge (the request is withdrawn and the guest
