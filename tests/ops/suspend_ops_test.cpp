@@ -249,6 +249,23 @@ TEST_F(SuspendAbortTest, AGuestDestroyedWhileAskedThroughItsChannelEndsTheWaitAt
     EXPECT_EQ(result_, Error::Fail);
 }
 
+TEST_F(SuspendAbortTest, TheChannelAloneEndsTheWaitWhenTheReleaseEventIsLost) {
+    std::uint32_t d = create("channelonly");
+    GuestAgent agent(host_.sim(), d, true, 20000, 7);
+    ASSERT_TRUE(agent.ready());
+    // A ctx whose second watch event is lost: after the @releaseDomain
+    // watch's registration, the one the suspension fires. Only the channel
+    // (signalled by the hypervisor when the domain suspends) is left.
+    std::unique_ptr<Ctx> lossy;
+    CtxOptions o;
+    o.hypervisor = "sim:" + host_.dir();
+    o.filters = "fault=watch:drop:2";
+    ASSERT_EQ(Ctx::create(&lossy, o), Error::Success);
+    EXPECT_EQ(domain_suspend_only(*lossy, d, 3000, AoHow{}), Error::Success);
+    EXPECT_EQ(agent.channel_requests(), 1);
+    EXPECT_EQ(info(d).shutdown_reason, ShutdownReason::Suspend);
+}
+
 TEST_F(SuspendAbortTest, CreateLetsTheGuestOfferASuspendChannel) {
     std::uint32_t d = create("offers");
     std::string node = "/local/domain/" + std::to_string(d) + "/device/suspend/event-channel";

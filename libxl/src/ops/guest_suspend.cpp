@@ -220,6 +220,9 @@ Error guest_suspend_start(Egc &egc, GuestSuspend &gs) {
     std::string offered;
     Error rc = xs_transact(egc, *s.x, "suspend request", [&](Xenstore &xs, XsTxn t) {
         std::string v;
+        port = 0;  // a retried transaction decides afresh
+        bad = false;
+        offered.clear();
         // The channel's node (create's, or xl's) also says the domain's
         // directory exists; without it, the domid or name does.
         if (xs.read(t, dom_path(gs.domid) + "/device/suspend/event-channel", &offered) == 0) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -772,7 +773,7 @@ static int bind_end(const struct sockaddr_un *a, int cloexec) {
         if (errno != EADDRINUSE || tries) break;
         int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (probe < 0) break;
-        int live = connect(probe, (const struct sockaddr *)a, sizeof *a) == 0 || errno != ECONNREFUSED;
+        int live = connect(probe, (const struct sockaddr *)a, sizeof *a) == 0 || (errno != ECONNREFUSED && errno != ENOENT);
         close(probe);
         if (live) {
             errno = EADDRINUSE;
@@ -791,6 +792,28 @@ static void signal_suspend_evtchn(sim_t *sim, uint32_t domid) {
     int saved = errno;
     if (evtchn_addr(sim, domid, -1, &a) == 0) (void)send_byte(sim, &a);
     errno = saved;
+}
+
+/* The toolstack's end is bound and unbound under DIR/suspend-DOMID.lock
+ * (flock: released if its holder dies), so two binders never both take
+ * over a dead one's socket, nor does an unbind remove a later binder's. */
+static int suspend_lock(const sim_t *sim, uint32_t domid) {
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/suspend-%u.lock", sim->dir, domid);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
 }
 
 static int valid_port(sim_t *sim, uint32_t domid, unsigned port) {
@@ -821,15 +844,22 @@ int sim_suspend_evtchn_bind(sim_t *sim, uint32_t domid, unsigned port, int cloex
         errno = EINVAL;
         return -1;
     }
+    int lk = suspend_lock(sim, domid);
+    if (lk < 0) return -1;
     int fd = bind_end(&ours, cloexec);
-    if (fd < 0 && errno == EADDRINUSE) errno = EBUSY;
+    int err = errno;
+    close(lk);
+    errno = fd < 0 && err == EADDRINUSE ? EBUSY : err;
     return fd;
 }
 
 int sim_suspend_evtchn_unbind(sim_t *sim, uint32_t domid, int fd) {
     struct sockaddr_un a;
-    if (bad_handle(sim) || evtchn_addr(sim, domid, -1, &a)) return -1;
-    unlink(a.sun_path);
+    int lk = bad_handle(sim) || evtchn_addr(sim, domid, -1, &a) ? -1 : suspend_lock(sim, domid);
+    if (lk >= 0) { /* under the lock: never another binder's socket, taken over meanwhile */
+        unlink(a.sun_path);
+        close(lk);
+    }
     return close(fd);
 }
 

@@ -2,6 +2,7 @@
 #include "xen/xc_shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,15 @@ int xlkit_xc_suspend_bind(xlkit_xc *x, uint32_t domid, unsigned port, xlkit_xc_s
         int rc = fail();
         xenevtchn_close(s->xce);
         free(s);
+        return rc;
+    }
+    /* Non-blocking from here (the init's own wait for the bind's pending
+     * event needed it blocking): the caller's loop reads it when poll says
+     * so, and a spurious wake-up must find EAGAIN, not block the loop. */
+    int fd = xenevtchn_fd(s->xce), fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        int rc = fail();
+        xlkit_xc_suspend_release(x, s);
         return rc;
     }
     *out = s;
