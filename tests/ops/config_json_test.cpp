@@ -82,6 +82,51 @@ TEST(ConfigJson, ReadsXlsJsonOfAPvhGuest) {
     EXPECT_EQ(c.on_reboot, ActionOnShutdown::Restart);
     EXPECT_EQ(c.on_crash, ActionOnShutdown::Destroy);
     EXPECT_TRUE(c.disks.empty());
+    // cpuid="host,rdtscp=0", as libxl keeps it: leaf 0x80000001, edx bit 27.
+    EXPECT_EQ(c.cpuid, "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx");
+}
+
+TEST(ConfigJson, CpuidIsWrittenAsLibxlKeepsItAndReadsBackAsTheSameBits) {
+    for (const char *form : {"host,rdtscp=0,avx=0", "0x80000001:edx=xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx;0x1:ecx=xxx0xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                             "7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1"}) {
+        DomainConfig c;
+        c.name = "cpu";
+        c.kernel = "/k";
+        c.memory = 64;
+        c.cpuid = form;
+        std::string j = domain_config_to_libxl_json(c, Uuid{}), why;
+        EXPECT_NE(j.find("\"cpuid\":{\"cpuid\":[{\"leaf\":"), std::string::npos) << j;
+        EXPECT_NE(j.find("\"msr\":[]"), std::string::npos) << j;
+        DomainConfig back;
+        Uuid u;
+        ASSERT_EQ(domain_config_from_libxl_json(j, &back, &u, &why), Error::Success) << why << "\n" << j;
+        // The list form of the same bits (a feature name becomes its leaf's).
+        std::string again = domain_config_to_libxl_json(back, Uuid{});
+        EXPECT_EQ(again, j);
+    }
+    DomainConfig c;
+    c.name = "cpu";
+    c.kernel = "/k";
+    c.memory = 64;
+    c.cpuid = "host,rdtscp=0";
+    std::string j = domain_config_to_libxl_json(c, Uuid{});
+    EXPECT_NE(j.find("{\"leaf\":2147483649,\"edx\":\"xxxx0xxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"), std::string::npos) << j;
+    c.cpuid = "7,0:ebx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1";
+    j = domain_config_to_libxl_json(c, Uuid{});
+    EXPECT_NE(j.find("{\"leaf\":7,\"subleaf\":0,\"ebx\":"), std::string::npos) << j;
+}
+
+TEST(ConfigJson, ReadsCpuidAsXen416AndBeforeWroteIt) {
+    DomainConfig c;
+    Uuid u;
+    std::string why;
+    ASSERT_EQ(domain_config_from_libxl_json(
+                  R"({"c_info":{"type":"pv","name":"old"},"b_info":{"max_vcpus":1,"max_memkb":65536,)"
+                  R"("cpuid":[{"leaf":1,"ecx":"xxx0xxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]}})",
+                  &c, &u, &why),
+              Error::Success)
+        << why;
+    EXPECT_EQ(c.cpuid, "0x1:ecx=xxx0xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
 DomainConfig full_pv() {
@@ -208,6 +253,10 @@ TEST(ConfigJson, EveryWrongKeyIsNamed) {
         {"{" + ok_c + "," + ok_b + R"(,"nics":[7]})", "nics[0]: expected an object, got a number"},
         {"{" + ok_c + "," + ok_b + R"(,"vfbs":[{"devid":0}]})", "vfbs: xlkit does not support these devices yet"},
         {"{" + ok_c + "," + ok_b + R"(,"on_crash":"explode"})", "on_crash: \"explode\" is not one xlkit knows"},
+        {"{" + ok_c + R"(,"b_info":{"max_vcpus":1,"max_memkb":1024,"cpuid":"host"}})", "b_info.cpuid: expected an array, got a string"},
+        {"{" + ok_c + R"(,"b_info":{"max_vcpus":1,"max_memkb":1024,"cpuid":{"cpuid":[{"edx":"x"}]}}})", "b_info.cpuid.cpuid[0].leaf: missing"},
+        {"{" + ok_c + R"(,"b_info":{"max_vcpus":1,"max_memkb":1024,"cpuid":{"cpuid":[3]}}})", "b_info.cpuid.cpuid[0]: expected an object, got a number"},
+        {"{" + ok_c + R"(,"b_info":{"max_vcpus":1,"max_memkb":1024,"cpuid":{"cpuid":[],"msr":[{"index":16}]}}})", "b_info.cpuid.msr: MSR policies are not supported by xlkit"},
     };
     for (const Case &k : cases) {
         DomainConfig c;

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "xen/cpuid_policy.hpp"
+
 namespace xlkit {
 
 namespace json = boost::json;
@@ -23,6 +25,9 @@ namespace json = boost::json;
 namespace {
 
 // ---- writing -------------------------------------------------------------------
+
+// b_info.cpuid's register keys, in CpuidLeafPolicy::regs order.
+constexpr const char *kCpuidRegs[4] = {"eax", "ebx", "ecx", "edx"};
 
 void put_str(json::object &o, std::string_view key, const std::string &v) {
     if (!v.empty()) o[key] = v;
@@ -238,6 +243,26 @@ std::string domain_config_to_libxl_json(const DomainConfig &cfg, const Uuid &uui
     b_info["video_memkb"] = 0;
     if (cfg.shadow_memory) b_info["shadow_memkb"] = cfg.shadow_memory * 1024;
     if (cfg.tsc_mode != TscMode::Default) b_info["tsc_mode"] = to_string(cfg.tsc_mode);
+    if (!cfg.cpuid.empty()) {
+        // libxl keeps either form of xl's cpuid as leaves of bit letters.
+        std::vector<detail::CpuidBit> bits;
+        std::string ignored;  // the config was checked before it was stored
+        if (detail::parse_cpuid_policy(cfg.cpuid, &bits, &ignored)) {
+            json::array a;
+            for (const detail::CpuidLeafPolicy &l : detail::cpuid_policy_leaves(bits)) {
+                json::object e;
+                e["leaf"] = l.leaf;
+                if (l.subleaf != UINT32_MAX) e["subleaf"] = l.subleaf;
+                for (unsigned r = 0; r < 4; ++r)
+                    if (!l.regs[r].empty()) e[kCpuidRegs[r]] = l.regs[r];
+                a.push_back(std::move(e));
+            }
+            json::object policy;  // libxl 4.17's: CPUID leaves and MSRs (xlkit forces none)
+            policy["cpuid"] = std::move(a);
+            policy["msr"] = json::array();
+            b_info["cpuid"] = std::move(policy);
+        }
+    }
     put_str(b_info, "kernel", cfg.kernel);
     put_str(b_info, "cmdline", cfg.cmdline);
     put_str(b_info, "ramdisk", cfg.ramdisk);
@@ -330,8 +355,43 @@ Error domain_config_from_libxl_json(std::string_view text, DomainConfig *cfg, Uu
         r.str(*b, "kernel", "b_info.kernel", &cfg->kernel);
         r.str(*b, "cmdline", "b_info.cmdline", &cfg->cmdline);
         r.str(*b, "ramdisk", "b_info.ramdisk", &cfg->ramdisk);
-        // b_info.cpuid is not read: libxl writes the policy as leaves and
-        // bit strings, and a restored guest's CPUID policy is in the stream.
+        // libxl's policy: leaves of bit letters, kept here in the list form;
+        // 4.17 writes {"cpuid": [...], "msr": [...]}, 4.16 and before the
+        // list of leaves alone.
+        const json::array *cpuid = nullptr;
+        std::string cpuid_path = "b_info.cpuid";
+        if (const json::value *pv = b->if_contains("cpuid"); pv && pv->is_object()) {
+            const json::object &po = pv->get_object();
+            cpuid = r.array(po, "cpuid", "b_info.cpuid.cpuid");
+            cpuid_path = "b_info.cpuid.cpuid";
+            if (const json::array *msr = r.array(po, "msr", "b_info.cpuid.msr"); msr && !msr->empty())
+                r.fail("b_info.cpuid.msr", "MSR policies are not supported by xlkit");
+        } else {
+            cpuid = r.array(*b, "cpuid", "b_info.cpuid");
+        }
+        if (cpuid && r.ok()) {
+            std::vector<detail::CpuidLeafPolicy> leaves;
+            for (std::size_t i = 0; r.ok() && i < cpuid->size(); ++i) {
+                const std::string path = cpuid_path + "[" + std::to_string(i) + "]";
+                const json::value &v = (*cpuid)[i];
+                if (!v.is_object()) {
+                    r.fail(path, std::string("expected an object, got ") + Reader::kind(v));
+                    break;
+                }
+                detail::CpuidLeafPolicy l;
+                if (!v.get_object().contains("leaf")) r.fail(path + ".leaf", "missing");
+                r.num(v.get_object(), "leaf", path + ".leaf", &l.leaf);
+                r.num(v.get_object(), "subleaf", path + ".subleaf", &l.subleaf);
+                for (unsigned k = 0; k < 4; ++k) r.str(v.get_object(), kCpuidRegs[k], path + "." + kCpuidRegs[k], &l.regs[k]);
+                leaves.push_back(std::move(l));
+            }
+            if (r.ok() && !leaves.empty()) {
+                std::string list = detail::cpuid_leaves_xend(leaves), bad;
+                std::vector<detail::CpuidBit> bits;
+                if (detail::parse_cpuid_policy(list, &bits, &bad)) cfg->cpuid = list;
+                else r.fail(cpuid_path, bad);
+            }
+        }
         if (const json::object *pv = r.object(*b, "type.pv", "b_info.type.pv", false)) {
             // Where Xen before 4.10 kept them.
             if (cfg->kernel.empty()) r.str(*pv, "kernel", "b_info.type.pv.kernel", &cfg->kernel);

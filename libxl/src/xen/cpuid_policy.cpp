@@ -202,23 +202,28 @@ bool parse_cpuid_policy(const std::string &s, std::vector<CpuidBit> *out, std::s
     return true;
 }
 
-std::string cpuid_policy_xend(const std::vector<CpuidBit> &bits) {
-    struct Item {
-        std::uint32_t leaf, subleaf;
-        std::string regs[4];
-    };
-    std::vector<Item> items;
+std::vector<CpuidLeafPolicy> cpuid_policy_leaves(const std::vector<CpuidBit> &bits) {
+    std::vector<CpuidLeafPolicy> items;
     for (const CpuidBit &b : bits) {
         auto it = std::find_if(items.begin(), items.end(),
-                               [&](const Item &i) { return i.leaf == b.leaf && i.subleaf == b.subleaf; });
-        if (it == items.end()) it = items.insert(items.end(), Item{b.leaf, b.subleaf, {}});
+                               [&](const CpuidLeafPolicy &i) { return i.leaf == b.leaf && i.subleaf == b.subleaf; });
+        if (it == items.end()) {
+            CpuidLeafPolicy l;
+            l.leaf = b.leaf;
+            l.subleaf = b.subleaf;
+            it = items.insert(items.end(), std::move(l));
+        }
         std::string &r = it->regs[b.reg & 3];
         if (r.empty()) r.assign(32, 'x');
         r[31 - (b.bit & 31)] = b.value;
     }
+    return items;
+}
+
+std::string cpuid_leaves_xend(const std::vector<CpuidLeafPolicy> &items) {
     std::string s;
     char num[32];
-    for (const Item &i : items) {
+    for (const CpuidLeafPolicy &i : items) {
         if (!s.empty()) s += ';';
         std::snprintf(num, sizeof num, "%#x", i.leaf);
         s += num;

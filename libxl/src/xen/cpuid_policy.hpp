@@ -18,6 +18,7 @@
 // list form when it has a ':'.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,26 @@ namespace xlkit::detail {
  * nothing appended). */
 bool parse_cpuid_policy(const std::string &s, std::vector<CpuidBit> *out, std::string *why);
 
-/* bits in the list form ("0x80000001:edx=xxxx0xxx...;..."), one item per
- * leaf and subleaf in order of first mention, a register's unforced bits
- * 'x': what libxenguest is given. Empty for no bits. */
-std::string cpuid_policy_xend(const std::vector<CpuidBit> &bits);
+/* One leaf (and subleaf) of a policy as libxl keeps it: a register's 32
+ * letters (0 1 x k s, the first for bit 31), empty for a register it does
+ * not force. libxl's JSON of b_info.cpuid is a list of these. */
+struct CpuidLeafPolicy {
+    std::uint32_t leaf = 0, subleaf = UINT32_MAX;  // UINT32_MAX: no subleaf
+    std::string regs[4];                           // eax ebx ecx edx
+};
+
+/* bits by leaf and subleaf, in order of first mention, a register's
+ * unforced bits 'x'. */
+std::vector<CpuidLeafPolicy> cpuid_policy_leaves(const std::vector<CpuidBit> &bits);
+
+/* leaves in the list form ("0x80000001:edx=xxxx0xxx...;..."): what
+ * libxenguest is given, and what parse_cpuid_policy reads back. Empty for
+ * none. */
+std::string cpuid_leaves_xend(const std::vector<CpuidLeafPolicy> &leaves);
+/* bits in that form. */
+inline std::string cpuid_policy_xend(const std::vector<CpuidBit> &bits) {
+    return cpuid_leaves_xend(cpuid_policy_leaves(bits));
+}
 
 /* The feature names parse_cpuid_policy knows, in table order. */
 std::vector<std::string> cpuid_feature_names();
