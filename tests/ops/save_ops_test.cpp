@@ -4,6 +4,7 @@
 // fake-save-helper) in place of xc_domain_save.
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <stop_token>
@@ -195,6 +196,42 @@ TEST_F(SaveFailTest, AGuestThatDoesNotAcknowledgeTimesOutAndRunsOn) {
     EXPECT_EQ(result_, Error::GuestTimedout);
     EXPECT_GE(agent.requests(), 1);
     EXPECT_EQ(info(d).state, DomainState::Running);
+}
+
+TEST_F(SaveFailTest, ProgressCanBeQueuedAsEventsWithTheCallersCookie) {
+    std::uint32_t d = create("evprogress");
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    ASSERT_EQ(domain_suspend(*ctx_, d, fd_, kSuspendLive, AoHow{}, ProgressHow::event(42)), Error::Success);
+    std::vector<std::string> stages;
+    std::unique_ptr<Event> ev;
+    while (ctx_->event_check(&ev, event_mask(EventType::OperationProgress)) == Error::Success) {
+        EXPECT_EQ(ev->for_user, 42u);
+        stages.push_back(std::get<EventOperationProgress>(ev->u).stage);
+    }
+    EXPECT_EQ(stages, (std::vector<std::string>{"memory", "memory", "pass 1: 20 pages dirty", "suspend", "memory"}));
+}
+
+// LIVE and DEBUG (libxl's flags) reach libxenguest's xc_domain_save: the
+// helper's LIVE and DEBUG arguments.
+TEST_F(SaveFailTest, TheLiveAndDebugFlagsReachTheCopy) {
+    const std::string args = host_.dir() + "/helper-args";
+    ASSERT_EQ(setenv("XLKIT_FAKE_SAVE_ARGS", args.c_str(), 1), 0);
+    std::uint32_t d = create("flags");
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    for (auto [flags, want] : {std::pair{0, "0 0"}, std::pair{kSuspendLive | kSuspendDebug, "1 1"},
+                               std::pair{kSuspendDebug, "0 1"}, std::pair{kSuspendLive, "1 0"}}) {
+        ASSERT_EQ(domain_suspend(*ctx_, d, fd_, flags, AoHow{}), Error::Success) << flags;
+        std::ifstream in(args);
+        std::string verb, io, dom, live, debug;
+        in >> verb >> io >> dom >> live >> debug;
+        EXPECT_EQ(verb, "save");
+        EXPECT_EQ(dom, std::to_string(d));
+        EXPECT_EQ(live + " " + debug, want) << "flags " << flags;
+        ASSERT_EQ(domain_resume(*ctx_, d, true, AoHow{}), Error::Success);
+    }
+    unsetenv("XLKIT_FAKE_SAVE_ARGS");
 }
 
 // The guest shut down (not suspended) while its memory was being copied:
