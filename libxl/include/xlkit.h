@@ -164,13 +164,22 @@ XLKIT_API int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_ca
 /* As libxl 4.17's: save the domain to fd (the migration stream v2; the
  * caller writes xl's header first if it wants one) and leave it suspended,
  * for the caller to destroy or resume. flags: XLKIT_SUSPEND_*. No progress
- * reports, as libxl has none here (the C++ domain_suspend gives them).
+ * reports, as libxl has none here: xlkit_domain_suspend_progress gives them.
  * Errors as xlkit::domain_suspend's (xlkit/domain.hpp): XLKIT_ERROR_INVAL
  * for a bad fd or flags, XLKIT_ERROR_DOMAIN_NOTFOUND, XLKIT_ERROR_GUEST_TIMEDOUT,
  * XLKIT_ERROR_TIMEDOUT (no data moved for 60 s), ...; after any failure the
  * guest runs on. */
 XLKIT_API int xlkit_domain_suspend(xlkit_ctx *ctx, uint32_t domid, int fd, int flags,
                                    const xlkit_asyncop_how *ao_how);
+/* xlkit addition: xlkit_domain_suspend with the copy's progress, which
+ * libxl never reports: XLKIT_EVENT_TYPE_OPERATION_PROGRESS through
+ * aop_progress_how (NULL: none), as the C++ domain_suspend's progress_how:
+ * stage "memory" with pages sent of the total (done/total), a
+ * "pass N: ..." stage per precopy pass (iteration, dirty_pages, pass_ms,
+ * dirty_rate, downtime_ms), and "suspend" when the guest is asked. */
+XLKIT_API int xlkit_domain_suspend_progress(xlkit_ctx *ctx, uint32_t domid, int fd, int flags,
+                                            const xlkit_asyncop_how *ao_how,
+                                            const xlkit_asyncprogress_how *aop_progress_how);
 /* ---- live migration (xlkit addition: libxl leaves it to xl) -------------- */
 
 /* The sender's side of a live migration of domid over a connected fd pair

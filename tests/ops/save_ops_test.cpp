@@ -333,6 +333,34 @@ TEST_F(CSave, ADomainIsSavedThroughTheCApiWithCallbackOrSynchronously) {
     EXPECT_EQ(info(d).shutdown_reason, ShutdownReason::Suspend);
 }
 
+struct CProgress {
+    std::vector<std::string> stages;
+    std::vector<int> iterations;
+    static void progress(xlkit_ctx *ctx, xlkit_event *ev, void *user) {
+        auto *p = static_cast<CProgress *>(user);
+        if (ev->type == XLKIT_EVENT_TYPE_OPERATION_PROGRESS) {
+            p->stages.push_back(ev->u.operation_progress.stage);
+            p->iterations.push_back(ev->u.operation_progress.iteration);
+        }
+        xlkit_event_free(ctx, ev);
+    }
+};
+
+TEST_F(CSave, TheCApiReportsTheCopysProgressThroughItsAddition) {
+    std::uint32_t d = create("cprogress");
+    GuestAgent agent(host_.sim(), d, true);
+    ASSERT_TRUE(agent.ready());
+    CProgress p;
+    xlkit_asyncprogress_how ph{};
+    ph.callback = CProgress::progress;
+    ph.for_callback = &p;
+    ASSERT_EQ(xlkit_domain_suspend_progress(c_, d, fd_, XLKIT_SUSPEND_LIVE, nullptr, &ph), 0);  // synchronous
+    EXPECT_EQ(p.stages, (std::vector<std::string>{"memory", "memory", "pass 1: 20 pages dirty", "suspend", "memory"}));
+    EXPECT_EQ(p.iterations, (std::vector<int>{0, 0, 1, 0, 0}));
+    EXPECT_EQ(info(d).shutdown_reason, ShutdownReason::Suspend);
+    EXPECT_EQ(xlkit_domain_suspend_progress(nullptr, d, fd_, 0, nullptr, &ph), XLKIT_ERROR_INVAL);
+}
+
 TEST_F(CSave, BadArgumentsThroughTheCApiFailAndTheGuestRunsOn) {
     std::uint32_t d = create("cbad");
     EXPECT_EQ(xlkit_domain_suspend(c_, d, -1, 0, nullptr), XLKIT_ERROR_INVAL);

@@ -64,8 +64,15 @@ int xlkit_domain_suspend_only(xlkit_ctx *ctx, uint32_t domid, const xlkit_asynco
 }
 
 int xlkit_domain_suspend(xlkit_ctx *ctx, uint32_t domid, int fd, int flags, const xlkit_asyncop_how *ao_how) {
+    return xlkit_domain_suspend_progress(ctx, domid, fd, flags, ao_how, nullptr);
+}
+
+int xlkit_domain_suspend_progress(xlkit_ctx *ctx, uint32_t domid, int fd, int flags, const xlkit_asyncop_how *ao_how,
+                                  const xlkit_asyncprogress_how *aop_progress_how) {
     XLKIT_CAPI_CHECK_CTX(ctx);
-    return rc_of(xlkit::domain_suspend(*ctx->cxx, domid, fd, flags, xlkit::capi::to_cxx(ctx, ao_how)));
+    xlkit::AoHow how = xlkit::capi::to_cxx(ctx, ao_how);
+    xlkit::ProgressHow progress = xlkit::capi::to_cxx_progress(ctx, aop_progress_how);
+    return rc_of(xlkit::domain_suspend(*ctx->cxx, domid, fd, flags, std::move(how), std::move(progress)));
 }
 
 int xlkit_domain_resume(xlkit_ctx *ctx, uint32_t domid, int suspend_cancel, const xlkit_asyncop_how *ao_how) {
