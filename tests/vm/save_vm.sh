@@ -275,8 +275,18 @@ check "xlkit save sv-h (PVH)" "$X" save sv-h "$saves/h.save"
 check "sv-h is gone after the save" gone sv-h
 check "xlkit restore of a PVH guest" "$X" restore "$saves/h.save"
 check "sv-h runs again under its name" wait_for 30 running sv-h
+echo "== PVH: xlkit save, xl restore; xl save, xlkit restore"
+check "xlkit save sv-h again" "$X" save sv-h "$saves/h.save"
+check "the PVH file keeps the CPUID policy as libxl does" \
+  bash -c "head -c 65536 '$saves/h.save' | tr -d '\\0' | grep -aq '\"cpuid\":{\"cpuid\":\\[{\"leaf\":'"
+check "xl restore reads xlkit's PVH file" xl restore "$saves/h.save"
+check "sv-h runs again under xl" wait_for 30 running sv-h
+check "xl keeps its CPUID policy (xl list -l)" bash -c "xl list -l sv-h | grep -q '\"leaf\"'"
+check "xl save sv-h (PVH)" xl save sv-h "$saves/h2.save"
+check "xlkit restore reads xl's PVH file" "$X" restore "$saves/h2.save"
+check "sv-h runs again under xlkit" wait_for 30 running sv-h
 check "sv-h's kernel runs on: it answers a shutdown" answers sv-h
-rm -f "$saves/h.save"
+rm -f "$saves/h.save" "$saves/h2.save"
 
 echo "== a guest with devices, one hot-plugged: all back after xlkit restore"
 truncate -s 16M "$work/d1.img" "$work/d2.img"
