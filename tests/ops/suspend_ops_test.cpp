@@ -64,6 +64,15 @@ protected:
         for (int i = 0; i < 2000 && !p(); ++i) (void)ctx_->run_once(5);
         return p();
     }
+    /* A suspend (callback mode) aborted once asked() holds: how it ended. */
+    template <class Pred>
+    Error abort_once_asked(std::uint32_t d, Pred asked) {
+        suspend_async(d, 10000);
+        EXPECT_TRUE(drive_until(asked));
+        stop_.request_stop();
+        EXPECT_TRUE(drive_until([&] { return finished_; }));
+        return result_;
+    }
     Host host_;
     std::unique_ptr<Ctx> ctx_;
     std::stop_source stop_;
@@ -76,6 +85,14 @@ class SuspendOpsTest : public SuspendFixture, public ::testing::Test {
 protected:
     void SetUp() override { start(); }
     void TearDown() override { stop(); }
+    Error suspend(std::uint32_t d, int timeout_ms) {
+        return Mode::run(*ctx_, [&](AoHow h) { return domain_suspend_only(*ctx_, d, timeout_ms, std::move(h)); });
+    }
+    // What the guest writes where it offers a suspend event channel.
+    void offer(std::uint32_t d, const std::string &value) {
+        simtest::Xs xs;
+        ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/device/suspend/event-channel", value));
+    }
 };
 TYPED_TEST_SUITE(SuspendOpsTest, AllModes, ModeNames);
 
@@ -160,10 +177,7 @@ TYPED_TEST(SuspendOpsTest, GuestIgnoringItsSuspendChannelTimesOutRunsOnAndReleas
     std::uint32_t d = this->create("deafchannel");
     GuestAgent agent(this->host_.sim(), d, false, 20000, 7);
     ASSERT_TRUE(agent.ready());
-    for (int round = 0; round < 2; ++round)
-        EXPECT_EQ(TypeParam::run(*this->ctx_,
-                                 [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 300, std::move(h)); }),
-                  Error::GuestTimedout);
+    for (int round = 0; round < 2; ++round) EXPECT_EQ(this->suspend(d, 300), Error::GuestTimedout);
     EXPECT_EQ(agent.channel_requests(), 2);
     EXPECT_EQ(this->info(d).state, DomainState::Running);
 }
@@ -172,11 +186,8 @@ TYPED_TEST(SuspendOpsTest, AChannelNodeThatIsNotAPortIsAskedThroughTheControlNod
     std::uint32_t d = this->create("badchannel");
     GuestAgent agent(this->host_.sim(), d, true);
     ASSERT_TRUE(agent.ready());
-    simtest::Xs xs;
-    ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/device/suspend/event-channel", "7; rm -rf /"));
-    EXPECT_EQ(TypeParam::run(*this->ctx_,
-                             [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 5000, std::move(h)); }),
-              Error::Success);
+    this->offer(d, "7; rm -rf /");
+    EXPECT_EQ(this->suspend(d, 5000), Error::Success);
     EXPECT_EQ(agent.requests(), 1);
 }
 
@@ -184,11 +195,8 @@ TYPED_TEST(SuspendOpsTest, APortTheGuestDoesNotOfferFailsAndAsksNothing) {
     std::uint32_t d = this->create("noport");
     GuestAgent agent(this->host_.sim(), d, true);
     ASSERT_TRUE(agent.ready());
-    simtest::Xs xs;
-    ASSERT_TRUE(xs.write("/local/domain/" + std::to_string(d) + "/device/suspend/event-channel", "99"));
-    EXPECT_EQ(TypeParam::run(*this->ctx_,
-                             [&](AoHow h) { return domain_suspend_only(*this->ctx_, d, 5000, std::move(h)); }),
-              Error::Fail);
+    this->offer(d, "99");
+    EXPECT_EQ(this->suspend(d, 5000), Error::Fail);
     EXPECT_EQ(agent.requests(), 0);
     EXPECT_EQ(this->control(d), std::optional<std::string>(""));
     EXPECT_EQ(this->info(d).state, DomainState::Running);
@@ -204,11 +212,7 @@ TEST_F(SuspendAbortTest, AbortBeforeTheAcknowledgementWithdrawsTheRequest) {
     std::uint32_t d = create("abort1");
     GuestAgent agent(host_.sim(), d, false);
     ASSERT_TRUE(agent.ready());
-    suspend_async(d, 10000);
-    ASSERT_TRUE(drive_until([&] { return agent.requests() == 1; }));
-    stop_.request_stop();
-    ASSERT_TRUE(drive_until([&] { return finished_; }));
-    EXPECT_EQ(result_, Error::Aborted);
+    EXPECT_EQ(abort_once_asked(d, [&] { return agent.requests() == 1; }), Error::Aborted);
     EXPECT_EQ(control(d), std::optional<std::string>(""));
     EXPECT_EQ(info(d).state, DomainState::Running);
 }
@@ -217,11 +221,7 @@ TEST_F(SuspendAbortTest, AbortAfterTheAcknowledgementResumesTheGuest) {
     std::uint32_t d = create("abort2");
     GuestAgent agent(host_.sim(), d, true, 300000);  // suspends 0.3 s after its ack
     ASSERT_TRUE(agent.ready());
-    suspend_async(d, 10000);
-    ASSERT_TRUE(drive_until([&] { return agent.acks() == 1; }));
-    stop_.request_stop();
-    ASSERT_TRUE(drive_until([&] { return finished_; }));
-    EXPECT_EQ(result_, Error::Aborted);
+    EXPECT_EQ(abort_once_asked(d, [&] { return agent.acks() == 1; }), Error::Aborted);
     EXPECT_EQ(info(d).state, DomainState::Running);  // suspended, then resumed
 }
 
@@ -229,11 +229,7 @@ TEST_F(SuspendAbortTest, AbortWhileTheGuestSuspendsThroughItsChannelResumesIt) {
     std::uint32_t d = create("abortchannel");
     GuestAgent agent(host_.sim(), d, true, 300000, 9);  // suspends 0.3 s after the notification
     ASSERT_TRUE(agent.ready());
-    suspend_async(d, 10000);
-    ASSERT_TRUE(drive_until([&] { return agent.channel_requests() == 1; }));
-    stop_.request_stop();
-    ASSERT_TRUE(drive_until([&] { return finished_; }));
-    EXPECT_EQ(result_, Error::Aborted);
+    EXPECT_EQ(abort_once_asked(d, [&] { return agent.channel_requests() == 1; }), Error::Aborted);
     EXPECT_EQ(info(d).state, DomainState::Running);  // suspended, then resumed
 }
 
